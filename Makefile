@@ -1,0 +1,54 @@
+# The two set-up commands are `make run` and `make test`; everything else is reached from them.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app portal
+PYBABEL := $(VENV)/bin/pybabel
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+STAMP   := $(VENV)/.installed
+
+.PHONY: install run test lint format translations compile-translations db clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+compile-translations: install
+	$(PYBABEL) compile --use-fuzzy=false -d translations -D messages --statistics 2>&1 | tail -n 3 || \
+	  $(PYBABEL) compile -d translations -D messages
+
+## Extract every marked string, merge it into the sv and uk catalogs, compile.
+translations: install
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 \
+	  -k lazy_ngettext:1,2 --add-comments=Translators: --sort-by-file \
+	  --project="Stockholm-Kyiv cooperation portal" -o translations/messages.pot portal
+	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+	$(PYBABEL) compile -d translations -D messages --statistics
+
+## Migrate the database, load reference data, and demo data when the database is empty.
+db: install compile-translations
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed reference
+	$(FLASK) seed demo --if-empty
+
+run: db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check portal tests scripts bench wsgi.py
+	$(VENV)/bin/ruff format --check portal tests scripts bench wsgi.py
+
+format: install
+	$(VENV)/bin/ruff format portal tests scripts bench wsgi.py
+	$(VENV)/bin/ruff check --fix portal tests scripts bench wsgi.py
+
+test: install compile-translations lint
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,98 @@
+"""The Stockholm–Kyiv cooperation portal.
+
+``create_app`` registers, in turn: configuration, extensions, the locale and user loaders,
+blueprints, error handlers, response headers and CLI commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import config_from_name
+from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+# Each domain package has a views.py defining ``bp``.
+BLUEPRINT_PACKAGES = (
+    "main",
+    "accounts",
+    "needs",
+    "offers",
+    "matching",
+    "projects",
+    "agreements",
+    "dashboard",
+    "content",
+    "audit",
+    "admin",
+)
+
+
+def create_app(config: str | dict[str, Any] | None = None) -> Flask:
+    """Build the portal. ``config`` is a config name or a dict of overrides for testing."""
+    app = Flask(__name__, instance_relative_config=True)
+    overrides: dict[str, Any] = {}
+    name: str | None = None
+    if isinstance(config, dict):
+        overrides = dict(config)
+        name = overrides.pop("ENV_NAME", None)
+    else:
+        name = config
+    config_class = config_from_name(name)
+    app.config.from_object(config_class(Path(app.instance_path), overrides))
+
+    register_extensions(app)
+    register_blueprints(app)
+
+    from portal.errors import register_error_handlers
+    from portal.web import register_request_hooks, register_template_helpers
+
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401  (the whole schema, for Alembic)
+    from portal.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(app.root_path).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    from portal.accounts.services import load_user_from_session
+
+    login_manager.user_loader(load_user_from_session)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app: Flask) -> None:
+    for package in BLUEPRINT_PACKAGES:
+        module = importlib.import_module(f"portal.{package}.views")
+        app.register_blueprint(module.bp)

@@ -1,0 +1,101 @@
+"""User accounts. A user belongs to one organisation of one city and has one role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.enums import Role, Side
+from portal.core.types import UTCDateTime, enum_column, utcnow
+from portal.extensions import db
+from portal.reference.models import Organisation
+
+# argon2id with the library's defaults (RFC 9106 low-memory profile).
+_hasher = PasswordHasher()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    timezone: Mapped[str | None] = mapped_column(String(40))
+    # Bumped on sign-out everywhere, password change and deactivation: older sessions stop working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.is_active_account and self.organisation.is_active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    # Passwords
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            ok = _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if ok and _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return ok
+
+    # Roles
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_requester(self) -> bool:
+        return self.role == Role.REQUESTER
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == Role.EXPERT
+
+    @property
+    def sees_everything(self) -> bool:
+        """Coordinators see every record, restricted ones included."""
+        return self.role == Role.COORDINATOR
+
+    @property
+    def side(self) -> Side:
+        if self.role == Role.REQUESTER:
+            return Side.REQUESTER
+        if self.role == Role.EXPERT:
+            return Side.EXPERT
+        return Side.COORDINATOR
+
+    @property
+    def effective_timezone(self) -> str:
+        return self.timezone or self.organisation.city.timezone
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)

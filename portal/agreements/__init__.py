@@ -1,0 +1,1 @@
+"""The time-limited cooperation agreement, its validity and its amendments."""

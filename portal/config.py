@@ -1,0 +1,111 @@
+"""Configuration from the environment.
+
+Development generates a secret key once into ``instance/``; production refuses to start
+without ``SECRET_KEY``. ``DATABASE_URL`` picks the database (SQLite in ``instance/portal.db``
+by default) and ``REDIS_URL`` the shared state store, when there is one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """The portal cannot start with this configuration."""
+
+
+def _normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _development_secret(instance_path: Path) -> str:
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+class Config:
+    ENV_NAME = "development"
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("en", "sv", "uk")
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    PAGE_SIZE = 20
+    DEMO_ALLOWED = True
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self, instance_path: Path, overrides: dict | None = None) -> None:
+        env = os.environ
+        default_db = f"sqlite:///{instance_path / 'portal.db'}"
+        self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(env.get("DATABASE_URL", default_db))
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.SECRET_KEY = env.get("SECRET_KEY") or self.secret_fallback(instance_path)
+        for key, value in (overrides or {}).items():
+            setattr(self, key, value)
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            # SQLite serialises writers; wait for the lock instead of failing at once.
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 15}}
+
+    def secret_fallback(self, instance_path: Path) -> str:
+        return _development_secret(instance_path)
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    DEMO_ALLOWED = True
+
+    def secret_fallback(self, instance_path: Path) -> str:
+        return "testing-secret-not-for-production"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    DEMO_ALLOWED = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def secret_fallback(self, instance_path: Path) -> str:
+        raise ConfigurationError("SECRET_KEY must be set in production")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_name(name: str | None) -> type[Config]:
+    name = name or os.environ.get("PORTAL_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigurationError(f"Unknown PORTAL_ENV {name!r}") from None

@@ -1,0 +1,118 @@
+"""One schema for every translatable field.
+
+A translatable field (a need's title, a milestone's title, a status report's text...) points to a
+``Text``; the ``Text`` knows its original language and holds one ``TextVersion`` per language. A
+reader gets their own language where a version exists, else the original, marked as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, UnicodeText, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.types import UTCDateTime, utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+CONTENT_LANGUAGES = ("uk", "sv", "en")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a reader sees of a text: the body, its language, and whether it is a fallback."""
+
+    body: str
+    lang: str
+    is_fallback: bool  # True when the reader's language has no version and the original is shown
+    wanted: str
+
+    def __str__(self) -> str:
+        return self.body
+
+
+class Text(db.Model):
+    __tablename__ = "texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    original_lang: Mapped[str] = mapped_column(String(2))
+
+    versions: Mapped[list[TextVersion]] = relationship(
+        back_populates="text", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def version(self, lang: str) -> TextVersion | None:
+        for v in self.versions:
+            if v.lang == lang:
+                return v
+        return None
+
+    @property
+    def original(self) -> str:
+        v = self.version(self.original_lang)
+        return v.body if v else ""
+
+    def render(self, lang: str) -> Rendered:
+        own = self.version(lang)
+        if own is not None and own.body:
+            return Rendered(own.body, lang, False, lang)
+        original = self.version(self.original_lang) or (self.versions[0] if self.versions else None)
+        if original is None:
+            return Rendered("", lang, False, lang)
+        return Rendered(original.body, original.lang, True, lang)
+
+    def missing_languages(self) -> list[str]:
+        present = {v.lang for v in self.versions if v.body}
+        return [lang for lang in CONTENT_LANGUAGES if lang not in present]
+
+    def all_bodies(self) -> str:
+        return " ".join(v.body for v in self.versions)
+
+    def set_version(self, lang: str, body: str, author: User | None) -> TextVersion:
+        v = self.version(lang)
+        if v is None:
+            v = TextVersion(lang=lang, body=body, author=author)
+            self.versions.append(v)
+        else:
+            v.body = body
+            v.author = author
+            v.written_at = utcnow()
+        return v
+
+    @classmethod
+    def new(cls, body: str, lang: str, author: User | None) -> Text:
+        text = cls(original_lang=lang)
+        text.versions.append(TextVersion(lang=lang, body=body, author=author))
+        return text
+
+
+class TextVersion(db.Model):
+    __tablename__ = "text_versions"
+    __table_args__ = (UniqueConstraint("text_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text_id: Mapped[int] = mapped_column(ForeignKey("texts.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    body: Mapped[str] = mapped_column(UnicodeText)
+    # Case-folded copy for search: SQLite's lower() only folds ASCII, and Kyiv writes Cyrillic.
+    folded: Mapped[str] = mapped_column(UnicodeText, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    text: Mapped[Text] = relationship(back_populates="versions")
+    author: Mapped[User | None] = relationship()
+
+
+@event.listens_for(TextVersion, "before_insert")
+@event.listens_for(TextVersion, "before_update")
+def _fold_for_search(mapper: object, connection: object, version: TextVersion) -> None:
+    version.folded = fold(version.body)
+
+
+def fold(value: str) -> str:
+    return " ".join(value.casefold().split())

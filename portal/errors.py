@@ -1,0 +1,92 @@
+"""Translated error pages; htmx requests get the message as a fragment."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from portal.agreements.models import AgreementExpired
+from portal.core.transitions import IllegalTransition
+from portal.extensions import db, htmx
+
+log = logging.getLogger(__name__)
+
+
+def _titles() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Please try again.")),
+        403: (_("Not allowed"), _("You do not have permission to do this.")),
+        404: (_("Page not found"), _("There is no page here, or you may not see it.")),
+        405: (_("Not allowed"), _("This page cannot be used that way.")),
+        409: (
+            _("Conflict"),
+            _("The record changed or is in a state that does not allow this. Nothing was saved."),
+        ),
+        413: (_("Too large"), _("What you sent is too large.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        500: (_("Something went wrong"), _("The portal could not complete the request.")),
+        503: (
+            _("Temporarily unavailable"),
+            _("The portal cannot reach its database right now. Please try again shortly."),
+        ),
+    }
+
+
+def render_error(code: int, message: str | None = None):
+    title, default_message = _titles().get(code, _titles()[500])
+    template = "errors/_error.html" if htmx else "errors/error.html"
+    return render_template(
+        template, code=code, title=title, message=message or default_message
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        response = render_error(code)
+        if code == 429 and error.get_response().headers.get("Retry-After"):
+            body, status = response
+            return body, status, {"Retry-After": error.get_response().headers["Retry-After"]}
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400, _("The form had expired or was not sent from the portal. Please try again.")
+        )
+
+    @app.errorhandler(IllegalTransition)
+    def illegal_transition(error: IllegalTransition):
+        db.session.rollback()
+        return render_error(409, error.message)
+
+    @app.errorhandler(AgreementExpired)
+    def agreement_expired(error: AgreementExpired):
+        db.session.rollback()
+        return render_error(409, str(error))
+
+    @app.errorhandler(StaleDataError)
+    def stale(error: StaleDataError):
+        db.session.rollback()
+        return render_error(
+            409, _("Someone else changed this record while you were editing. Nothing was saved.")
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError):
+        db.session.rollback()
+        log.error("database error: %s", error.__class__.__name__)
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unhandled error")
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,1 @@
+"""Matches between needs and offers: suggestions with reasons, proposals, both sides accepting."""

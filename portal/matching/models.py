@@ -1,0 +1,167 @@
+"""A match between a need and an offer, and the rules for deciding it.
+
+proposed → agreed (once both sides have accepted) | declined | withdrawn. The proposing side's
+acceptance is recorded with the proposal; a coordinator who brokers a match accepts for
+neither side.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UnicodeText
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.enums import MatchStatus, Side
+from portal.core.transitions import IllegalTransition
+from portal.core.types import UTCDateTime, enum_column, utcnow
+from portal.core.visibility import is_signed_in
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.needs.models import Need
+    from portal.offers.models import Offer
+    from portal.projects.models import Project
+
+LIVE_MATCH_STATES = (MatchStatus.PROPOSED, MatchStatus.AGREED)
+
+
+class Match(db.Model):
+    __tablename__ = "matches"
+    __table_args__ = (
+        Index("ix_matches_need_status", "need_id", "status"),
+        Index("ix_matches_offer_status", "offer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    status: Mapped[MatchStatus] = mapped_column(
+        enum_column(MatchStatus), default=MatchStatus.PROPOSED, index=True
+    )
+    score: Mapped[int | None] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message: Mapped[str | None] = mapped_column(UnicodeText)
+    person_days: Mapped[int | None] = mapped_column(Integer)
+    proposed_side: Mapped[Side] = mapped_column(enum_column(Side))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requester_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requester_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expert_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expert_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    need: Mapped[Need] = relationship(back_populates="matches")
+    offer: Mapped[Offer] = relationship(back_populates="matches")
+    project: Mapped[Project | None] = relationship(back_populates="matches")
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    requester_accepted_by: Mapped[User | None] = relationship(
+        foreign_keys=[requester_accepted_by_id]
+    )
+    expert_accepted_by: Mapped[User | None] = relationship(foreign_keys=[expert_accepted_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    # Who is who
+    def side_of(self, user: User | None) -> Side | None:
+        """The side ``user`` decides for on this match, or None."""
+        if not is_signed_in(user) or user is None:
+            return None
+        if user.is_requester and user.organisation_id == self.need.organisation_id:
+            return Side.REQUESTER
+        if user.is_expert and user.organisation_id == self.offer.organisation_id:
+            return Side.EXPERT
+        if user.is_coordinator:
+            return Side.COORDINATOR
+        return None
+
+    def has_accepted(self, side: Side) -> bool:
+        if side == Side.REQUESTER:
+            return self.requester_accepted_at is not None
+        if side == Side.EXPERT:
+            return self.expert_accepted_at is not None
+        return False
+
+    @property
+    def waiting_for(self) -> list[Side]:
+        if self.status != MatchStatus.PROPOSED:
+            return []
+        return [s for s in (Side.REQUESTER, Side.EXPERT) if not self.has_accepted(s)]
+
+    # Permissions
+    def can_view(self, user: User | None) -> bool:
+        if not is_signed_in(user) or user is None:
+            return False
+        return user.sees_everything or user.organisation_id in (
+            self.need.organisation_id,
+            self.offer.organisation_id,
+        )
+
+    def can_decide(self, user: User | None) -> bool:
+        """May ``user`` accept or decline now, for their own side?"""
+        side = self.side_of(user)
+        return (
+            self.status == MatchStatus.PROPOSED
+            and side in (Side.REQUESTER, Side.EXPERT)
+            and not self.has_accepted(side)
+        )
+
+    def can_withdraw(self, user: User | None) -> bool:
+        side = self.side_of(user)
+        if self.status != MatchStatus.PROPOSED or side is None:
+            return False
+        return side == Side.COORDINATOR or side == self.proposed_side
+
+    # Transitions, guarded: an illegal one raises and changes nothing.
+    def _ensure_proposed(self) -> None:
+        if self.status != MatchStatus.PROPOSED:
+            raise IllegalTransition(
+                _(
+                    "This match is already %(status)s and can no longer be changed.",
+                    status=self.status.label.lower(),
+                )
+            )
+
+    def accept(self, user: User, side: Side) -> bool:
+        """Record ``side``'s acceptance. Returns True when the match became agreed."""
+        self._ensure_proposed()
+        if side not in (Side.REQUESTER, Side.EXPERT):
+            raise IllegalTransition(_("Only the requesting side or the expert side can accept."))
+        if self.has_accepted(side):
+            raise IllegalTransition(_("Your side has already accepted this match."))
+        now = utcnow()
+        if side == Side.REQUESTER:
+            self.requester_accepted_by_id, self.requester_accepted_at = user.id, now
+        else:
+            self.expert_accepted_by_id, self.expert_accepted_at = user.id, now
+        if self.requester_accepted_at and self.expert_accepted_at:
+            self.status = MatchStatus.AGREED
+            self.decided_at = now
+            self.decided_by_id = user.id
+            return True
+        return False
+
+    def decline(self, user: User, reason: str | None = None) -> None:
+        self._ensure_proposed()
+        self.status = MatchStatus.DECLINED
+        self.decided_by_id = user.id
+        self.decided_at = utcnow()
+        self.decline_reason = reason or None
+
+    def withdraw(self, user: User) -> None:
+        self._ensure_proposed()
+        self.status = MatchStatus.WITHDRAWN
+        self.decided_by_id = user.id
+        self.decided_at = utcnow()
+
+    def __repr__(self) -> str:
+        return f"<Match {self.id} need={self.need_id} offer={self.offer_id} {self.status}>"

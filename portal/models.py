@@ -1,0 +1,30 @@
+"""Imports every model so that Alembic and the app see the whole schema."""
+
+from portal.accounts.models import User
+from portal.agreements.models import Agreement, Amendment
+from portal.audit.models import AuditEvent
+from portal.content.models import Text, TextVersion
+from portal.matching.models import Match
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.projects.models import Milestone, Project, StatusReport
+from portal.reference.models import City, District, Organisation, Theme
+
+__all__ = [
+    "Agreement",
+    "Amendment",
+    "AuditEvent",
+    "City",
+    "District",
+    "Match",
+    "Milestone",
+    "Need",
+    "Offer",
+    "Organisation",
+    "Project",
+    "StatusReport",
+    "Text",
+    "TextVersion",
+    "Theme",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Needs: what Kyiv asks for, by theme."""

@@ -1,0 +1,1 @@
+"""Offers of expertise from Stockholm's administrations and companies."""

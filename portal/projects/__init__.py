@@ -1,0 +1,1 @@
+"""Cooperation projects: agreed matches turned into work with milestones and status reports."""

@@ -1,0 +1,1 @@
+"""Reference data: cities, organisations, themes and Kyiv's districts."""

@@ -1,0 +1,1 @@
+"""Reference data (always) and demo data (never in production)."""

@@ -1,0 +1,112 @@
+"""What every request and every template shares: headers, htmx conventions, template helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, Response, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from portal.content.models import Rendered, Text
+from portal.core import enums
+from portal.core.i18n import LANGUAGE_NAMES, current_language
+from portal.core.types import utcnow
+from portal.extensions import htmx
+
+LANGUAGE_NAMES_IN = {
+    # "Original in Ukrainian" needs the language's name in the reader's language.
+    "en": {"en": "English", "sv": "Swedish", "uk": "Ukrainian"},
+    "sv": {"en": "engelska", "sv": "svenska", "uk": "ukrainska"},
+    "uk": {"en": "англійська", "sv": "шведська", "uk": "українська"},
+}
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def portal_headers(response: Response) -> Response:
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+def render_text(text: Text | None) -> Rendered:
+    lang = current_language()
+    if text is None:
+        return Rendered("", lang, False, lang)
+    return text.render(lang)
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES_IN.get(current_language(), LANGUAGE_NAMES_IN["en"]).get(code, code)
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
+
+
+def fmt_date(value: date | datetime | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, form)
+
+
+def fmt_datetime(value: datetime | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, form)
+
+
+def fmt_ago(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_timedelta(value - utcnow(), add_direction=True)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        t=render_text,
+        language_name=language_name,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+        url_with=url_with,
+        enums=enums,
+        today=date.today,
+        csrf_token_value=generate_csrf,
+        htmx=htmx,
+    )
+    app.jinja_env.filters.update(
+        date=fmt_date,
+        datetime=fmt_datetime,
+        ago=fmt_ago,
+        number=format_decimal,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def htmx_headers() -> dict[str, Any]:
+        return {"hx_headers": Markup('{"X-CSRFToken": "%s"}') % generate_csrf()}

@@ -1,0 +1,247 @@
+"""Fixtures: a fresh database per test, copied from a migrated template with reference data and
+the standard cast of users, on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.extensions import db
+
+PASSWORD = "correct horse battery staple"
+
+# email: (name, role, organisation English name)
+PEOPLE = {
+    "requester@kyiv.test": ("Olena Kovalenko", "requester", "Kyivvodokanal"),
+    "expert@stockholm.test": (
+        "Anna Lindqvist",
+        "expert",
+        "Stockholm Water and Waste (Stockholm Vatten och Avfall)",
+    ),
+    "coordinator@stockholm.test": ("Erik Sandberg", "coordinator", "City Executive Office"),
+    "admin@stockholm.test": ("Maria Holm", "admin", "Service Administration"),
+    # Unrelated users: same roles, other organisations.
+    "other.requester@kyiv.test": (
+        "Taras Melnyk",
+        "requester",
+        "KCSA Department of Education and Science",
+    ),
+    "other.expert@stockholm.test": ("Johan Berg", "expert", "Stokab"),
+}
+
+
+class PortalClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every unsafe request, as a browser
+    holding the portal's page would. Pass ``csrf=False`` to send none."""
+
+    def open(self, *args, **kwargs):  # type: ignore[override]
+        send_csrf = kwargs.pop("csrf", True)
+        method = (kwargs.get("method") or "GET").upper()
+        if send_csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        app = self.application
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if raw is None:
+                raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 (as Flask-WTF does)
+                sess["csrf_token"] = raw
+        serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, f"login as {email} failed: {response.status_code}"
+        return response
+
+    def logout(self):
+        return self.post("/logout")
+
+
+# ---------------------------------------------------------------- database templates
+
+
+def _build_template(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from portal.accounts.services import create_user
+    from portal.core.enums import Role
+    from portal.reference.models import Organisation
+    from portal.seed.reference import load_reference
+
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        load_reference()
+        for email, (name, role, org_name) in PEOPLE.items():
+            org = db.session.scalar(db.select(Organisation).filter_by(name_en=org_name))
+            assert org is not None, org_name
+            create_user(
+                email=email,
+                name=name,
+                password=PASSWORD,
+                role=Role(role),
+                organisation=org,
+                actor=None,
+            )
+        db.session.commit()
+        db.engine.dispose()
+
+
+class SqliteDatabases:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.template = tmp / "template.db"
+        _build_template(f"sqlite:///{self.template}")
+        self.counter = 0
+
+    def fresh(self) -> str:
+        self.counter += 1
+        path = self.tmp / f"test-{self.counter}.db"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        Path(make_url(url).database or "").unlink(missing_ok=True)
+
+
+class PostgresDatabases:
+    def __init__(self, base_url: str) -> None:
+        url = make_url(base_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        self.base = url
+        self.name = url.database or "portal_test"
+        self.admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        self.template_name = f"{self.name}_{os.getpid()}_template"
+        self._recreate(self.template_name)
+        _build_template(self.url_for(self.template_name))
+        self.counter = 0
+
+    def url_for(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def _recreate(self, name: str, template: str | None = None) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            suffix = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+
+    def fresh(self) -> str:
+        self.counter += 1
+        name = f"{self.name}_{os.getpid()}_{self.counter}"
+        self._recreate(name, self.template_name)
+        return self.url_for(name)
+
+    def drop(self, url: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield SqliteDatabases(tmp_path_factory.mktemp("db"))
+        return
+    pg = PostgresDatabases(url)
+    yield pg
+    pg.drop(pg.url_for(pg.template_name))
+    pg.admin.dispose()
+
+
+@pytest.fixture
+def database_url(databases) -> Iterator[str]:
+    url = databases.fresh()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = PortalClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> PortalClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app: Flask) -> dict[str, object]:
+    """The standard cast by short name: requester, expert, coordinator, admin, other_requester,
+    other_expert."""
+    from portal.accounts.models import User
+
+    by_email = {u.email: u for u in db.session.scalars(db.select(User))}
+    return {
+        "requester": by_email["requester@kyiv.test"],
+        "expert": by_email["expert@stockholm.test"],
+        "coordinator": by_email["coordinator@stockholm.test"],
+        "admin": by_email["admin@stockholm.test"],
+        "other_requester": by_email["other.requester@kyiv.test"],
+        "other_expert": by_email["other.expert@stockholm.test"],
+    }
+
+
+EMAILS = {
+    "requester": "requester@kyiv.test",
+    "expert": "expert@stockholm.test",
+    "coordinator": "coordinator@stockholm.test",
+    "admin": "admin@stockholm.test",
+    "other_requester": "other.requester@kyiv.test",
+    "other_expert": "other.expert@stockholm.test",
+}
+
+
+@pytest.fixture
+def login(client: PortalClient):
+    """``login("expert")`` signs the client in as one of the standard cast."""
+
+    def _login(who: str) -> PortalClient:
+        client.login(EMAILS[who])
+        return client
+
+    return _login
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements issued inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

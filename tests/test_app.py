@@ -1,0 +1,94 @@
+"""The app factory, configuration, health check and sign-in."""
+
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.config import ConfigurationError
+from portal.extensions import db
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError):
+        create_app("production")
+
+
+def test_production_starts_with_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["DEMO_ALLOWED"] is False
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path, monkeypatch):
+    from portal.config import DevelopmentConfig
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = DevelopmentConfig(tmp_path).SECRET_KEY
+    second = DevelopmentConfig(tmp_path).SECRET_KEY
+    assert first == second and len(first) > 40
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_unreachable_database(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "error", "database": "error"}
+
+
+def test_reference_data_present(app):
+    assert db.session.execute(text("SELECT count(*) FROM districts")).scalar() == 10
+    assert db.session.execute(text("SELECT count(*) FROM cities")).scalar() == 2
+
+
+def test_login_and_logout(client):
+    response = client.post(
+        "/login", data={"email": "Requester@Kyiv.test", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/profile").status_code == 302
+
+
+def test_login_wrong_password_shows_error_and_keeps_email(client):
+    response = client.post("/login", data={"email": "requester@kyiv.test", "password": "nope"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "requester@kyiv.test" in body
+    assert "not correct" in body
+
+
+def test_unknown_email_gets_the_same_answer_as_wrong_password(client):
+    a = client.post("/login", data={"email": "nobody@kyiv.test", "password": "x" * 12})
+    b = client.post("/login", data={"email": "requester@kyiv.test", "password": "x" * 12})
+    assert a.status_code == b.status_code == 422
+    assert "not correct" in a.get_data(as_text=True)
+    assert "not correct" in b.get_data(as_text=True)
+
+
+def test_login_redirect_only_within_the_portal(client):
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "requester@kyiv.test", "password": "correct horse battery staple"},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_post_without_csrf_token_is_refused(client):
+    response = client.post(
+        "/login",
+        data={"email": "requester@kyiv.test", "password": "correct horse battery staple"},
+        csrf=False,
+    )
+    assert response.status_code == 400
