@@ -1,9 +1,10 @@
 """Imports every model so that Alembic and the app see the whole schema."""
 
-from portal.accounts.models import User
+from portal.accounts.models import OneTimeToken, RecoveryCode, SiteSetting, User
 from portal.agreements.models import Agreement, Amendment
 from portal.audit.models import AuditEvent
 from portal.content.models import Text, TextVersion
+from portal.mail.models import OutboxMessage
 from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
@@ -20,8 +21,12 @@ __all__ = [
     "Milestone",
     "Need",
     "Offer",
+    "OneTimeToken",
     "Organisation",
+    "OutboxMessage",
     "Project",
+    "RecoveryCode",
+    "SiteSetting",
     "StatusReport",
     "Text",
     "TextVersion",

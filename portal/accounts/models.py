@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,8 +36,19 @@ class User(UserMixin, db.Model):
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sign-in throttling: failures within the window, and the end of a lockout.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in: the TOTP secret encrypted at rest, and the last time step used (replay).
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     # Flask-Login
     @property
@@ -90,6 +102,10 @@ class User(UserMixin, db.Model):
         return Side.COORDINATOR
 
     @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret_encrypted is not None
+
+    @property
     def effective_timezone(self) -> str:
         return self.timezone or self.organisation.city.timezone
 
@@ -99,3 +115,46 @@ class User(UserMixin, db.Model):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator app, stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class TokenPurpose(StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a password)
+
+
+class OneTimeToken(db.Model):
+    """An invitation or password-reset link. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "one_time_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class SiteSetting(db.Model):
+    """Settings an admin changes in the portal, such as two-factor sign-in for everyone."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
