@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 from portal.config import config_from_name
-from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 # Each domain package has a views.py defining ``bp``.
 BLUEPRINT_PACKAGES = (
@@ -28,6 +28,7 @@ BLUEPRINT_PACKAGES = (
     "content",
     "audit",
     "admin",
+    "mail",
 )
 
 
@@ -74,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -53,6 +53,15 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     PAGE_SIZE = 20
+    IDLE_TIMEOUT = timedelta(minutes=30)
+    ABSOLUTE_SESSION_LIFETIME = timedelta(hours=12)
+    LOCKOUT_THRESHOLD = 5
+    LOCKOUT_WINDOW = timedelta(minutes=15)
+    LOCKOUT_DURATION = timedelta(minutes=15)
+    INVITATION_LIFETIME = timedelta(days=7)
+    PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
     DEMO_ALLOWED = True
     TESTING = False
     DEBUG = False
@@ -62,6 +71,14 @@ class Config:
         default_db = f"sqlite:///{instance_path / 'portal.db'}"
         self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(env.get("DATABASE_URL", default_db))
         self.REDIS_URL = env.get("REDIS_URL") or None
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "portal@localhost")
+        self.TOTP_ENCRYPTION_KEY = env.get("TOTP_ENCRYPTION_KEY") or None
         self.SECRET_KEY = env.get("SECRET_KEY") or self.secret_fallback(instance_path)
         for key, value in (overrides or {}).items():
             setattr(self, key, value)

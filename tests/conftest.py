@@ -21,6 +21,8 @@ from portal import create_app
 from portal.extensions import db
 
 PASSWORD = "correct horse battery staple"
+# Coordinators and admins must use a second factor; the test cast's share this secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 # email: (name, role, organisation English name)
 PEOPLE = {
@@ -53,7 +55,11 @@ class PortalClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        # Each request gets its own application context, as in production: a test that holds
+        # the app context must not share ``g`` (the signed-in user, the locale) or the database
+        # session between requests.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
         app = self.application
@@ -68,10 +74,29 @@ class PortalClient(FlaskClient):
     def login(self, email: str, password: str = PASSWORD):
         response = self.post("/login", data={"email": email, "password": password})
         assert response.status_code == 302, f"login as {email} failed: {response.status_code}"
+        if "/login/verify" in response.headers["Location"]:
+            response = self.post(
+                response.headers["Location"], data={"code": fresh_code(self, email)}
+            )
+            assert response.status_code == 302, f"second factor for {email} failed"
         return response
 
     def logout(self):
         return self.post("/logout")
+
+
+def fresh_code(client: FlaskClient, email: str) -> str:
+    """A TOTP code for a test user, forgetting the last step used so that a test may sign the
+    same person in twice within one 30-second step."""
+    import pyotp
+
+    from portal.accounts.models import User
+
+    with client.application.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        user.totp_last_step = None
+        db.session.commit()
+    return pyotp.TOTP(TOTP_SECRET).now()
 
 
 # ---------------------------------------------------------------- database templates
@@ -81,6 +106,7 @@ def _build_template(url: str) -> None:
     from flask_migrate import upgrade
 
     from portal.accounts.services import create_user
+    from portal.accounts.twofactor import enable
     from portal.core.enums import Role
     from portal.reference.models import Organisation
     from portal.seed.reference import load_reference
@@ -92,7 +118,7 @@ def _build_template(url: str) -> None:
         for email, (name, role, org_name) in PEOPLE.items():
             org = db.session.scalar(db.select(Organisation).filter_by(name_en=org_name))
             assert org is not None, org_name
-            create_user(
+            user = create_user(
                 email=email,
                 name=name,
                 password=PASSWORD,
@@ -100,6 +126,8 @@ def _build_template(url: str) -> None:
                 organisation=org,
                 actor=None,
             )
+            if user.role in (Role.COORDINATOR, Role.ADMIN):
+                enable(user, TOTP_SECRET)
         db.session.commit()
         db.engine.dispose()
 

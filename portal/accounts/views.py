@@ -1,18 +1,56 @@
-"""Sign-in, sign-out and the user's own profile."""
+"""Sign-in (with a second factor), sign-out, sessions, passwords and the user's own profile."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
-from portal.accounts import services
-from portal.accounts.forms import LoginForm, ProfileForm
-from portal.extensions import db, htmx, login_manager
+from portal.accounts import services, twofactor
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmPasswordForm,
+    EnrolForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    SetPasswordForm,
+)
+from portal.accounts.models import TokenPurpose, User
+from portal.audit import services as audit
+from portal.core.types import utcnow
+from portal.extensions import db, htmx, limiter, login_manager
+from portal.mail import services as mail
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+PENDING = "pending_2fa_user"
+PENDING_AT = "pending_2fa_at"
+PENDING_TIMEOUT_SECONDS = 300
+ENROL_SECRET = "enrol_totp_secret"  # noqa: S105 (a session key name)
+# Reachable while a coordinator or admin still has to set up their second factor.
+ENROLMENT_ALLOWED = {
+    "accounts.two_factor",
+    "accounts.logout",
+    "main.language",
+    "main.healthz",
+    "main.accessibility",
+    "static",
+}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -25,30 +63,110 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-@login_manager.unauthorized_handler
-def unauthorized() -> Response:
+def _redirect_to_login(message: str | None = None) -> Response:
     login_url = url_for("accounts.login", next=request.full_path.rstrip("?"))
     if htmx:
         response = Response(status=401)
         response.headers["HX-Redirect"] = login_url
         return response
-    flash(_("Please sign in to see this page."), "info")
+    if message:
+        flash(message, "info")
     return redirect(login_url)
 
 
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    return _redirect_to_login(_("Please sign in to see this page."))
+
+
+@bp.before_app_request
+def enforce_session_rules():
+    """Idle timeout, absolute lifetime, and second-factor enrolment where it is mandatory."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    config = current_app.config
+    now = utcnow().timestamp()
+    started = session.get("started", 0)
+    seen = session.get("seen", 0)
+    if (
+        now - seen > config["IDLE_TIMEOUT"].total_seconds()
+        or now - started > config["ABSOLUTE_SESSION_LIFETIME"].total_seconds()
+    ):
+        logout_user()
+        session.clear()
+        return _redirect_to_login(_("You were signed out after a period without activity."))
+    session["seen"] = now
+    if (
+        twofactor.is_required(current_user)
+        and not current_user.has_totp
+        and request.endpoint not in ENROLMENT_ALLOWED
+    ):
+        if htmx:
+            response = Response(status=403)
+            response.headers["HX-Redirect"] = url_for("accounts.two_factor")
+            return response
+        flash(_("Set up two-factor sign-in to continue."), "info")
+        return redirect(url_for("accounts.two_factor"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
+            target = _safe_next(request.args.get("next"))
+            if user.has_totp:
+                db.session.commit()
+                lang = session.get("lang")
+                session.clear()
+                if lang:
+                    session["lang"] = lang
+                session[PENDING] = user.id
+                session[PENDING_AT] = utcnow().timestamp()
+                return redirect(url_for("accounts.verify", next=target))
+            services.sign_in(user)
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(target or url_for("main.home"))
+        form.password.errors.append(_("The e-mail address or password is not correct."))
+    status = 422 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+def _pending_user() -> User | None:
+    user_id = session.get(PENDING)
+    started = session.get(PENDING_AT, 0)
+    if user_id is None or utcnow().timestamp() - started > PENDING_TIMEOUT_SECONDS:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+def verify():
+    user = _pending_user()
+    if user is None:
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        code = form.code.data or ""
+        if twofactor.verify_user_code(user, code) or twofactor.use_recovery_code(user, code):
             services.sign_in(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        form.password.errors.append(_("The e-mail address or password is not correct."))
-    return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
+        audit.record(user, "login_failed", "user", user.id, after={"step": "second factor"})
+        db.session.commit()
+        form.code.errors.append(_("The code is not correct or has already been used."))
+    status = 422 if form.errors else 200
+    return render_template("accounts/verify.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -69,7 +187,132 @@ def profile():
     if form.validate_on_submit():
         current_user.locale = form.locale.data
         current_user.timezone = form.timezone.data
+        session["lang"] = form.locale.data
         db.session.commit()
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template(
+        "accounts/profile.html", form=form, two_factor_required=twofactor.is_required(current_user)
+    )
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data or "", form.new_password.data or ""
+            )
+        except services.AccountError as error:
+            form.new_password.errors.append(str(error))
+        else:
+            flash(_("Your password was changed. Your other sessions were signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/profile/two-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def two_factor():
+    """Set up (or replace) the authenticator app; shows recovery codes once."""
+    form = EnrolForm()
+    secret = session.get(ENROL_SECRET)
+    if secret is None or (request.method == "GET" and not form.errors):
+        secret = session[ENROL_SECRET] = twofactor.new_secret()
+    if form.validate_on_submit():
+        step = twofactor.matching_step(secret, form.code.data or "")
+        if step is not None:
+            codes = twofactor.enable(current_user, secret)
+            current_user.totp_last_step = step
+            session.pop(ENROL_SECRET, None)
+            audit.record(current_user, "two_factor_enabled", "user", current_user.id)
+            services.end_other_sessions(current_user)
+            return render_template("accounts/recovery_codes.html", codes=codes)
+        form.code.errors.append(_("The code is not correct. Check the time on your phone."))
+    uri = twofactor.provisioning_uri(current_user, secret)
+    status = 422 if form.errors else 200
+    return render_template(
+        "accounts/two_factor.html",
+        form=form,
+        secret=secret,
+        qr=twofactor.qr_svg(uri, _("QR code for your authenticator app")),
+        required=twofactor.is_required(current_user),
+    ), status
+
+
+@bp.route("/profile/two-factor/disable", methods=["POST"])
+@login_required
+def disable_two_factor():
+    form = ConfirmPasswordForm()
+    if twofactor.is_required(current_user):
+        abort(403)
+    if form.validate_on_submit() and current_user.check_password(form.password.data or ""):
+        twofactor.disable(current_user)
+        audit.record(current_user, "two_factor_disabled", "user", current_user.id)
+        services.end_other_sessions(current_user)
+        flash(_("Two-factor sign-in is off."), "success")
+    else:
+        flash(_("Your password is not correct. Two-factor sign-in is still on."), "error")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user(form.email.data or "")
+        if user is not None and user.is_active:
+            token = services.issue_token(user, TokenPurpose.PASSWORD_RESET)
+            link = url_for("accounts.reset_password", token=token, _external=True)
+            mail.send(
+                user.email,
+                _("Reset your password for the Stockholm–Kyiv cooperation portal"),
+                render_template("accounts/email/reset.txt", user=user, link=link),
+            )
+            audit.record(user, "password_reset_requested", "user", user.id)
+            db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash(
+            _(
+                "If the address has an account, a link to reset the password is on its way. "
+                "It works once, for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+def _token_page(token: str, purpose: TokenPurpose, template: str):
+    record = services.find_token(token, purpose)
+    if record is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.redeem_token(record, form.new_password.data or "")
+        except services.AccountError as error:
+            form.new_password.errors.append(str(error))
+        else:
+            flash(_("Your password is set. Please sign in."), "success")
+            return redirect(url_for("accounts.login", email=user.email))
+    status = 422 if form.errors else 200
+    return render_template(template, form=form, user=record.user), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset_password(token: str):
+    return _token_page(token, TokenPurpose.PASSWORD_RESET, "accounts/reset.html")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def accept_invitation(token: str):
+    return _token_page(token, TokenPurpose.INVITATION, "accounts/invitation.html")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ def supported_languages() -> tuple[str, ...]:
 
 def select_locale() -> str:
     """?lang= wins and is remembered; then the user's profile, the session, Accept-Language."""
+    if not has_request_context():
+        return "en"  # the CLI and background work speak English
     languages = supported_languages()
     asked = request.args.get("lang")
     if asked in languages:
@@ -29,6 +31,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated:
         return current_user.effective_timezone
     return None
