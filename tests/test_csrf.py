@@ -1,0 +1,67 @@
+"""Every state-changing route refuses a request without a CSRF token, and GET changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+
+def _sample_url(rule: Rule) -> str:
+    # 1 fits integer and string converters alike.
+    return rule.build(dict.fromkeys(rule.arguments, 1), append_unknown=False)[1]
+
+
+def _post_rules(app) -> list[Rule]:
+    return [r for r in app.url_map.iter_rules() if "POST" in (r.methods or set())]
+
+
+def test_there_are_post_routes(app):
+    assert len(_post_rules(app)) >= 5
+
+
+@pytest.mark.parametrize("who", [None, "requester", "coordinator"])
+def test_every_post_route_without_token_is_refused(app, client, login, who):
+    if who:
+        login(who)
+    refused = {}
+    for rule in _post_rules(app):
+        url = _sample_url(rule)
+        response = client.post(url, data={"anything": "1"}, csrf=False)
+        refused[rule.endpoint] = response.status_code
+    assert {endpoint: code for endpoint, code in refused.items() if code != 400} == {}
+
+
+def test_htmx_post_without_token_is_refused(client, login):
+    login("requester")
+    response = client.post("/logout", headers={"HX-Request": "true"}, csrf=False)
+    assert response.status_code == 400
+
+
+def test_token_in_the_htmx_header_is_accepted(client, login):
+    login("requester")
+    token = client.csrf_token()
+    response = client.post(
+        "/logout", headers={"HX-Request": "true", "X-CSRFToken": token}, csrf=False
+    )
+    assert response.status_code == 302
+
+
+def test_pages_render_the_token_for_htmx(client, login):
+    login("requester")
+    body = client.get("/").get_data(as_text=True)
+    assert 'hx-headers=\'{"X-CSRFToken": "' in body
+
+
+def test_get_requests_change_nothing(app, client, login):
+    """Walk every GET route as a signed-in coordinator: no audit event is written."""
+    login("coordinator")
+    before = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
+            continue
+        client.get(_sample_url(rule))
+    after = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
+    assert after == before
