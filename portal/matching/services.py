@@ -1,16 +1,1108 @@
-"""Matching: the contract other domains use. Filled in by the matching work."""
+"""Matching: how well an offer fits a need and why, suggestions, proposals, both sides' decisions.
+
+Owns the score (``WEIGHTS``), the suggestions on a need's and an offer's page, ``propose`` /
+``accept`` / ``decline`` / ``withdraw``, the viewer's list of matches, what waits for a user's
+decision, and the panels the need and offer pages include. Every write takes the acting user,
+checks everything before it changes anything, records an audit event and commits.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from babel.lists import format_list
+from flask import has_request_context, request
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.audit.services import record, snapshot
+from portal.content.models import CONTENT_LANGUAGES, Text, TextVersion
+from portal.core.enums import HelpKind, MatchStatus, NeedStatus, OfferStatus, Priority, Side
+from portal.core.transitions import IllegalTransition
+from portal.core.types import utcnow
+from portal.core.visibility import is_signed_in
+from portal.extensions import db
+from portal.matching.models import LIVE_MATCH_STATES, Match
+from portal.needs.models import Need
+from portal.offers.models import Offer, offer_themes
+from portal.reference.models import Theme
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+# ------------------------------------------------------------------------------------- scoring
+#
+# The score is the sum of these points, 0–100. The theme is the strongest signal: an offer in
+# another theme only reaches the suggestions through the same kind of help, and then ranks below
+# every offer in the need's theme with a comparable fit.
+WEIGHTS: dict[str, int] = {
+    "theme": 40,  # the need's theme is one of the offer's themes
+    "help_kind": 15,  # the same kind of help (advice, training, study visit, ...)
+    "period": 15,  # available for the whole wanted period; PARTIAL_PERIOD_POINTS for part of it
+    "capacity": 15,  # remaining person-days cover the need; in proportion when they fall short
+    "terms": 15,  # terms the texts share, TERM_POINTS each, up to this
+}
+PARTIAL_PERIOD_POINTS = 8
+TERM_POINTS = 5
+SHOWN_TERMS = 5  # at most this many shared terms are named in the reason
+assert sum(WEIGHTS.values()) == 100
+
+# Suggestions: SQL prefilters and orders the candidates by everything but the shared terms, at
+# most this many are scored in Python.
+CANDIDATE_LIMIT = 150
+MESSAGE_MAX_LENGTH = 2000
+DECLINE_REASON_MAX_LENGTH = 500
+
+# Terms: words of at least MIN_WORD letters, case-folded, without stop words, one common ending
+# taken off, then compared by their first STEM_LENGTH letters ("leaks" and "leak", "витоків" and
+# "витоки" meet). A stem of exactly MIN_WORD letters also meets longer stems that begin with it.
+MIN_WORD = 4
+STEM_LENGTH = 5
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+STOP_WORDS: dict[str, frozenset[str]] = {
+    "en": _word_set(
+        """about after also been before being between both could does each from have into
+        more most need needs offer offers other over should some such than that their them then
+        there these they this those through under very were what when where which while will
+        with within would your help support city cities kyiv stockholm work works"""
+    ),
+    "sv": _word_set(
+        """alla andra att av behov behöver denna dessa detta eller enligt efter erbjuder
+        erbjudande finns från genom hade hela inom inte kommer kunna mellan mycket också samt
+        sedan skall till under utan vara vill våra vårt även över stöd hjälp stad staden stadens
+        kyiv stockholm arbete"""
+    ),
+    "uk": _word_set(
+        """або буде були було вона вони все всіх де для його коли крім лише між може можуть
+        навіть після під потрібна потрібно потрібні потреба пропозиція також тому тощо через
+        щодо яка який які якщо яких якою цього цієї цих свою свої наша наше наші нашої
+        допомога допомоги підтримка місто міста києва київ стокгольм роботи робота"""
+    ),
+}
+_ALL_STOP_WORDS = frozenset().union(*STOP_WORDS.values())
+# Taken off once, longest first, when at least MIN_WORD letters remain: English, Swedish and
+# Ukrainian inflections that would otherwise keep a word's forms apart.
+_ENDINGS = tuple(
+    sorted(
+        {
+            *_word_set("ing ion ions ed es s"),
+            *_word_set("arna erna orna ningar ning ar er or en et na a e"),
+            *_word_set("ами ями ові еві ого ому ими их ів ах ях ам ям ом ою ею ий ій ої"),
+            *_word_set("а я и і у ю о е ь й"),
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str | None:
+    """The comparable stem of a case-folded word, or None for short words and stop words."""
+    if len(word) < MIN_WORD or word in _ALL_STOP_WORDS:
+        return None
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_WORD:
+            word = word[: -len(ending)]
+            break
+    return word[:STEM_LENGTH]
+
+
+def _stems(bodies: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for body in bodies:
+        for word in set(_WORD.findall(body.casefold())):
+            s = stem(word)
+            if s is not None:
+                found.add(s)
+    return found
+
+
+def _stems_with_words(bodies: Iterable[str]) -> dict[str, str]:
+    """Stem → the first word it came from, in reading order."""
+    found: dict[str, str] = {}
+    for body in bodies:
+        for word in _WORD.findall(body.casefold()):
+            s = stem(word)
+            if s is not None and s not in found:
+                found[s] = word
+    return found
+
+
+def _shared_terms(need_terms: dict[str, str], offer_stems: set[str]) -> list[str]:
+    """The need's words whose stems the offer shares, in the need's reading order."""
+    offer_prefixes = {s[:MIN_WORD] for s in offer_stems if len(s) > MIN_WORD}
+    shared = []
+    for s, word in need_terms.items():
+        if (
+            s in offer_stems
+            or (len(s) == MIN_WORD and s in offer_prefixes)
+            or (len(s) > MIN_WORD and s[:MIN_WORD] in offer_stems)
+        ):
+            shared.append(word)
+    return shared
+
+
+def _language_order(lang: str | None, original: str) -> dict[str, int]:
+    order = [lang, original, *CONTENT_LANGUAGES]
+    rank: dict[str, int] = {}
+    for code in order:
+        if code is not None and code not in rank:
+            rank[code] = len(rank)
+    return rank
+
+
+def _need_terms(
+    texts: Iterable[tuple[str, Iterable[tuple[str, str]]]], lang: str | None
+) -> dict[str, str]:
+    """The need's terms from its texts, each (original language, [(lang, body)]): read in the
+    reader's language first, then the original, title before description, so that the terms are
+    named in the words the reader knows best."""
+    ordered = []
+    for position, (original, versions) in enumerate(texts):
+        rank = _language_order(lang, original)
+        ordered += [(rank.get(code, 99), position, body) for code, body in versions]
+    ordered.sort(key=lambda item: item[:2])
+    return _stems_with_words(body for _rank, _position, body in ordered)
+
+
+def _text_versions(text: Text | None) -> list[tuple[str, str]]:
+    return [(v.lang, v.body) for v in text.versions] if text is not None else []
+
+
+def _need_terms_from_objects(need: Need, lang: str | None) -> dict[str, str]:
+    return _need_terms(
+        [
+            (text.original_lang, _text_versions(text))
+            for text in (need.title, need.description)
+            if text is not None
+        ],
+        lang,
+    )
+
+
+def _offer_stems_from_objects(offer: Offer) -> set[str]:
+    return _stems(
+        body for text in (offer.title, offer.description) for _l, body in _text_versions(text)
+    )
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a pair fits, as a code with parameters; rendered in the reader's language by ``text``.
+
+    Stored on a match as ``code:param:param`` strings (``capacity:40:30``, ``terms:leak,pipe``).
+    """
+
+    code: str
+    params: tuple[str, ...] = ()
+
+    def encode(self) -> str:
+        return ":".join((self.code, *self.params))
+
+    @classmethod
+    def decode(cls, value: str) -> Reason:
+        code, *params = str(value).split(":")
+        return cls(code, tuple(params))
+
+    @property
+    def text(self) -> str:
+        return describe(self)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def describe(reason: Reason) -> str:
+    """The reason in words, in the reader's language."""
+    p = reason.params
+    try:
+        if reason.code == "theme":
+            theme = db.session.get(Theme, int(p[0]))
+            return _("Same theme: %(theme)s", theme=theme.name if theme else p[0])
+        if reason.code == "help_kind":
+            return _("Same kind of help: %(kind)s", kind=HelpKind(p[0]).label)
+        if reason.code == "period_full":
+            return _("Available in the wanted period")
+        if reason.code == "period_partial":
+            return _("Available for part of the wanted period")
+        if reason.code == "capacity":
+            return ngettext(
+                "Enough capacity: %(remaining)s left, %(num)s person-day needed",
+                "Enough capacity: %(remaining)s left, %(num)s person-days needed",
+                int(p[1]),
+                remaining=int(p[0]),
+            )
+        if reason.code == "capacity_partial":
+            return ngettext(
+                "Part of the capacity: %(remaining)s left, %(num)s person-day needed",
+                "Part of the capacity: %(remaining)s left, %(num)s person-days needed",
+                int(p[1]),
+                remaining=int(p[0]),
+            )
+        if reason.code == "capacity_left":
+            return ngettext(
+                "Capacity left: %(num)s person-day",
+                "Capacity left: %(num)s person-days",
+                int(p[0]),
+            )
+        if reason.code == "terms":
+            terms = [t for t in p[0].split(",") if t]
+            return _("Shared terms: %(terms)s", terms=format_list(terms, locale=_locale()))
+    except (ValueError, IndexError):
+        pass
+    return reason.code
+
+
+def reasons_of(match: Match) -> list[Reason]:
+    """The reasons stored on a match."""
+    return [Reason.decode(code) for code in (match.reasons or [])]
+
+
+def _locale() -> str:
+    try:
+        return str(get_locale() or "en")
+    except RuntimeError:
+        return "en"
+
+
+@dataclass
+class Scored:
+    score: int
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.encode() for r in self.reasons]
+
+
+def period_fit(
+    wanted_from: date | None,
+    wanted_until: date | None,
+    available_from: date | None,
+    available_until: date | None,
+    today: date,
+) -> str | None:
+    """ "full" when the offer covers the whole wanted period from today on, "partial" when the
+    periods overlap, None when they do not. A missing date is open; the past does not count."""
+    start = max(wanted_from or today, today)
+    a_start = max(available_from or today, today)
+    if wanted_until is not None and wanted_until < start:
+        return None
+    if available_until is not None and available_until < a_start:
+        return None
+    if wanted_until is not None and a_start > wanted_until:
+        return None
+    if available_until is not None and start > available_until:
+        return None
+    covers_start = wanted_from is None or a_start <= start
+    covers_end = wanted_until is None or available_until is None or available_until >= wanted_until
+    return "full" if covers_start and covers_end else "partial"
+
+
+def _combine(
+    *,
+    theme_id: int | None,
+    help_kind: HelpKind | None,
+    period: str | None,
+    remaining: int,
+    needed: int | None,
+    shared_terms: Sequence[str],
+) -> Scored:
+    points = 0
+    reasons: list[Reason] = []
+    if theme_id is not None:
+        points += WEIGHTS["theme"]
+        reasons.append(Reason("theme", (str(theme_id),)))
+    if help_kind is not None:
+        points += WEIGHTS["help_kind"]
+        reasons.append(Reason("help_kind", (help_kind.value,)))
+    if period == "full":
+        points += WEIGHTS["period"]
+        reasons.append(Reason("period_full"))
+    elif period == "partial":
+        points += PARTIAL_PERIOD_POINTS
+        reasons.append(Reason("period_partial"))
+    if remaining > 0:
+        if not needed or needed <= 0:
+            points += WEIGHTS["capacity"]
+            reasons.append(Reason("capacity_left", (str(remaining),)))
+        elif remaining >= needed:
+            points += WEIGHTS["capacity"]
+            reasons.append(Reason("capacity", (str(remaining), str(needed))))
+        else:
+            points += WEIGHTS["capacity"] * remaining // needed
+            reasons.append(Reason("capacity_partial", (str(remaining), str(needed))))
+    if shared_terms:
+        points += min(WEIGHTS["terms"], TERM_POINTS * len(shared_terms))
+        reasons.append(Reason("terms", (",".join(shared_terms[:SHOWN_TERMS]),)))
+    return Scored(min(points, 100), reasons)
+
+
+def score(
+    need: Need, offer: Offer, today: date | None = None, *, lang: str | None = None
+) -> Scored:
+    """How well ``offer`` fits ``need``, 0–100, with the reasons. ``lang`` picks which language's
+    words name the shared terms (default: the need's original language)."""
+    today = today or date.today()
+    theme_ids = {t.id for t in offer.themes}
+    return _combine(
+        theme_id=need.theme_id if need.theme_id in theme_ids else None,
+        help_kind=need.help_kind if need.help_kind == offer.help_kind else None,
+        period=period_fit(
+            need.wanted_from,
+            need.wanted_until,
+            offer.available_from,
+            offer.available_until,
+            today,
+        ),
+        remaining=offer.remaining_days,
+        needed=need.person_days,
+        shared_terms=_shared_terms(
+            _need_terms_from_objects(need, lang), _offer_stems_from_objects(offer)
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------- suggestions
+
+
+@dataclass
+class Suggestion:
+    """A pair the portal suggests, with its score and reasons."""
+
+    need: Need
+    offer: Offer
+    score: int
+    reasons: list[Reason]
+
+
+def _live_match_between(need_id: Any, offer_id: Any) -> ColumnElement[bool]:
+    return exists(
+        select(Match.id).where(
+            Match.need_id == need_id,
+            Match.offer_id == offer_id,
+            Match.status.in_(LIVE_MATCH_STATES),
+        )
+    )
+
+
+def _text_rows(text_ids: Iterable[int]) -> dict[int, tuple[str, list[tuple[str, str]]]]:
+    """text id → (original language, [(lang, folded body)]) in one query."""
+    ids = sorted(set(text_ids))
+    found: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(TextVersion.text_id, Text.original_lang, TextVersion.lang, TextVersion.folded)
+        .join(Text, Text.id == TextVersion.text_id)
+        .where(TextVersion.text_id.in_(ids))
+    )
+    for text_id, original, lang, folded in rows:
+        found.setdefault(text_id, (original, []))[1].append((lang, folded))
+    return found
+
+
+def _bodies(texts: dict[int, tuple[str, list[tuple[str, str]]]], text_id: int) -> list[str]:
+    return [body for _lang, body in texts.get(text_id, ("", []))[1]]
+
+
+def _period_order(full: ColumnElement[bool]) -> Any:
+    return case((full, WEIGHTS["period"]), else_=PARTIAL_PERIOD_POINTS)
+
+
+def suggest_offers(
+    viewer: User | None,
+    need: Need,
+    limit: int = 10,
+    *,
+    organisation_id: int | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Suggestion]:
+    """Open offers ``viewer`` may see that fit ``need``, best first; not those already on a live
+    match with it. ``organisation_id`` keeps only that organisation's offers (an expert proposes
+    their own). A constant number of queries whatever the number of offers."""
+    today = today or date.today()
+    start = max(need.wanted_from or today, today)
+    end = need.wanted_until
+    if end is not None and end < start:
+        return []
+    remaining = Offer.capacity_days - Offer.committed_days
+    link = offer_themes.alias("need_theme")
+    theme_match = link.c.theme_id.is_not(None)
+    same_kind = Offer.help_kind == need.help_kind
+    covers_start = true() if need.wanted_from is None else Offer.available_from <= start
+    covers_end = true() if end is None else Offer.available_until >= end
+    needed = need.person_days
+    capacity_order: Any = (
+        literal(WEIGHTS["capacity"])
+        if not needed or needed <= 0
+        else case(
+            (remaining >= needed, WEIGHTS["capacity"]),
+            else_=(remaining * WEIGHTS["capacity"]) // needed,
+        )
+    )
+    order = (
+        case((theme_match, WEIGHTS["theme"]), else_=0)
+        + case((same_kind, WEIGHTS["help_kind"]), else_=0)
+        + _period_order(and_(covers_start, covers_end))
+        + capacity_order
+    )
+    stmt = (
+        select(
+            Offer.id,
+            Offer.title_id,
+            Offer.description_id,
+            theme_match.label("theme_match"),
+            Offer.help_kind,
+            Offer.available_from,
+            Offer.available_until,
+            Offer.capacity_days,
+            Offer.committed_days,
+        )
+        .outerjoin(link, and_(link.c.offer_id == Offer.id, link.c.theme_id == need.theme_id))
+        .where(
+            Offer.status == OfferStatus.OPEN,
+            Offer.agreement_id == need.agreement_id,
+            or_(theme_match, same_kind),
+            Offer.available_until >= start,
+            remaining > 0,
+            Offer.visible_to(viewer),
+            ~_live_match_between(need.id, Offer.id),
+        )
+        .order_by(order.desc(), Offer.id.desc())
+        .limit(CANDIDATE_LIMIT)
+    )
+    if end is not None:
+        stmt = stmt.where(Offer.available_from <= end)
+    if organisation_id is not None:
+        stmt = stmt.where(Offer.organisation_id == organisation_id)
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return []
+    texts = _text_rows([r.title_id for r in rows] + [r.description_id for r in rows])
+    need_terms = _need_terms_from_objects(need, lang)
+    ranked = []
+    for rank, row in enumerate(rows):
+        scored = _combine(
+            theme_id=need.theme_id if row.theme_match else None,
+            help_kind=need.help_kind if row.help_kind == need.help_kind else None,
+            period=period_fit(
+                need.wanted_from, end, row.available_from, row.available_until, today
+            ),
+            remaining=max(row.capacity_days - row.committed_days, 0),
+            needed=need.person_days,
+            shared_terms=_shared_terms(
+                need_terms,
+                _stems(_bodies(texts, row.title_id) + _bodies(texts, row.description_id)),
+            ),
+        )
+        ranked.append((-scored.score, rank, row.id, scored))
+    ranked.sort(key=lambda item: item[:2])
+    best = ranked[:limit]
+    offers = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Offer)
+            .where(Offer.id.in_([item[2] for item in best]))
+            .options(selectinload(Offer.title), joinedload(Offer.organisation))
+        )
+    }
+    return [
+        Suggestion(need, offers[offer_id], scored.score, scored.reasons)
+        for _s, _r, offer_id, scored in best
+        if offer_id in offers
+    ]
+
+
+def suggest_needs(
+    viewer: User | None,
+    offer: Offer,
+    limit: int = 10,
+    *,
+    organisation_id: int | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Suggestion]:
+    """Open needs ``viewer`` may see that ``offer`` fits, best first; not those already on a live
+    match with it. ``organisation_id`` keeps only that organisation's needs (a requester proposes
+    for their own). A constant number of queries whatever the number of needs."""
+    today = today or date.today()
+    remaining = offer.remaining_days
+    a_start = max(offer.available_from or today, today)
+    a_end = offer.available_until
+    if (
+        offer.status != OfferStatus.OPEN
+        or remaining <= 0
+        or (a_end is not None and a_end < a_start)
+    ):
+        return []
+    theme_ids = [t.id for t in offer.themes]
+    theme_match = Need.theme_id.in_(theme_ids) if theme_ids else false()
+    same_kind = Need.help_kind == offer.help_kind
+    # Same rule as period_fit, with the need's dates as columns.
+    covers_start = or_(
+        Need.wanted_from.is_(None),
+        Need.wanted_from >= a_start,
+        true() if (offer.available_from or today) <= today else false(),
+    )
+    covers_end = (
+        true() if a_end is None else or_(Need.wanted_until.is_(None), Need.wanted_until <= a_end)
+    )
+    priority_rank = case({p.value: p.rank for p in Priority}, value=Need.priority, else_=9)
+    order = (
+        case((theme_match, WEIGHTS["theme"]), else_=0)
+        + case((same_kind, WEIGHTS["help_kind"]), else_=0)
+        + _period_order(and_(covers_start, covers_end))
+        + case(
+            (
+                or_(Need.person_days.is_(None), Need.person_days <= remaining),
+                WEIGHTS["capacity"],
+            ),
+            else_=literal(remaining * WEIGHTS["capacity"], Integer) // Need.person_days,
+        )
+    )
+    stmt = (
+        select(
+            Need.id,
+            Need.title_id,
+            Need.description_id,
+            Need.theme_id,
+            Need.help_kind,
+            Need.wanted_from,
+            Need.wanted_until,
+            Need.person_days,
+        )
+        .where(
+            Need.status == NeedStatus.OPEN,
+            Need.agreement_id == offer.agreement_id,
+            or_(theme_match, same_kind),
+            or_(Need.wanted_until.is_(None), Need.wanted_until >= a_start),
+            Need.visible_to(viewer),
+            ~_live_match_between(Need.id, offer.id),
+        )
+        .order_by(order.desc(), priority_rank, Need.id.desc())
+        .limit(CANDIDATE_LIMIT)
+    )
+    if a_end is not None:
+        stmt = stmt.where(or_(Need.wanted_from.is_(None), Need.wanted_from <= a_end))
+    if organisation_id is not None:
+        stmt = stmt.where(Need.organisation_id == organisation_id)
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return []
+    texts = _text_rows([r.title_id for r in rows] + [r.description_id for r in rows])
+    offer_stems = _offer_stems_from_objects(offer)
+    theme_set = set(theme_ids)
+    ranked = []
+    for rank, row in enumerate(rows):
+        need_terms = _need_terms(
+            [texts.get(text_id, ("", [])) for text_id in (row.title_id, row.description_id)],
+            lang,
+        )
+        scored = _combine(
+            theme_id=row.theme_id if row.theme_id in theme_set else None,
+            help_kind=offer.help_kind if row.help_kind == offer.help_kind else None,
+            period=period_fit(
+                row.wanted_from, row.wanted_until, offer.available_from, a_end, today
+            ),
+            remaining=remaining,
+            needed=row.person_days,
+            shared_terms=_shared_terms(need_terms, offer_stems),
+        )
+        ranked.append((-scored.score, rank, row.id, scored))
+    ranked.sort(key=lambda item: item[:2])
+    best = ranked[:limit]
+    needs = {
+        n.id: n
+        for n in db.session.scalars(
+            select(Need)
+            .where(Need.id.in_([item[2] for item in best]))
+            .options(
+                selectinload(Need.title),
+                joinedload(Need.organisation),
+                joinedload(Need.theme),
+            )
+        )
+    }
+    return [
+        Suggestion(needs[need_id], offer, scored.score, scored.reasons)
+        for _s, _r, need_id, scored in best
+        if need_id in needs
+    ]
+
+
+# ---------------------------------------------------------------------------- who may do what
+
+
+def proposing_side(actor: User | None, need: Need, offer: Offer) -> Side | None:
+    """The side ``actor`` would propose for, or None when they may not propose this pair."""
+    if not is_signed_in(actor) or actor is None:
+        return None
+    if actor.is_requester and actor.organisation_id == need.organisation_id:
+        return Side.REQUESTER
+    if actor.is_expert and actor.organisation_id == offer.organisation_id:
+        return Side.EXPERT
+    if actor.is_coordinator:
+        return Side.COORDINATOR
+    return None
+
+
+def may_propose(user: User | None) -> bool:
+    """May ``user`` propose matches at all (for some need and offer)?"""
+    return (
+        is_signed_in(user)
+        and user is not None
+        and (user.is_requester or user.is_expert or user.is_coordinator)
+    )
+
+
+def may_propose_for_need(user: User | None, need: Need) -> bool:
+    """Does the need's page offer ``user`` suggestions to propose? Its own requesters, experts
+    (with their own offers) and coordinators, while the need takes offers."""
+    if not may_propose(user) or user is None or not need.is_live:
+        return False
+    if need.agreement.has_expired() or not need.can_view(user):
+        return False
+    return user.is_coordinator or user.is_expert or user.organisation_id == need.organisation_id
+
+
+def may_propose_for_offer(user: User | None, offer: Offer) -> bool:
+    """The same for an offer's page: its own experts, requesters (with their own needs) and
+    coordinators, while the offer is open."""
+    if not may_propose(user) or user is None:
+        return False
+    if offer.status != OfferStatus.OPEN or offer.remaining_days <= 0:
+        return False
+    if offer.agreement.has_expired() or not offer.can_view(user):
+        return False
+    return user.is_coordinator or user.is_requester or user.organisation_id == offer.organisation_id
+
+
+def may_view(user: User | None, match: Match) -> bool:
+    """A match is seen by coordinators and the two organisations, and only while the viewer may
+    also see both records (a restricted need stays hidden once its match is over)."""
+    return match.can_view(user) and match.need.can_view(user) and match.offer.can_view(user)
+
+
+def visible_to(viewer: User | None) -> ColumnElement[bool]:
+    """SQL predicate for ``may_view``; the statement must join Need and Offer."""
+    if not is_signed_in(viewer) or viewer is None:
+        return false()
+    both_visible = and_(Need.visible_to(viewer), Offer.visible_to(viewer))
+    if viewer.sees_everything:
+        return both_visible
+    return and_(
+        or_(
+            Need.organisation_id == viewer.organisation_id,
+            Offer.organisation_id == viewer.organisation_id,
+        ),
+        both_visible,
+    )
+
+
+def waiting_for_predicate(user: User | None) -> ColumnElement[bool]:
+    """SQL: the match waits for ``user``'s side to decide. Needs Need and Offer joined."""
+    if not is_signed_in(user) or user is None:
+        return false()
+    if user.is_requester:
+        return and_(
+            Match.status == MatchStatus.PROPOSED,
+            Need.organisation_id == user.organisation_id,
+            Match.requester_accepted_at.is_(None),
+        )
+    if user.is_expert:
+        return and_(
+            Match.status == MatchStatus.PROPOSED,
+            Offer.organisation_id == user.organisation_id,
+            Match.expert_accepted_at.is_(None),
+        )
+    return false()
+
+
+# ------------------------------------------------------------------------------------ queries
+
+
+def match_load_options() -> list[Any]:
+    """Everything a match's row shows, loaded in a constant number of queries."""
+    return [
+        selectinload(Match.need).options(
+            selectinload(Need.title), joinedload(Need.organisation), joinedload(Need.theme)
+        ),
+        selectinload(Match.offer).options(
+            selectinload(Offer.title), joinedload(Offer.organisation)
+        ),
+    ]
+
+
+@dataclass
+class MatchFilters:
+    status: MatchStatus | None = None
+    waiting: bool = False  # only those waiting for the viewer's decision
+    need_id: int | None = None
+    offer_id: int | None = None
+
+
+def matches_query(viewer: User | None, filters: MatchFilters | None = None) -> Select[Any]:
+    """The matches ``viewer`` may see, those waiting for their decision first, then the newest."""
+    filters = filters or MatchFilters()
+    waiting = waiting_for_predicate(viewer)
+    stmt = (
+        select(Match)
+        .join(Need, Need.id == Match.need_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(visible_to(viewer))
+        .options(*match_load_options())
+        .order_by(case((waiting, 0), else_=1), Match.proposed_at.desc(), Match.id.desc())
+    )
+    if filters.status is not None:
+        stmt = stmt.where(Match.status == filters.status)
+    if filters.waiting:
+        stmt = stmt.where(waiting)
+    if filters.need_id is not None:
+        stmt = stmt.where(Match.need_id == filters.need_id)
+    if filters.offer_id is not None:
+        stmt = stmt.where(Match.offer_id == filters.offer_id)
+    return stmt
+
+
+def waiting_for_decision(user: User | None, limit: int | None = None) -> list[Match]:
+    """Proposed matches where ``user``'s side has not accepted yet, oldest first: requesters for
+    their organisation's needs, experts for its offers. Coordinators decide for neither side."""
+    if not is_signed_in(user) or user is None or not (user.is_requester or user.is_expert):
+        return []
+    stmt = (
+        select(Match)
+        .join(Need, Need.id == Match.need_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(waiting_for_predicate(user), visible_to(user))
+        .options(*match_load_options())
+        .order_by(Match.proposed_at, Match.id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def get_visible(viewer: User | None, match_id: int) -> Match | None:
+    """The match, or None when it does not exist or ``viewer`` may not see it."""
+    if not is_signed_in(viewer):
+        return None
+    match = db.session.scalar(
+        select(Match).where(Match.id == match_id).options(*match_load_options())
+    )
+    if match is None or not may_view(viewer, match):
+        return None
+    return match
+
+
+def live_match_exists(need: Need, offer: Offer) -> bool:
+    return bool(db.session.scalar(select(_live_match_between(need.id, offer.id))))
+
+
+# ------------------------------------------------------------------------------------- writes
+
+
+def _refuse(message: str) -> None:
+    raise IllegalTransition(message)
+
+
+def _ensure_need_takes_offers(need: Need) -> None:
+    if need.status not in (NeedStatus.OPEN, NeedStatus.MATCHED):
+        _refuse(
+            _(
+                "Only an open need can be matched. This need is %(status)s.",
+                status=need.status.label.lower(),
+            )
+        )
+
+
+def _ensure_offer_open(offer: Offer) -> None:
+    if offer.status != OfferStatus.OPEN or offer.remaining_days <= 0:
+        _refuse(
+            _(
+                "Only an open offer with capacity left can be matched. This offer is %(status)s.",
+                status=offer.status.label.lower(),
+            )
+        )
+
+
+def propose(
+    actor: User,
+    need: Need,
+    offer: Offer,
+    *,
+    message: str | None = None,
+    person_days: int | None = None,
+) -> Match:
+    """Propose ``offer`` for ``need``. A requester of the need's organisation or an expert of the
+    offer's organisation accepts for their side at once; a coordinator brokers it for neither."""
+    if not is_signed_in(actor) or not (need.can_view(actor) and offer.can_view(actor)):
+        _refuse(_("You may not see this need or this offer."))
+    side = proposing_side(actor, need, offer)
+    if side is None:
+        _refuse(
+            _(
+                "Only the requesting organisation, the offering organisation or a coordinator "
+                "can propose this match."
+            )
+        )
+    if need.agreement_id != offer.agreement_id:
+        _refuse(_("The need and the offer belong to different agreements."))
+    need.agreement.ensure_writable()
+    _ensure_need_takes_offers(need)
+    _ensure_offer_open(offer)
+    if person_days is not None and not 1 <= person_days <= offer.remaining_days:
+        _refuse(
+            ngettext(
+                "The offer has %(num)s person-day left; propose between 1 and %(num)s.",
+                "The offer has %(num)s person-days left; propose between 1 and %(num)s.",
+                offer.remaining_days,
+            )
+        )
+    message = (message or "").strip() or None
+    if message is not None and len(message) > MESSAGE_MAX_LENGTH:
+        _refuse(_("The message is too long (at most %(max)s characters).", max=MESSAGE_MAX_LENGTH))
+    if live_match_exists(need, offer):
+        _refuse(_("This need and this offer already have a match that is proposed or agreed."))
+    assert side is not None
+
+    scored = score(need, offer)
+    match = Match(
+        need=need,
+        offer=offer,
+        status=MatchStatus.PROPOSED,
+        score=scored.score,
+        reasons=scored.codes,
+        message=message,
+        person_days=person_days,
+        proposed_side=side,
+        proposed_by_id=actor.id,
+        proposed_at=utcnow(),
+    )
+    if side in (Side.REQUESTER, Side.EXPERT):
+        match.accept(actor, side)
+    try:
+        db.session.add(match)
+        db.session.flush()
+        record(actor, "propose", "match", match.id, None, snapshot(match))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return match
+
+
+def _ensure_proposed(match: Match) -> None:
+    if match.status != MatchStatus.PROPOSED:
+        _refuse(
+            _(
+                "This match is already %(status)s and can no longer be changed.",
+                status=match.status.label.lower(),
+            )
+        )
+
+
+def _acting_side(actor: User, match: Match) -> Side:
+    side = match.side_of(actor)
+    if side is None or not may_view(actor, match):
+        _refuse(_("You are not on either side of this match."))
+    assert side is not None
+    return side
+
+
+def committed_days_for(match: Match) -> int:
+    """The person-days an agreed match takes from the offer: what was proposed, else what the
+    need asks for, never more than the offer has left."""
+    remaining = match.offer.remaining_days
+    if match.person_days:
+        return match.person_days
+    return min(match.need.person_days or remaining, remaining)
+
+
+def accept(actor: User, match: Match) -> Match:
+    """Accept for ``actor``'s side. When both sides have accepted, the match is agreed: the need
+    becomes matched and the offer's capacity is committed (fully committed when none is left)."""
+    side = _acting_side(actor, match)
+    match.need.agreement.ensure_writable()
+    _ensure_proposed(match)
+    if side not in (Side.REQUESTER, Side.EXPERT):
+        _refuse(_("Only the requesting side or the expert side can accept."))
+    if match.has_accepted(side):
+        _refuse(_("Your side has already accepted this match."))
+    need, offer = match.need, match.offer
+    _ensure_need_takes_offers(need)
+    _ensure_offer_open(offer)
+    other = Side.EXPERT if side == Side.REQUESTER else Side.REQUESTER
+    becomes_agreed = match.has_accepted(other)
+    days = committed_days_for(match)
+    if becomes_agreed and days > offer.remaining_days:
+        _refuse(
+            ngettext(
+                "The offer has only %(num)s person-day left, and this match needs %(days)s.",
+                "The offer has only %(num)s person-days left, and this match needs %(days)s.",
+                offer.remaining_days,
+                days=days,
+            )
+        )
+
+    before = snapshot(match)
+    need_before, offer_before = snapshot(need), snapshot(offer)
+    try:
+        agreed = match.accept(actor, side)
+        if agreed:
+            match.person_days = days
+            if need.status == NeedStatus.OPEN:
+                need.transition(NeedStatus.MATCHED)
+            offer.committed_days = offer.committed_days + days
+            if offer.remaining_days == 0:
+                offer.transition(OfferStatus.COMMITTED)
+        db.session.flush()
+        record(actor, "accept", "match", match.id, before, snapshot(match))
+        if agreed:
+            record(actor, "match_agreed", "need", need.id, need_before, snapshot(need))
+            record(actor, "match_agreed", "offer", offer.id, offer_before, snapshot(offer))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return match
+
+
+def decline(actor: User, match: Match, reason: str | None = None) -> Match:
+    """Decline for ``actor``'s side, with an optional reason. Ends the match."""
+    side = _acting_side(actor, match)
+    match.need.agreement.ensure_writable()
+    _ensure_proposed(match)
+    if not match.can_decide(actor):
+        if side == Side.COORDINATOR:
+            _refuse(_("A coordinator does not decide for a side; withdraw the proposal instead."))
+        _refuse(_("Your side has already accepted this match; withdraw it instead."))
+    reason = (reason or "").strip()[:DECLINE_REASON_MAX_LENGTH] or None
+    before = snapshot(match)
+    try:
+        match.decline(actor, reason)
+        db.session.flush()
+        record(actor, "decline", "match", match.id, before, snapshot(match))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return match
+
+
+def withdraw(actor: User, match: Match) -> Match:
+    """Withdraw a proposal: the side that proposed it, or a coordinator."""
+    _acting_side(actor, match)
+    match.need.agreement.ensure_writable()
+    _ensure_proposed(match)
+    if not match.can_withdraw(actor):
+        _refuse(_("Only the side that proposed this match, or a coordinator, can withdraw it."))
+    before = snapshot(match)
+    try:
+        match.withdraw(actor)
+        db.session.flush()
+        record(actor, "withdraw", "match", match.id, before, snapshot(match))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return match
+
+
+# -------------------------------------------------------------------------------------- panels
+
+
+def _current_path() -> str | None:
+    if has_request_context() and request.method == "GET":
+        return request.full_path.rstrip("?")
+    return None
+
+
+def _reader_language() -> str | None:
+    if not has_request_context():
+        return None
+    from portal.core.i18n import current_language
+
+    return current_language()
 
 
 def need_panel(viewer: Any, need: Any) -> dict[str, Any]:
     """What a need's page shows under "Matches": its matches and, for those who may propose,
     suggested offers with their reasons. Rendered by ``matching/_need_panel.html``."""
-    return {"need": need, "matches": [], "suggestions": []}
+    panel: dict[str, Any] = {
+        "kind": "need",
+        "need": need,
+        "matches": [],
+        "suggestions": [],
+        "may_propose": False,
+        "is_hidden": not is_signed_in(viewer),
+        "return_to": _current_path(),
+    }
+    if panel["is_hidden"]:
+        return panel
+    panel["matches"] = list(
+        db.session.scalars(matches_query(viewer, MatchFilters(need_id=need.id)))
+    )
+    if may_propose_for_need(viewer, need):
+        panel["may_propose"] = True
+        panel["suggestions"] = suggest_offers(
+            viewer,
+            need,
+            organisation_id=viewer.organisation_id if viewer.is_expert else None,
+            lang=_reader_language(),
+        )
+    return panel
 
 
 def offer_panel(viewer: Any, offer: Any) -> dict[str, Any]:
     """The same for an offer's page, rendered by ``matching/_offer_panel.html``."""
-    return {"offer": offer, "matches": [], "suggestions": []}
+    panel: dict[str, Any] = {
+        "kind": "offer",
+        "offer": offer,
+        "matches": [],
+        "suggestions": [],
+        "may_propose": False,
+        "is_hidden": not is_signed_in(viewer),
+        "return_to": _current_path(),
+    }
+    if panel["is_hidden"]:
+        return panel
+    panel["matches"] = list(
+        db.session.scalars(matches_query(viewer, MatchFilters(offer_id=offer.id)))
+    )
+    if may_propose_for_offer(viewer, offer):
+        panel["may_propose"] = True
+        panel["suggestions"] = suggest_needs(
+            viewer,
+            offer,
+            organisation_id=viewer.organisation_id if viewer.is_requester else None,
+            lang=_reader_language(),
+        )
+    return panel
