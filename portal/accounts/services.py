@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
 from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from portal.accounts.models import OneTimeToken, TokenPurpose, User, hash_password
+from portal.accounts.models import OneTimeToken, TokenPurpose, User, hash_password, verify_hash
 from portal.accounts.passwords import password_problems
 from portal.audit import services as audit
 from portal.core.enums import Role
@@ -22,7 +19,14 @@ from portal.extensions import db
 from portal.reference.models import Organisation
 
 # Verifying against a real hash keeps "unknown e-mail" as slow as "wrong password".
-_DUMMY_HASH = hash_password("no account has this password")
+_DUMMY_HASHES: dict[bool, str] = {}
+
+
+def _dummy_hash() -> str:
+    testing = bool(current_app.config.get("TESTING"))
+    if testing not in _DUMMY_HASHES:
+        _DUMMY_HASHES[testing] = hash_password("no account has this password")
+    return _DUMMY_HASHES[testing]
 
 
 class AccountError(ValueError):
@@ -72,8 +76,7 @@ def authenticate(email: str, password: str) -> User | None:
     or deactivated account all look the same to the caller (and take as long)."""
     user = find_user(email)
     if user is None:
-        with contextlib.suppress(VerificationError):
-            PasswordHasher().verify(_DUMMY_HASH, password)
+        verify_hash(_dummy_hash(), password)
         audit.record(None, "login_failed", "user", None, after={"email": normalise_email(email)})
         db.session.commit()
         return None

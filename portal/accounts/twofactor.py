@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from markupsafe import Markup
 
-from portal.accounts.models import RecoveryCode, SiteSetting, hash_password
+from portal.accounts.models import RecoveryCode, SiteSetting, hash_password, verify_hash
 from portal.core.enums import Role
 from portal.core.types import utcnow
 from portal.extensions import db
@@ -117,22 +117,13 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    from argon2 import PasswordHasher
-    from argon2.exceptions import InvalidHashError, VerificationError
-
     code = code.strip().lower()
     if len(code) != 13:
         return False
-    hasher = PasswordHasher()
     for stored in user.recovery_codes:
-        if stored.used_at is not None:
-            continue
-        try:
-            hasher.verify(stored.code_hash, code)
-        except (VerificationError, InvalidHashError):
-            continue
-        stored.used_at = utcnow()
-        return True
+        if stored.used_at is None and verify_hash(stored.code_hash, code):
+            stored.used_at = utcnow()
+            return True
     return False
 
 
