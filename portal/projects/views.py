@@ -1,10 +1,387 @@
-"""Placeholder until the projects views land."""
+"""Project pages: the list, starting a project, the project page with its milestones, reports
+and timeline, and the forms that change it. Rules live in ``portal.projects.services``."""
 
-from flask import Blueprint, abort
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from portal.core.conflicts import EditConflict
+from portal.core.enums import ProjectStatus, ReportStatus
+from portal.core.i18n import current_language
+from portal.extensions import db, htmx
+from portal.projects import services
+from portal.projects.forms import (
+    EditProjectForm,
+    MilestoneForm,
+    NewProjectForm,
+    ProjectFilterForm,
+    ReportForm,
+    StatusForm,
+)
+from portal.projects.models import Project
+from portal.projects.services import ProjectRuleError
+from portal.reference.models import District, Organisation, Theme
+from portal.seed.reference import default_agreement
+from portal.web import render_text
 
 bp = Blueprint("projects", __name__, template_folder="templates", url_prefix="/projects")
 
 
+# ---------------------------------------------------------------- helpers
+
+
+def _load(project_id: int) -> Project:
+    project = services.get_project(current_user, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _field_error(form: FlaskForm, error: ProjectRuleError) -> None:
+    """Put a service's refusal beside the field it concerns (or on the form as a whole)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = [*field.errors, error.message]
+
+
+def _organisation(org_id: int | None) -> Organisation | None:
+    return db.session.get(Organisation, org_id) if org_id is not None else None
+
+
+def _permissions(project: Project) -> dict[str, Any]:
+    return {
+        "can_manage": services.may_manage(current_user, project),
+        "can_report": services.may_report(current_user, project),
+        "can_change_status": services.may_change_status(current_user, project),
+    }
+
+
+def _render_detail(
+    project: Project,
+    *,
+    milestone_form: MilestoneForm | None = None,
+    report_form: ReportForm | None = None,
+    status_form: StatusForm | None = None,
+    code: int = 200,
+):
+    perms = _permissions(project)
+    if perms["can_manage"] and milestone_form is None:
+        milestone_form = MilestoneForm(formdata=None, prefix="milestone")
+        milestone_form.lang.data = current_language()
+    if perms["can_report"] and report_form is None:
+        report_form = ReportForm(formdata=None, prefix="report")
+        report_form.lang.data = current_language()
+    if report_form is not None:
+        report_form.set_choices()
+    if perms["can_change_status"] and status_form is None:
+        status_form = StatusForm(formdata=None, prefix="status")
+    if status_form is not None:
+        status_form.set_choices(services.allowed_targets(project))
+    return (
+        render_template(
+            "projects/detail.html",
+            project=project,
+            timeline=services.timeline(project),
+            milestone_form=milestone_form,
+            report_form=report_form,
+            status_form=status_form,
+            **perms,
+        ),
+        code,
+    )
+
+
+def _progress_text(project: Project) -> str:
+    return format_percent(project.progress / 100)
+
+
+# ---------------------------------------------------------------- list
+
+
 @bp.route("/")
 def index():
-    abort(404)
+    filters = services.ProjectFilters.from_args(request.args)
+    page = request.args.get("page", 1, type=int) or 1
+    projects = services.list_projects(
+        current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
+    )
+    if htmx and not htmx.history_restore_request:
+        return render_template("projects/_list.html", projects=projects, oob_count=True)
+    form = ProjectFilterForm(formdata=request.args)
+    form.set_choices(
+        list(db.session.scalars(select(Theme).order_by(Theme.position))),
+        list(db.session.scalars(select(District).order_by(District.name_en))),
+    )
+    return render_template(
+        "projects/index.html",
+        projects=projects,
+        form=form,
+        can_start=current_user.is_authenticated and current_user.is_coordinator,
+    )
+
+
+# ---------------------------------------------------------------- starting and editing
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not current_user.is_coordinator:
+        abort(403)
+    candidates = services.candidate_matches()
+    form = NewProjectForm()
+    form.matches.choices = [(str(m.id), str(m.id)) for m in candidates]
+    if request.method == "GET":
+        wanted = set(request.args.getlist("match", type=int))
+        form.matches.data = [m.id for m in candidates if m.id in wanted]
+        form.lang.data = current_language()
+    chosen_ids = set(form.matches.data or [])
+    chosen = [m for m in candidates if m.id in chosen_ids]
+    agreement = chosen[0].need.agreement if chosen else default_agreement()
+    form.set_choices(
+        services.organisations_in(agreement.requester_city_id),
+        services.organisations_in(agreement.expert_city_id),
+        optional=True,
+    )
+    code = 200
+    if request.method == "POST":
+        code = 422
+        if form.validate_on_submit():
+            try:
+                project = services.start_project(
+                    current_user,
+                    chosen,
+                    title=form.title.data or "",
+                    description=form.description.data or "",
+                    lang=form.lang.data or "",
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    visibility=form.visibility.data,
+                    requester_lead=_organisation(form.requester_lead.data),
+                    expert_lead=_organisation(form.expert_lead.data),
+                )
+            except ProjectRuleError as error:
+                db.session.rollback()
+                _field_error(form, error)
+            else:
+                flash(_("The project was started. Add its milestones next."), "success")
+                return redirect(url_for("projects.detail", project_id=project.id))
+    return (
+        render_template(
+            "projects/new.html",
+            form=form,
+            candidates=candidates,
+            agreement=agreement,
+            validity_hint=services.validity_hint(agreement),
+        ),
+        code,
+    )
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int):
+    project = _load(project_id)
+    if not project.can_manage(current_user):
+        abort(403)
+    agreement = project.agreement
+    form = EditProjectForm()
+    form.set_choices(
+        services.organisations_in(agreement.requester_city_id),
+        services.organisations_in(agreement.expert_city_id),
+        optional=False,
+    )
+    if request.method == "GET":
+        lang = project.title.original_lang
+        form.title.data = project.title.original
+        form.description.data = project.description.original
+        form.lang.data = lang
+        form.starts_on.data, form.ends_on.data = project.starts_on, project.ends_on
+        form.visibility.data = project.visibility
+        form.requester_lead.data = project.requester_lead_id
+        form.expert_lead.data = project.expert_lead_id
+        form.version.data = str(project.version)
+    code, theirs = 200, None
+    if request.method == "POST":
+        code = 422
+        if form.validate_on_submit():
+            try:
+                services.update_project(
+                    current_user,
+                    project,
+                    expected_version=_int_or_none(form.version.data),
+                    title=form.title.data or "",
+                    description=form.description.data or "",
+                    lang=form.lang.data or "",
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    visibility=form.visibility.data,
+                    requester_lead=_organisation(form.requester_lead.data),
+                    expert_lead=_organisation(form.expert_lead.data),
+                )
+            except ProjectRuleError as error:
+                db.session.rollback()
+                _field_error(form, error)
+            except EditConflict:
+                db.session.rollback()
+                project = _load(project_id)
+                theirs = project
+                # Saving again now overwrites knowingly: the editor has seen their version.
+                form.version.data = str(project.version)
+                code = 409
+            else:
+                flash(_("The project was saved."), "success")
+                return redirect(url_for("projects.detail", project_id=project.id))
+    return (
+        render_template(
+            "projects/edit.html",
+            form=form,
+            project=project,
+            theirs=theirs,
+            agreement=agreement,
+            validity_hint=services.validity_hint(agreement),
+        ),
+        code,
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- the project page
+
+
+@bp.route("/<int:project_id>")
+def detail(project_id: int):
+    return _render_detail(_load(project_id))
+
+
+@bp.route("/<int:project_id>/status", methods=["POST"])
+@login_required
+def change_status(project_id: int):
+    project = _load(project_id)
+    if not project.can_manage(current_user):
+        abort(403)
+    form = StatusForm(prefix="status")
+    # Every status is a valid choice here, so that a refused transition is the model's
+    # clear 409 rather than "not a valid choice".
+    form.set_choices(list(ProjectStatus))
+    if form.validate_on_submit():
+        target = ProjectStatus(form.status.data)
+        services.change_status(current_user, project, target)
+        flash(_("The project is now %(status)s.", status=target.label.lower()), "success")
+        return redirect(url_for("projects.detail", project_id=project.id))
+    return _render_detail(project, status_form=form, code=422)
+
+
+@bp.route("/<int:project_id>/milestones", methods=["POST"])
+@login_required
+def add_milestone(project_id: int):
+    project = _load(project_id)
+    if not project.can_manage(current_user):
+        abort(403)
+    form = MilestoneForm(prefix="milestone")
+    if form.validate_on_submit():
+        try:
+            services.add_milestone(
+                current_user,
+                project,
+                title=form.title.data or "",
+                lang=form.lang.data or "",
+                due_on=form.due_on.data,
+                weight=form.weight.data,
+            )
+        except ProjectRuleError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            flash(_("The milestone was added."), "success")
+            return redirect(url_for("projects.detail", project_id=project_id, _anchor="milestones"))
+    return _render_detail(_load(project_id), milestone_form=form, code=422)
+
+
+@bp.route("/<int:project_id>/milestones/<int:milestone_id>/toggle", methods=["POST"])
+@login_required
+def toggle_milestone(project_id: int, milestone_id: int):
+    project = _load(project_id)
+    milestone = next((m for m in project.milestones if m.id == milestone_id), None)
+    if milestone is None:
+        abort(404)
+    if not project.can_report(current_user):
+        abort(403)
+    # The form says which state it wants, so a double submit does not flip it back.
+    wanted = request.form.get("done")
+    done = wanted == "1" if wanted in ("0", "1") else not milestone.is_done
+    services.set_milestone_done(current_user, milestone, done)
+    project = _load(project_id)
+    title = render_text(milestone.title).body
+    if done:
+        message = _(
+            "Milestone “%(title)s” is done. Progress: %(progress)s.",
+            title=title,
+            progress=_progress_text(project),
+        )
+    else:
+        message = _(
+            "Milestone “%(title)s” is no longer done. Progress: %(progress)s.",
+            title=title,
+            progress=_progress_text(project),
+        )
+    if htmx:
+        return render_template(
+            "projects/_milestones.html",
+            project=project,
+            focus_milestone=milestone_id,
+            announcement=message,
+            **_permissions(project),
+        )
+    flash(message, "success")
+    return redirect(url_for("projects.detail", project_id=project_id, _anchor="milestones"))
+
+
+@bp.route("/<int:project_id>/reports", methods=["POST"])
+@login_required
+def add_report(project_id: int):
+    project = _load(project_id)
+    if not project.can_report(current_user):
+        abort(403)
+    form = ReportForm(prefix="report")
+    form.set_choices()
+    if form.validate_on_submit():
+        try:
+            services.add_report(
+                current_user,
+                project,
+                status=ReportStatus(form.status.data),
+                body=form.body.data or "",
+                lang=form.lang.data or "",
+            )
+        except ProjectRuleError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            flash(_("Your status report was published."), "success")
+            return redirect(url_for("projects.detail", project_id=project_id, _anchor="reports"))
+    return _render_detail(_load(project_id), report_form=form, code=422)

@@ -1,0 +1,181 @@
+"""Agreed matches and projects built directly with the models, so that these tests do not
+depend on the needs, offers and matching services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from portal.agreements.models import Agreement
+from portal.content.models import Text
+from portal.core.enums import (
+    HelpKind,
+    MatchStatus,
+    NeedStatus,
+    OfferStatus,
+    Priority,
+    ProjectStatus,
+    Side,
+    Visibility,
+)
+from portal.core.types import utcnow
+from portal.extensions import db
+from portal.matching.models import Match
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.projects import services
+from portal.projects.models import Milestone, Project
+from portal.reference.models import District, Organisation, Theme
+from portal.seed.reference import default_agreement
+
+START = date(2024, 3, 1)
+END = date(2025, 6, 30)
+
+
+def theme(code: str = "water_sewage") -> Theme:
+    found = db.session.scalar(db.select(Theme).filter_by(code=code))
+    assert found is not None
+    return found
+
+
+def district(name_en: str = "Obolonskyi") -> District:
+    found = db.session.scalar(db.select(District).filter_by(name_en=name_en))
+    assert found is not None
+    return found
+
+
+def organisation(name_en: str) -> Organisation:
+    found = db.session.scalar(db.select(Organisation).filter_by(name_en=name_en))
+    assert found is not None, name_en
+    return found
+
+
+def agreed_match(
+    users: dict[str, Any],
+    *,
+    requester: str = "requester",
+    expert: str = "expert",
+    visibility: Visibility = Visibility.PUBLIC,
+    offer_visibility: Visibility = Visibility.PUBLIC,
+    theme_code: str = "water_sewage",
+    district_name: str | None = "Obolonskyi",
+    need_title: str = "Leak detection in the water network",
+    offer_title: str = "Leak detection expertise",
+    status: MatchStatus = MatchStatus.AGREED,
+    need_status: NeedStatus = NeedStatus.MATCHED,
+    agreement: Agreement | None = None,
+) -> Match:
+    """A need of ``requester``'s organisation and an offer of ``expert``'s, agreed by both."""
+    asker, helper = users[requester], users[expert]
+    agreement = agreement or default_agreement()
+    now = utcnow()
+    need = Need(
+        agreement=agreement,
+        organisation_id=asker.organisation_id,
+        created_by=asker,
+        theme=theme(theme_code),
+        district=district(district_name) if district_name else None,
+        title=Text.new(need_title, "uk", asker),
+        description=Text.new("A description of the need.", "uk", asker),
+        priority=Priority.HIGH,
+        help_kind=HelpKind.ADVICE,
+        visibility=visibility,
+        status=need_status,
+        published_at=now,
+    )
+    offer = Offer(
+        agreement=agreement,
+        organisation_id=helper.organisation_id,
+        created_by=helper,
+        title=Text.new(offer_title, "sv", helper),
+        description=Text.new("A description of the offer.", "sv", helper),
+        help_kind=HelpKind.ADVICE,
+        capacity_days=40,
+        committed_days=20,
+        available_from=date(2024, 1, 1),
+        available_until=date(2026, 12, 31),
+        visibility=offer_visibility,
+        status=OfferStatus.OPEN,
+        published_at=now,
+        themes=[theme(theme_code)],
+    )
+    agreed = status == MatchStatus.AGREED
+    match = Match(
+        need=need,
+        offer=offer,
+        status=status,
+        reasons=[],
+        person_days=20,
+        proposed_side=Side.REQUESTER,
+        proposed_by=asker,
+        proposed_at=now,
+        requester_accepted_by=asker,
+        requester_accepted_at=now,
+        expert_accepted_by=helper if agreed else None,
+        expert_accepted_at=now if agreed else None,
+        decided_by=helper if agreed else None,
+        decided_at=now if agreed else None,
+    )
+    db.session.add_all([need, offer, match])
+    db.session.commit()
+    return match
+
+
+def start(users: dict[str, Any], matches: list[Match] | None = None, **changes: Any) -> Project:
+    """A project started through the service by the coordinator."""
+    matches = matches if matches is not None else [agreed_match(users)]
+    values: dict[str, Any] = {
+        "title": "Leak detection pilot in Obolonskyi",
+        "description": "Acoustic leak detection on two pressure zones.",
+        "lang": "en",
+        "starts_on": START,
+        "ends_on": END,
+    }
+    values.update(changes)
+    return services.start_project(users["coordinator"], matches, **values)
+
+
+def milestone(
+    project: Project, title: str = "Survey", *, weight: int = 1, due_on: date | None = None
+) -> Milestone:
+    m = Milestone(
+        project=project,
+        title=Text.new(title, "en", None),
+        due_on=due_on or project.starts_on + timedelta(days=30),
+        weight=weight,
+    )
+    db.session.add(m)
+    db.session.commit()
+    return m
+
+
+def bare_project(
+    users: dict[str, Any],
+    n: int,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    status: ProjectStatus = ProjectStatus.ACTIVE,
+) -> Project:
+    """A project with two milestones, built without the service (for bulk lists)."""
+    asker, helper = users["requester"].organisation, users["expert"].organisation
+    project = Project(
+        agreement=default_agreement(),
+        theme=theme(),
+        district=district(),
+        requester_lead=asker,
+        expert_lead=helper,
+        title=Text.new(f"Project {n}", "en", None),
+        description=Text.new(f"Description {n}", "en", None),
+        starts_on=START,
+        ends_on=END,
+        status=status,
+        visibility=visibility,
+        created_by=users["coordinator"],
+        organisations=[asker, helper],
+    )
+    for i in range(2):
+        project.milestones.append(
+            Milestone(title=Text.new(f"Milestone {n}.{i}", "en", None), due_on=START, weight=i + 1)
+        )
+    db.session.add(project)
+    return project
