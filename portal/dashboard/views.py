@@ -1,10 +1,40 @@
-"""Placeholder until the dashboard views land."""
+"""The dashboard: one URL, two renderings (the page, or only its panels for htmx)."""
 
-from flask import Blueprint, abort
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from portal.dashboard import charts, services
+from portal.dashboard.forms import DashboardFilterForm
+from portal.extensions import htmx
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", url_prefix="/dashboard")
 
 
 @bp.route("/")
+@login_required
 def index():
-    abort(404)
+    themes = services.themes()
+    districts = services.districts()
+    agreement = services.default_agreement()
+    form = DashboardFilterForm(request.args, themes=themes, districts=districts)
+    theme_id, district_id, ignored = form.valid_ids()
+    filters = services.Filters(
+        theme_id=theme_id,
+        district_id=district_id,
+        agreement_id=agreement.id if agreement else None,
+    )
+    board = services.build(current_user, filters, all_themes=themes, agreement=agreement)
+    context = {
+        "board": board,
+        "form": form,
+        "ignored": ignored,
+        "charts": charts,
+        "theme": next((t for t in themes if t.id == theme_id), None),
+        "district": next((d for d in districts if d.id == district_id), None),
+    }
+    # A history restore or a boosted link needs the whole page, not the panels.
+    if htmx and not htmx.history_restore_request and not htmx.boosted:
+        return render_template("dashboard/_panels.html", **context)
+    return render_template("dashboard/index.html", **context)

@@ -1,0 +1,517 @@
+"""Every number on the dashboard, computed in SQL for one viewer.
+
+Each panel is one aggregate query (COUNT, SUM(CASE ...), GROUP BY, window functions) filtered by
+``Need.visible_to``/``Project.visible_to``, so a restricted record never reaches the counts of a
+user who may not see it, and the page costs the same number of queries with ten records or ten
+thousand. Lists are capped at ``LIST_LIMIT`` rows and carry their full count; their titles are
+loaded afterwards in a single query.
+
+The funnel's stages (also explained on the page) count needs, each stage a subset of the one
+before:
+
+1. published: needs that have been published and not withdrawn, whatever their stage now;
+2. matched: of those, needs with at least one agreed match (both sides accepted);
+3. in a project: of those, needs with an agreed match that belongs to a project that was not
+   cancelled;
+4. completed: of those, needs with an agreed match whose project is completed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+
+from portal.agreements.models import Agreement
+from portal.content.models import Text
+from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus
+from portal.core.types import utcnow
+from portal.extensions import db
+from portal.main.services import load_texts, record_url
+from portal.matching.models import LIVE_MATCH_STATES, Match
+from portal.needs.models import Need
+from portal.projects.models import Milestone, Project
+from portal.reference.models import District, Theme
+
+LIST_LIMIT = 10
+DUE_SOON_DAYS = 14
+ENDING_SOON_DAYS = 60
+AGREEMENT_WARNING_DAYS = 90
+# Projects whose work is still ahead: their milestones, risks and end dates matter.
+RUNNING_PROJECT_STATES = (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
+AT_RISK_STATES = (ReportStatus.AT_RISK, ReportStatus.OFF_TRACK)
+
+FUNNEL_STAGES = (
+    (
+        "published",
+        _l("Needs published"),
+        _l("Every need that has been published and not withdrawn, whatever its stage now."),
+    ),
+    (
+        "matched",
+        _l("Matched"),
+        _l("Published needs with at least one agreed match: both sides have accepted."),
+    ),
+    (
+        "in_project",
+        _l("In a project"),
+        _l("Matched needs whose agreed match belongs to a project that was not cancelled."),
+    ),
+    (
+        "completed",
+        _l("Completed"),
+        _l("Needs in a project that has been completed."),
+    ),
+)
+
+# (key, label, lower bound in days since publication, upper bound or None)
+AGE_BUCKETS = (
+    ("under_30", _l("Less than 30 days"), 0, 30),
+    ("30_90", _l("30 to 90 days"), 30, 90),
+    ("90_180", _l("90 to 180 days"), 90, 180),
+    ("over_180", _l("More than 180 days"), 180, None),
+)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard is narrowed to. None means "all"."""
+
+    theme_id: int | None = None
+    district_id: int | None = None
+    agreement_id: int | None = None
+
+
+@dataclass
+class Count:
+    key: str
+    label: Any  # a lazy string, a theme name or an enum label
+    count: int
+    note: Any = None
+
+
+@dataclass
+class FunnelStage(Count):
+    share: float = 0.0  # of the first stage
+
+
+@dataclass
+class Breakdown:
+    """Records counted by theme and by status from one GROUP BY theme, status."""
+
+    statuses: list[Any]  # the status enum members, in life-cycle order
+    by_theme: list[tuple[Theme, dict[Any, int], int]]  # theme, count per status, total
+    by_status: list[Count]
+    total: int
+
+    @property
+    def theme_pairs(self) -> list[tuple[str, int]]:
+        return [(theme.name, total) for theme, _counts, total in self.by_theme]
+
+    @property
+    def status_pairs(self) -> list[tuple[Any, int]]:
+        return [(c.label, c.count) for c in self.by_status]
+
+
+@dataclass
+class MilestoneItem:
+    milestone_id: int
+    title_id: int
+    due_on: date
+    project_id: int
+    project_title_id: int
+    is_overdue: bool
+    title: Text | None = None
+    project_title: Text | None = None
+
+    @property
+    def url(self) -> str | None:
+        return record_url("projects.detail", self.project_id, "projects.index")
+
+
+@dataclass
+class ProjectItem:
+    project_id: int
+    title_id: int
+    ends_on: date
+    latest_report_status: ReportStatus | None
+    status: ProjectStatus
+    days_to_end: int
+    title: Text | None = None
+
+    @property
+    def url(self) -> str | None:
+        return record_url("projects.detail", self.project_id, "projects.index")
+
+
+@dataclass
+class Capped:
+    """The first LIST_LIMIT items of a list and how many there are in all."""
+
+    items: list[Any] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.items), 0)
+
+
+@dataclass
+class AgreementCountdown:
+    agreement: Agreement
+    days_left: int
+    has_expired: bool
+    is_ending_soon: bool
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    agreement: AgreementCountdown | None
+    funnel: list[FunnelStage]
+    needs: Breakdown
+    projects: Breakdown
+    unmatched_by_age: list[Count]
+    overdue_milestones: Capped
+    milestones_due_soon: Capped
+    projects_at_risk: Capped
+    projects_ending_soon: Capped
+    today: date
+
+    @property
+    def funnel_pairs(self) -> list[tuple[Any, int]]:
+        return [(stage.label, stage.count) for stage in self.funnel]
+
+    @property
+    def age_pairs(self) -> list[tuple[Any, int]]:
+        return [(bucket.label, bucket.count) for bucket in self.unmatched_by_age]
+
+    @property
+    def unmatched_total(self) -> int:
+        return sum(bucket.count for bucket in self.unmatched_by_age)
+
+
+# ---------------------------------------------------------------- scopes
+
+
+def need_scope(viewer: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    """The needs a panel may count for ``viewer``: visible to them, published, filtered."""
+    conditions: list[ColumnElement[bool]] = [
+        Need.visible_to(viewer),
+        Need.status != NeedStatus.DRAFT,
+    ]
+    if filters.agreement_id is not None:
+        conditions.append(Need.agreement_id == filters.agreement_id)
+    if filters.theme_id is not None:
+        conditions.append(Need.theme_id == filters.theme_id)
+    if filters.district_id is not None:
+        conditions.append(Need.district_id == filters.district_id)
+    return conditions
+
+
+def project_scope(viewer: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Project.visible_to(viewer)]
+    if filters.agreement_id is not None:
+        conditions.append(Project.agreement_id == filters.agreement_id)
+    if filters.theme_id is not None:
+        conditions.append(Project.theme_id == filters.theme_id)
+    if filters.district_id is not None:
+        conditions.append(Project.district_id == filters.district_id)
+    return conditions
+
+
+def _flag(condition: ColumnElement[bool]) -> Any:
+    """SUM over this counts the rows where ``condition`` holds (0 rather than NULL when none)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+# ---------------------------------------------------------------- panels
+
+
+def funnel(viewer: Any, filters: Filters) -> list[FunnelStage]:
+    """The four stages of the funnel in one query; see the module docstring for definitions."""
+
+    def agreed_match(*project_conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+        query = select(Match.id).where(Match.need_id == Need.id, Match.status == MatchStatus.AGREED)
+        if project_conditions:
+            query = query.join(Project, Project.id == Match.project_id).where(
+                Project.visible_to(viewer), *project_conditions
+            )
+        return exists(query)
+
+    row = db.session.execute(
+        select(
+            func.count(Need.id),
+            _flag(agreed_match()),
+            _flag(agreed_match(Project.status != ProjectStatus.CANCELLED)),
+            _flag(agreed_match(Project.status == ProjectStatus.COMPLETED)),
+        ).where(*need_scope(viewer, filters), Need.status != NeedStatus.WITHDRAWN)
+    ).one()
+    first = int(row[0])
+    return [
+        FunnelStage(key, label, int(value), note, share=(int(value) / first if first else 0.0))
+        for (key, label, note), value in zip(FUNNEL_STAGES, row, strict=True)
+    ]
+
+
+def _breakdown(rows: Iterable[Any], themes: list[Theme], statuses: list[Any]) -> Breakdown:
+    per_theme: dict[int, dict[Any, int]] = {}
+    per_status: dict[Any, int] = dict.fromkeys(statuses, 0)
+    for theme_id, status, count in rows:
+        per_theme.setdefault(theme_id, dict.fromkeys(statuses, 0))[status] = int(count)
+        per_status[status] = per_status.get(status, 0) + int(count)
+    by_theme = [
+        (theme, per_theme[theme.id], sum(per_theme[theme.id].values()))
+        for theme in themes
+        if theme.id in per_theme
+    ]
+    return Breakdown(
+        statuses=statuses,
+        by_theme=by_theme,
+        by_status=[Count(s.value, s.label, per_status[s]) for s in statuses],
+        total=sum(per_status.values()),
+    )
+
+
+def needs_by_theme_and_status(viewer: Any, filters: Filters, themes: list[Theme]) -> Breakdown:
+    rows = db.session.execute(
+        select(Need.theme_id, Need.status, func.count(Need.id))
+        .where(*need_scope(viewer, filters))
+        .group_by(Need.theme_id, Need.status)
+    )
+    statuses = [s for s in NeedStatus if s != NeedStatus.DRAFT]
+    return _breakdown(rows, themes, statuses)
+
+
+def projects_by_theme_and_status(viewer: Any, filters: Filters, themes: list[Theme]) -> Breakdown:
+    rows = db.session.execute(
+        select(Project.theme_id, Project.status, func.count(Project.id))
+        .where(*project_scope(viewer, filters))
+        .group_by(Project.theme_id, Project.status)
+    )
+    return _breakdown(rows, themes, list(ProjectStatus))
+
+
+def unmatched_by_age(viewer: Any, filters: Filters, now: datetime | None = None) -> list[Count]:
+    """Open needs with no live (proposed or agreed) match, by days since publication."""
+    now = now or utcnow()
+    published = func.coalesce(Need.published_at, Need.created_at)
+    live_match = exists(
+        select(Match.id).where(Match.need_id == Need.id, Match.status.in_(LIVE_MATCH_STATES))
+    )
+    columns = []
+    for _key, _label, lower, upper in AGE_BUCKETS:
+        # At least ``lower`` days old and less than ``upper`` days old.
+        bounds = []
+        if lower:
+            bounds.append(published <= now - timedelta(days=lower))
+        if upper is not None:
+            bounds.append(published > now - timedelta(days=upper))
+        columns.append(_flag(and_(*bounds)))
+    row = db.session.execute(
+        select(*columns).where(
+            *need_scope(viewer, filters), Need.status == NeedStatus.OPEN, ~live_match
+        )
+    ).one()
+    return [
+        Count(key, label, int(value))
+        for (key, label, _lower, _upper), value in zip(AGE_BUCKETS, row, strict=True)
+    ]
+
+
+def milestones_to_watch(
+    viewer: Any, filters: Filters, today: date, limit: int = LIST_LIMIT
+) -> tuple[Capped, Capped]:
+    """Open milestones of running projects that are overdue, and those due within 14 days:
+    the first ``limit`` of each (oldest first) and their totals, from one query."""
+    overdue = case((Milestone.due_on < today, 1), else_=0)
+    ranked = (
+        select(
+            Milestone.id.label("milestone_id"),
+            Milestone.title_id,
+            Milestone.due_on,
+            Project.id.label("project_id"),
+            Project.title_id.label("project_title_id"),
+            overdue.label("is_overdue"),
+            func.row_number()
+            .over(partition_by=overdue, order_by=(Milestone.due_on, Milestone.id))
+            .label("position"),
+            func.count(Milestone.id).over(partition_by=overdue).label("total"),
+        )
+        .join(Project, Project.id == Milestone.project_id)
+        .where(
+            Milestone.done_on.is_(None),
+            Milestone.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+            Project.status.in_(RUNNING_PROJECT_STATES),
+            *project_scope(viewer, filters),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked)
+        .where(ranked.c.position <= limit)
+        .order_by(ranked.c.is_overdue.desc(), ranked.c.due_on, ranked.c.milestone_id)
+    )
+    lists = {True: Capped(), False: Capped()}
+    for row in rows:
+        target = lists[bool(row.is_overdue)]
+        target.total = int(row.total)
+        target.items.append(
+            MilestoneItem(
+                milestone_id=row.milestone_id,
+                title_id=row.title_id,
+                due_on=row.due_on,
+                project_id=row.project_id,
+                project_title_id=row.project_title_id,
+                is_overdue=bool(row.is_overdue),
+            )
+        )
+    return lists[True], lists[False]
+
+
+def _project_list(
+    viewer: Any,
+    filters: Filters,
+    today: date,
+    conditions: list[ColumnElement[bool]],
+    order_by: list[Any],
+    limit: int,
+) -> Capped:
+    rows = db.session.execute(
+        select(
+            Project.id,
+            Project.title_id,
+            Project.ends_on,
+            Project.latest_report_status,
+            Project.status,
+            func.count(Project.id).over().label("total"),
+        )
+        .where(*project_scope(viewer, filters), *conditions)
+        .order_by(*order_by, Project.id)
+        .limit(limit)
+    ).all()
+    return Capped(
+        items=[
+            ProjectItem(
+                project_id=row.id,
+                title_id=row.title_id,
+                ends_on=row.ends_on,
+                latest_report_status=row.latest_report_status,
+                status=row.status,
+                days_to_end=(row.ends_on - today).days,
+            )
+            for row in rows
+        ],
+        total=int(rows[0].total) if rows else 0,
+    )
+
+
+def projects_at_risk(viewer: Any, filters: Filters, today: date, limit: int = LIST_LIMIT) -> Capped:
+    """Running projects whose latest status report says at risk or off track, worst first."""
+    return _project_list(
+        viewer,
+        filters,
+        today,
+        [
+            Project.status.in_(RUNNING_PROJECT_STATES),
+            Project.latest_report_status.in_(AT_RISK_STATES),
+        ],
+        [
+            case((Project.latest_report_status == ReportStatus.OFF_TRACK, 0), else_=1),
+            Project.ends_on,
+        ],
+        limit,
+    )
+
+
+def projects_ending_soon(
+    viewer: Any, filters: Filters, today: date, limit: int = LIST_LIMIT
+) -> Capped:
+    """Running projects that end between today and 60 days from today, soonest first."""
+    return _project_list(
+        viewer,
+        filters,
+        today,
+        [
+            Project.status.in_(RUNNING_PROJECT_STATES),
+            Project.ends_on >= today,
+            Project.ends_on <= today + timedelta(days=ENDING_SOON_DAYS),
+        ],
+        [Project.ends_on],
+        limit,
+    )
+
+
+def agreement_countdown(agreement: Agreement | None, today: date) -> AgreementCountdown | None:
+    if agreement is None:
+        return None
+    days_left = agreement.days_left(today)
+    return AgreementCountdown(
+        agreement=agreement,
+        days_left=days_left,
+        has_expired=agreement.has_expired(today),
+        is_ending_soon=days_left < AGREEMENT_WARNING_DAYS,
+    )
+
+
+# ---------------------------------------------------------------- reference data and the page
+
+
+def default_agreement() -> Agreement | None:
+    return db.session.scalar(select(Agreement).where(Agreement.is_default.is_(True)))
+
+
+def themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)))
+
+
+def districts() -> list[District]:
+    """Districts of the requesting city (only Kyiv's are in the reference data)."""
+    return list(db.session.scalars(select(District).order_by(District.name_en)))
+
+
+def build(
+    viewer: Any,
+    filters: Filters,
+    *,
+    all_themes: list[Theme],
+    agreement: Agreement | None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Dashboard:
+    """Every panel for ``viewer``. The caller passes the themes and the agreement it has
+    already loaded for the filter form, so nothing is queried twice."""
+    today = today or date.today()
+    overdue, due_soon = milestones_to_watch(viewer, filters, today)
+    at_risk = projects_at_risk(viewer, filters, today)
+    ending = projects_ending_soon(viewer, filters, today)
+    texts = load_texts(
+        [m.title_id for m in overdue.items + due_soon.items]
+        + [m.project_title_id for m in overdue.items + due_soon.items]
+        + [p.title_id for p in at_risk.items + ending.items]
+    )
+    for milestone in overdue.items + due_soon.items:
+        milestone.title = texts.get(milestone.title_id)
+        milestone.project_title = texts.get(milestone.project_title_id)
+    for project in at_risk.items + ending.items:
+        project.title = texts.get(project.title_id)
+    return Dashboard(
+        filters=filters,
+        agreement=agreement_countdown(agreement, today),
+        funnel=funnel(viewer, filters),
+        needs=needs_by_theme_and_status(viewer, filters, all_themes),
+        projects=projects_by_theme_and_status(viewer, filters, all_themes),
+        unmatched_by_age=unmatched_by_age(viewer, filters, now),
+        overdue_milestones=overdue,
+        milestones_due_soon=due_soon,
+        projects_at_risk=at_risk,
+        projects_ending_soon=ending,
+        today=today,
+    )
