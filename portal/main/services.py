@@ -1,25 +1,346 @@
-"""What waits for a signed-in user, and what a visitor sees first."""
+"""What waits for a signed-in user, and what a visitor sees first.
+
+``waiting_for`` answers the start page: proposals the user's side has to decide, milestones
+coming due and status reports to write, each list capped at ``WAITING_LIMIT`` with its total, and
+every query filtered by the visibility predicates so nothing the user may not see is listed or
+counted. It queries the models directly, so the start page works whatever the matching and
+projects modules expose, in a constant number of queries.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import ColumnElement, and_, exists, func, select, true
+from sqlalchemy.orm import joinedload
+from werkzeug.routing import BuildError
+
+from portal.content.models import Text
+from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, ProjectStatus, Side
+from portal.core.types import utcnow
+from portal.extensions import db
+from portal.matching.models import Match
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.projects.models import Milestone, Project, StatusReport, project_organisations
+
+WAITING_LIMIT = 10
+DUE_SOON_DAYS = 14
+REPORT_INTERVAL_DAYS = 30
+RUNNING_PROJECT_STATES = (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
+
+
+def record_url(endpoint: str, record_id: int, fallback: str | None = None) -> str | None:
+    """The URL of a record's page, whatever its view names the id argument.
+
+    The detail views belong to other modules; this asks the URL map for the endpoint's single
+    argument instead of guessing its name, and falls back to the list page (or None) while an
+    endpoint does not exist.
+    """
+    try:
+        rules = list(current_app.url_map.iter_rules(endpoint))
+    except KeyError:
+        rules = []
+    for rule in rules:
+        if len(rule.arguments) == 1:
+            return url_for(endpoint, **{next(iter(rule.arguments)): record_id})
+    if fallback is not None:
+        try:
+            return url_for(fallback)
+        except BuildError:
+            return None
+    return None
+
+
+def load_texts(ids: Iterable[int]) -> dict[int, Text]:
+    """The texts with these ids and all their versions, in exactly one query (also when there
+    are none, so that a page's query count does not depend on the data)."""
+    wanted = sorted(set(ids))
+    texts = db.session.scalars(
+        select(Text).options(joinedload(Text.versions)).where(Text.id.in_(wanted))
+    ).unique()
+    return {text.id: text for text in texts}
+
+
+# ---------------------------------------------------------------- what waits
+
+
+@dataclass
+class Proposal:
+    match_id: int
+    need_id: int
+    offer_id: int
+    need_title_id: int
+    offer_title_id: int
+    waiting_sides: list[Side]
+    proposed_at: datetime
+    need_title: Text | None = None
+    offer_title: Text | None = None
+
+    @property
+    def url(self) -> str | None:
+        return record_url("matching.detail", self.match_id) or record_url(
+            "needs.detail", self.need_id, "matching.index"
+        )
+
+
+@dataclass
+class MilestoneDue:
+    milestone_id: int
+    title_id: int
+    due_on: date
+    project_id: int
+    project_title_id: int
+    is_overdue: bool
+    title: Text | None = None
+    project_title: Text | None = None
+
+    @property
+    def url(self) -> str | None:
+        return record_url("projects.detail", self.project_id, "projects.index")
+
+
+@dataclass
+class ReportDue:
+    project_id: int
+    title_id: int
+    last_report_at: datetime | None
+    title: Text | None = None
+
+    @property
+    def url(self) -> str | None:
+        return record_url("projects.detail", self.project_id, "projects.index")
 
 
 @dataclass
 class Waiting:
-    proposals: list[Any] = field(default_factory=list)
-    milestones_due: list[Any] = field(default_factory=list)
-    reports_due: list[Any] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+    milestones_due: list[MilestoneDue] = field(default_factory=list)
+    reports_due: list[ReportDue] = field(default_factory=list)
+    proposals_total: int = 0
+    milestones_total: int = 0
+    reports_total: int = 0
+    today: date = field(default_factory=date.today)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.proposals or self.milestones_due or self.reports_due)
+        return not (self.proposals_total or self.milestones_total or self.reports_total)
 
 
-def waiting_for(user: Any) -> Waiting:
-    return Waiting()
+def _participates(user: Any) -> ColumnElement[bool]:
+    """The user's organisation takes part in the project."""
+    return exists(
+        select(project_organisations.c.project_id).where(
+            project_organisations.c.project_id == Project.id,
+            project_organisations.c.organisation_id == user.organisation_id,
+        )
+    )
 
 
-def public_overview() -> dict[str, Any]:
-    return {}
+def proposals_to_decide(user: Any, limit: int = WAITING_LIMIT) -> tuple[list[Proposal], int]:
+    """Proposed matches waiting for the user's side: a requester's organisation's needs whose
+    requesting side has not accepted, an expert's organisation's offers whose expert side has
+    not accepted; for coordinators, the matches they brokered that wait for either side."""
+    if user.is_requester:
+        mine = and_(
+            Need.organisation_id == user.organisation_id,
+            Match.requester_accepted_at.is_(None),
+        )
+    elif user.is_expert:
+        mine = and_(
+            Offer.organisation_id == user.organisation_id,
+            Match.expert_accepted_at.is_(None),
+        )
+    elif user.is_coordinator:
+        mine = Match.proposed_side == Side.COORDINATOR
+    else:
+        return [], 0
+    rows = db.session.execute(
+        select(
+            Match.id,
+            Match.need_id,
+            Match.offer_id,
+            Need.title_id.label("need_title_id"),
+            Offer.title_id.label("offer_title_id"),
+            Match.requester_accepted_at,
+            Match.expert_accepted_at,
+            Match.proposed_at,
+            func.count(Match.id).over().label("total"),
+        )
+        .join(Need, Need.id == Match.need_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(
+            Match.status == MatchStatus.PROPOSED,
+            Need.status.not_in((NeedStatus.CLOSED, NeedStatus.WITHDRAWN)),
+            Offer.status != OfferStatus.WITHDRAWN,
+            Need.visible_to(user),
+            Offer.visible_to(user),
+            mine,
+        )
+        .order_by(Match.proposed_at, Match.id)
+        .limit(limit)
+    ).all()
+    items = [
+        Proposal(
+            match_id=row.id,
+            need_id=row.need_id,
+            offer_id=row.offer_id,
+            need_title_id=row.need_title_id,
+            offer_title_id=row.offer_title_id,
+            waiting_sides=[
+                side
+                for side, accepted in (
+                    (Side.REQUESTER, row.requester_accepted_at),
+                    (Side.EXPERT, row.expert_accepted_at),
+                )
+                if accepted is None
+            ],
+            proposed_at=row.proposed_at,
+        )
+        for row in rows
+    ]
+    return items, int(rows[0].total) if rows else 0
+
+
+def milestones_due_for(
+    user: Any, today: date, limit: int = WAITING_LIMIT
+) -> tuple[list[MilestoneDue], int]:
+    """Milestones not done, overdue or due within 14 days, in running projects where the user's
+    organisation takes part (every visible project for coordinators), soonest first."""
+    rows = db.session.execute(
+        select(
+            Milestone.id,
+            Milestone.title_id,
+            Milestone.due_on,
+            Project.id.label("project_id"),
+            Project.title_id.label("project_title_id"),
+            func.count(Milestone.id).over().label("total"),
+        )
+        .join(Project, Project.id == Milestone.project_id)
+        .where(
+            Milestone.done_on.is_(None),
+            Milestone.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+            Project.status.in_(RUNNING_PROJECT_STATES),
+            Project.visible_to(user),
+            true() if user.is_coordinator else _participates(user),
+        )
+        .order_by(Milestone.due_on, Milestone.id)
+        .limit(limit)
+    ).all()
+    items = [
+        MilestoneDue(
+            milestone_id=row.id,
+            title_id=row.title_id,
+            due_on=row.due_on,
+            project_id=row.project_id,
+            project_title_id=row.project_title_id,
+            is_overdue=row.due_on < today,
+        )
+        for row in rows
+    ]
+    return items, int(rows[0].total) if rows else 0
+
+
+def reports_due_for(
+    user: Any, now: datetime, limit: int = WAITING_LIMIT
+) -> tuple[list[ReportDue], int]:
+    """Active projects of the user's organisation with no status report from that organisation
+    in the last 30 days. Only roles that write reports (requesters, experts, coordinators)."""
+    if not (user.is_requester or user.is_expert or user.is_coordinator):
+        return [], 0
+    ours = and_(
+        StatusReport.project_id == Project.id,
+        StatusReport.organisation_id == user.organisation_id,
+    )
+    last_report = select(func.max(StatusReport.created_at)).where(ours).scalar_subquery()
+    recent = exists(
+        select(StatusReport.id).where(
+            ours, StatusReport.created_at >= now - timedelta(days=REPORT_INTERVAL_DAYS)
+        )
+    )
+    rows = db.session.execute(
+        select(
+            Project.id,
+            Project.title_id,
+            last_report.label("last_report_at"),
+            func.count(Project.id).over().label("total"),
+        )
+        .where(
+            Project.status == ProjectStatus.ACTIVE,
+            Project.visible_to(user),
+            _participates(user),
+            ~recent,
+        )
+        .order_by(Project.ends_on, Project.id)
+        .limit(limit)
+    ).all()
+    items = [
+        ReportDue(project_id=row.id, title_id=row.title_id, last_report_at=row.last_report_at)
+        for row in rows
+    ]
+    return items, int(rows[0].total) if rows else 0
+
+
+def waiting_for(user: Any, today: date | None = None, now: datetime | None = None) -> Waiting:
+    today = today or date.today()
+    now = now or utcnow()
+    proposals, proposals_total = proposals_to_decide(user)
+    milestones, milestones_total = milestones_due_for(user, today)
+    reports, reports_total = reports_due_for(user, now)
+    texts = load_texts(
+        [p.need_title_id for p in proposals]
+        + [p.offer_title_id for p in proposals]
+        + [m.title_id for m in milestones]
+        + [m.project_title_id for m in milestones]
+        + [r.title_id for r in reports]
+    )
+    for p in proposals:
+        p.need_title, p.offer_title = texts.get(p.need_title_id), texts.get(p.offer_title_id)
+    for m in milestones:
+        m.title, m.project_title = texts.get(m.title_id), texts.get(m.project_title_id)
+    for r in reports:
+        r.title = texts.get(r.title_id)
+    return Waiting(
+        proposals=proposals,
+        milestones_due=milestones,
+        reports_due=reports,
+        proposals_total=proposals_total,
+        milestones_total=milestones_total,
+        reports_total=reports_total,
+        today=today,
+    )
+
+
+# ---------------------------------------------------------------- the welcome page
+
+
+@dataclass
+class PublicOverview:
+    open_needs: int
+    offers: int
+    projects: int
+
+
+def public_overview() -> PublicOverview:
+    """How many public open needs, open offers and projects a visitor can see: one query."""
+    needs = (
+        select(func.count(Need.id))
+        .where(Need.visible_to(None), Need.status == NeedStatus.OPEN)
+        .scalar_subquery()
+    )
+    offers = (
+        select(func.count(Offer.id))
+        .where(Offer.visible_to(None), Offer.status == OfferStatus.OPEN)
+        .scalar_subquery()
+    )
+    projects = (
+        select(func.count(Project.id))
+        .where(Project.visible_to(None), Project.status != ProjectStatus.CANCELLED)
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(needs, offers, projects)).one()
+    return PublicOverview(open_needs=int(row[0]), offers=int(row[1]), projects=int(row[2]))
