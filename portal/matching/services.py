@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from babel.lists import format_list
@@ -68,7 +67,7 @@ assert sum(WEIGHTS.values()) == 100
 
 # Suggestions: SQL prefilters and orders the candidates by everything but the shared terms, at
 # most this many are scored in Python.
-CANDIDATE_LIMIT = 150
+CANDIDATE_LIMIT = 100
 MESSAGE_MAX_LENGTH = 2000
 DECLINE_REASON_MAX_LENGTH = 500
 
@@ -121,26 +120,35 @@ _ENDINGS = tuple(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=200_000)
+_STEM_CACHE: dict[str, str | None] = {}
+_STEM_CACHE_SIZE = 200_000  # distinct words; a few megabytes
+
+
 def stem(word: str) -> str | None:
     """The comparable stem of a case-folded word, or None for short words and stop words."""
-    if len(word) < MIN_WORD or word in _ALL_STOP_WORDS:
-        return None
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_WORD:
-            word = word[: -len(ending)]
-            break
-    return word[:STEM_LENGTH]
+    found = _STEM_CACHE.get(word, _STEM_CACHE)
+    if found is not _STEM_CACHE:
+        return found  # type: ignore[return-value]
+    result: str | None = None
+    if len(word) >= MIN_WORD and word not in _ALL_STOP_WORDS:
+        result = word
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_WORD:
+                result = word[: -len(ending)]
+                break
+        result = result[:STEM_LENGTH]
+    if len(_STEM_CACHE) < _STEM_CACHE_SIZE:
+        _STEM_CACHE[word] = result
+    return result
 
 
 def _stems(bodies: Iterable[str]) -> set[str]:
-    found: set[str] = set()
+    words: set[str] = set()
     for body in bodies:
-        for word in set(_WORD.findall(body.casefold())):
-            s = stem(word)
-            if s is not None:
-                found.add(s)
-    return found
+        words.update(_WORD.findall(body.casefold()))
+    found = {stem(word) for word in words}
+    found.discard(None)
+    return found  # type: ignore[return-value]
 
 
 def _stems_with_words(bodies: Iterable[str]) -> dict[str, str]:
@@ -436,6 +444,17 @@ def _period_order(full: ColumnElement[bool]) -> Any:
     return case((full, WEIGHTS["period"]), else_=PARTIAL_PERIOD_POINTS)
 
 
+def _candidates(themed: Select[Any], kind_only: Select[Any]) -> list[Any]:
+    """The best CANDIDATE_LIMIT rows by their score in SQL: first those in the theme, then, only
+    when these are too few, those sharing just the kind of help. Any pair in the theme scores
+    more in SQL than any pair outside it, so this is the same as ranking both together, and each
+    query can use its own index. One query, or two."""
+    rows = list(db.session.execute(themed.limit(CANDIDATE_LIMIT)))
+    if len(rows) < CANDIDATE_LIMIT:
+        rows += db.session.execute(kind_only.limit(CANDIDATE_LIMIT - len(rows)))
+    return rows
+
+
 def suggest_offers(
     viewer: User | None,
     need: Need,
@@ -454,9 +473,7 @@ def suggest_offers(
     if end is not None and end < start:
         return []
     remaining = Offer.capacity_days - Offer.committed_days
-    link = offer_themes.alias("need_theme")
-    theme_match = link.c.theme_id.is_not(None)
-    same_kind = Offer.help_kind == need.help_kind
+    # Same rules as period_fit and _combine, with the offer's columns.
     covers_start = true() if need.wanted_from is None else Offer.available_from <= start
     covers_end = true() if end is None else Offer.available_until >= end
     needed = need.person_days
@@ -468,42 +485,57 @@ def suggest_offers(
             else_=(remaining * WEIGHTS["capacity"]) // needed,
         )
     )
-    order = (
-        case((theme_match, WEIGHTS["theme"]), else_=0)
-        + case((same_kind, WEIGHTS["help_kind"]), else_=0)
+    without_theme = (
+        case((Offer.help_kind == need.help_kind, WEIGHTS["help_kind"]), else_=0)
         + _period_order(and_(covers_start, covers_end))
         + capacity_order
     )
-    stmt = (
-        select(
-            Offer.id,
-            Offer.title_id,
-            Offer.description_id,
-            theme_match.label("theme_match"),
-            Offer.help_kind,
-            Offer.available_from,
-            Offer.available_until,
-            Offer.capacity_days,
-            Offer.committed_days,
-        )
-        .outerjoin(link, and_(link.c.offer_id == Offer.id, link.c.theme_id == need.theme_id))
-        .where(
-            Offer.status == OfferStatus.OPEN,
-            Offer.agreement_id == need.agreement_id,
-            or_(theme_match, same_kind),
-            Offer.available_until >= start,
-            remaining > 0,
-            Offer.visible_to(viewer),
-            ~_live_match_between(need.id, Offer.id),
-        )
-        .order_by(order.desc(), Offer.id.desc())
-        .limit(CANDIDATE_LIMIT)
-    )
+    conditions = [
+        Offer.status == OfferStatus.OPEN,
+        Offer.agreement_id == need.agreement_id,
+        Offer.available_until >= start,
+        remaining > 0,
+        Offer.visible_to(viewer),
+        ~_live_match_between(need.id, Offer.id),
+    ]
     if end is not None:
-        stmt = stmt.where(Offer.available_from <= end)
+        conditions.append(Offer.available_from <= end)
     if organisation_id is not None:
-        stmt = stmt.where(Offer.organisation_id == organisation_id)
-    rows = db.session.execute(stmt).all()
+        conditions.append(Offer.organisation_id == organisation_id)
+    columns = (
+        Offer.id,
+        Offer.title_id,
+        Offer.description_id,
+        Offer.help_kind,
+        Offer.available_from,
+        Offer.available_until,
+        Offer.capacity_days,
+        Offer.committed_days,
+        Offer.id.label("tie"),
+    )
+    in_theme = offer_themes.c.theme_id == need.theme_id
+    themed = (
+        select(
+            *columns,
+            true().label("theme_match"),
+            (without_theme + WEIGHTS["theme"]).label("sql_score"),
+        )
+        .join(offer_themes, and_(offer_themes.c.offer_id == Offer.id, in_theme))
+        .where(*conditions)
+        .order_by((without_theme + WEIGHTS["theme"]).desc(), Offer.id.desc())
+    )
+    kind_only = (
+        select(*columns, false().label("theme_match"), without_theme.label("sql_score"))
+        .where(
+            *conditions,
+            Offer.help_kind == need.help_kind,
+            ~exists(
+                select(offer_themes.c.offer_id).where(offer_themes.c.offer_id == Offer.id, in_theme)
+            ),
+        )
+        .order_by(without_theme.desc(), Offer.id.desc())
+    )
+    rows = _candidates(themed, kind_only)
     if not rows:
         return []
     texts = _text_rows([r.title_id for r in rows] + [r.description_id for r in rows])
@@ -564,9 +596,7 @@ def suggest_needs(
     ):
         return []
     theme_ids = [t.id for t in offer.themes]
-    theme_match = Need.theme_id.in_(theme_ids) if theme_ids else false()
-    same_kind = Need.help_kind == offer.help_kind
-    # Same rule as period_fit, with the need's dates as columns.
+    # Same rules as period_fit and _combine, with the need's columns.
     covers_start = or_(
         Need.wanted_from.is_(None),
         Need.wanted_from >= a_start,
@@ -575,10 +605,8 @@ def suggest_needs(
     covers_end = (
         true() if a_end is None else or_(Need.wanted_until.is_(None), Need.wanted_until <= a_end)
     )
-    priority_rank = case({p.value: p.rank for p in Priority}, value=Need.priority, else_=9)
-    order = (
-        case((theme_match, WEIGHTS["theme"]), else_=0)
-        + case((same_kind, WEIGHTS["help_kind"]), else_=0)
+    without_theme = (
+        case((Need.help_kind == offer.help_kind, WEIGHTS["help_kind"]), else_=0)
         + _period_order(and_(covers_start, covers_end))
         + case(
             (
@@ -588,33 +616,40 @@ def suggest_needs(
             else_=literal(remaining * WEIGHTS["capacity"], Integer) // Need.person_days,
         )
     )
-    stmt = (
-        select(
-            Need.id,
-            Need.title_id,
-            Need.description_id,
-            Need.theme_id,
-            Need.help_kind,
-            Need.wanted_from,
-            Need.wanted_until,
-            Need.person_days,
-        )
-        .where(
-            Need.status == NeedStatus.OPEN,
-            Need.agreement_id == offer.agreement_id,
-            or_(theme_match, same_kind),
-            or_(Need.wanted_until.is_(None), Need.wanted_until >= a_start),
-            Need.visible_to(viewer),
-            ~_live_match_between(Need.id, offer.id),
-        )
-        .order_by(order.desc(), priority_rank, Need.id.desc())
-        .limit(CANDIDATE_LIMIT)
-    )
+    conditions = [
+        Need.status == NeedStatus.OPEN,
+        Need.agreement_id == offer.agreement_id,
+        or_(Need.wanted_until.is_(None), Need.wanted_until >= a_start),
+        Need.visible_to(viewer),
+        ~_live_match_between(Need.id, offer.id),
+    ]
     if a_end is not None:
-        stmt = stmt.where(or_(Need.wanted_from.is_(None), Need.wanted_from <= a_end))
+        conditions.append(or_(Need.wanted_from.is_(None), Need.wanted_from <= a_end))
     if organisation_id is not None:
-        stmt = stmt.where(Need.organisation_id == organisation_id)
-    rows = db.session.execute(stmt).all()
+        conditions.append(Need.organisation_id == organisation_id)
+    priority_rank = case({p.value: 9 - p.rank for p in Priority}, value=Need.priority, else_=0)
+    columns = (
+        Need.id,
+        Need.title_id,
+        Need.description_id,
+        Need.theme_id,
+        Need.help_kind,
+        Need.wanted_from,
+        Need.wanted_until,
+        Need.person_days,
+        priority_rank.label("tie"),
+    )
+    themed = (
+        select(*columns, (without_theme + WEIGHTS["theme"]).label("sql_score"))
+        .where(*conditions, Need.theme_id.in_(theme_ids))
+        .order_by((without_theme + WEIGHTS["theme"]).desc(), priority_rank.desc(), Need.id.desc())
+    )
+    kind_only = (
+        select(*columns, without_theme.label("sql_score"))
+        .where(*conditions, Need.help_kind == offer.help_kind, Need.theme_id.not_in(theme_ids))
+        .order_by(without_theme.desc(), priority_rank.desc(), Need.id.desc())
+    )
+    rows = _candidates(themed, kind_only)
     if not rows:
         return []
     texts = _text_rows([r.title_id for r in rows] + [r.description_id for r in rows])
