@@ -1,10 +1,331 @@
-"""Placeholder until the matching views land."""
+"""Matches: the viewer's list, one match, proposing, and each side's decision.
 
-from flask import Blueprint, abort
+Decisions are plain form posts that redirect with a message; an htmx request gets the updated
+match (``_match.html``) or panel back to swap in place, and the message in the page's live region.
+htmx does not swap 4xx responses, so a refused htmx request gets the fragment with the reason and
+status 200 (as in ``content``); without JavaScript the refusal is a 409 (or 422) page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.routing import BuildError
+
+from portal.agreements.models import AgreementExpired
+from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, Side
+from portal.core.transitions import IllegalTransition
+from portal.extensions import db, htmx
+from portal.matching import services
+from portal.matching.forms import DeclineForm, MatchFilterForm, ProposeForm
+from portal.matching.models import Match
+from portal.needs.models import Need
+from portal.offers.models import Offer
 
 bp = Blueprint("matching", __name__, template_folder="templates", url_prefix="/matches")
 
+# Where a match is shown; the fragment renders its heading and links to suit.
+MATCH_VIEWS = ("index", "detail", "need", "offer")
+CHOICE_LIMIT = 100  # recent needs and offers offered as choices on the propose form
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only redirect within the portal."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _match_view() -> str:
+    view = request.form.get("view", "index")
+    return view if view in MATCH_VIEWS else "index"
+
+
+def _load_visible(match_id: int) -> Match:
+    match = services.get_visible(current_user, match_id)
+    if match is None:
+        abort(404)
+    return match
+
+
+@bp.app_template_global("match_record_url")
+def record_url(kind: str, record_id: int) -> str | None:
+    """The page of a need or an offer, when its domain has one (``needs.detail``)."""
+    for argument in (f"{kind}_id", "id"):
+        try:
+            return url_for(f"{kind}s.detail", **{argument: record_id})
+        except BuildError:
+            continue
+    return None
+
+
+@bp.app_template_global("match_reasons")
+def match_reasons(match: Match) -> list[services.Reason]:
+    return services.reasons_of(match)
+
+
+# ------------------------------------------------------------------------------------- pages
+
 
 @bp.route("/")
+@login_required
 def index():
-    abort(404)
+    form = MatchFilterForm(request.args)
+    status = None
+    if form.status.data and form.validate():
+        status = MatchStatus(form.status.data)
+    filters = services.MatchFilters(status=status, waiting=bool(form.waiting.data))
+    page = db.paginate(
+        services.matches_query(current_user, filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    waiting_ids = {m.id for m in page.items if m.can_decide(current_user)}
+    context = {"form": form, "page": page, "waiting_ids": waiting_ids, "filters": filters}
+    if htmx and not htmx.boosted:
+        return render_template("matching/_list.html", **context)
+    return render_template("matching/index.html", **context)
+
+
+@bp.route("/<int:match_id>")
+@login_required
+def detail(match_id: int):
+    match = _load_visible(match_id)
+    return render_template("matching/detail.html", match=match)
+
+
+# ---------------------------------------------------------------------------------- proposing
+
+
+def _visible_need(need_id: int | None) -> Need | None:
+    if need_id is None:
+        return None
+    need = db.session.get(Need, need_id)
+    return need if need is not None and need.can_view(current_user) else None
+
+
+def _visible_offer(offer_id: int | None) -> Offer | None:
+    if offer_id is None:
+        return None
+    offer = db.session.get(Offer, offer_id)
+    return offer if offer is not None and offer.can_view(current_user) else None
+
+
+def _choices() -> dict[str, list[Any]]:
+    """Recent needs and offers the user could propose, to pick from on the propose form."""
+    user = current_user
+    needs = (
+        select(Need)
+        .where(
+            Need.status.in_((NeedStatus.OPEN, NeedStatus.MATCHED)),
+            Need.visible_to(user),
+        )
+        .options(selectinload(Need.title), joinedload(Need.organisation))
+        .order_by(Need.id.desc())
+        .limit(CHOICE_LIMIT)
+    )
+    offers = (
+        select(Offer)
+        .where(Offer.status == OfferStatus.OPEN, Offer.visible_to(user))
+        .options(selectinload(Offer.title), joinedload(Offer.organisation))
+        .order_by(Offer.id.desc())
+        .limit(CHOICE_LIMIT)
+    )
+    if user.is_requester:
+        needs = needs.where(Need.organisation_id == user.organisation_id)
+    if user.is_expert:
+        offers = offers.where(Offer.organisation_id == user.organisation_id)
+    return {
+        "need_choices": list(db.session.scalars(needs)),
+        "offer_choices": list(db.session.scalars(offers)),
+    }
+
+
+def _render_propose(
+    form: ProposeForm, need: Need | None, offer: Offer | None, status: int, error: str = ""
+):
+    preview = services.score(need, offer) if need is not None and offer is not None else None
+    return (
+        render_template(
+            "matching/propose.html",
+            form=form,
+            need=need,
+            offer=offer,
+            preview=preview,
+            error=error,
+            **_choices(),
+        ),
+        status,
+    )
+
+
+def _render_panel(
+    kind: str, record: Any, return_to: str | None, message: str, *, is_error: bool = False
+):
+    if kind == "need":
+        panel = services.need_panel(current_user, record)
+    else:
+        panel = services.offer_panel(current_user, record)
+    panel["return_to"] = return_to
+    template = "matching/_need_panel.html" if kind == "need" else "matching/_offer_panel.html"
+    return render_template(template, panel=panel, status_message=message, is_error=is_error)
+
+
+@bp.route("/propose", methods=["GET", "POST"])
+@login_required
+def propose():
+    if not services.may_propose(current_user):
+        abort(403)
+    if request.method == "GET":
+        form = ProposeForm(formdata=None)
+        form.need_id.data = request.args.get("need_id", type=int)
+        form.offer_id.data = request.args.get("offer_id", type=int)
+        form.next.data = _safe_next(request.args.get("next")) or ""
+        need, offer = _visible_need(form.need_id.data), _visible_offer(form.offer_id.data)
+        return _render_propose(form, need, offer, 200)
+
+    form = ProposeForm()
+    panel_kind = form.panel.data if form.panel.data in ("need", "offer") else None
+    return_to = _safe_next(form.next.data)
+    valid = form.validate_on_submit()
+    need = None if form.need_id.errors else _visible_need(form.need_id.data)
+    offer = None if form.offer_id.errors else _visible_offer(form.offer_id.data)
+    if not valid:
+        return _render_propose(form, need, offer, 422, _("Please correct what is marked below."))
+    if need is None:
+        form.need_id.errors = [_("There is no need with this number that you may see.")]
+    if offer is None:
+        form.offer_id.errors = [_("There is no offer with this number that you may see.")]
+    if need is None or offer is None:
+        return _render_propose(form, need, offer, 422)
+    try:
+        match = services.propose(
+            current_user,
+            need,
+            offer,
+            message=form.message.data,
+            person_days=form.person_days.data,
+        )
+    except (IllegalTransition, AgreementExpired) as error:
+        db.session.rollback()
+        message = error.message if isinstance(error, IllegalTransition) else str(error)
+        if htmx and panel_kind:
+            record = need if panel_kind == "need" else offer
+            return _render_panel(panel_kind, record, return_to, message, is_error=True)
+        return _render_propose(form, need, offer, 409, message)
+
+    if match.proposed_side == Side.COORDINATOR:
+        message = _("The match was proposed. Both sides now decide.")
+    else:
+        message = _("The match was proposed. The other side now decides.")
+    if htmx and panel_kind:
+        return _render_panel(
+            panel_kind, need if panel_kind == "need" else offer, return_to, message
+        )
+    flash(message, "success")
+    return redirect(return_to or url_for("matching.detail", match_id=match.id))
+
+
+# ---------------------------------------------------------------------------------- decisions
+
+
+def _fragment(
+    match: Match,
+    view: str,
+    return_to: str | None,
+    message: str,
+    *,
+    is_error: bool = False,
+    decline_error: str | None = None,
+) -> str:
+    return render_template(
+        "matching/_match.html",
+        match=match,
+        view=view,
+        return_to=return_to,
+        status_message=message,
+        is_error=is_error,
+        decline_error=decline_error,
+    )
+
+
+def _decide(match_id: int, act):
+    match = _load_visible(match_id)
+    view = _match_view()
+    return_to = _safe_next(request.form.get("next"))
+    try:
+        message = act(match)
+    except (IllegalTransition, AgreementExpired) as error:
+        db.session.rollback()
+        if not htmx:
+            raise
+        text = error.message if isinstance(error, IllegalTransition) else str(error)
+        return _fragment(_load_visible(match_id), view, return_to, text, is_error=True)
+    if htmx:
+        return _fragment(_load_visible(match_id), view, return_to, message)
+    flash(message, "success")
+    return redirect(return_to or url_for("matching.detail", match_id=match_id))
+
+
+@bp.route("/<int:match_id>/accept", methods=["POST"])
+@login_required
+def accept(match_id: int):
+    def act(match: Match) -> str:
+        services.accept(current_user, match)
+        if match.status == MatchStatus.AGREED:
+            return _("You accepted the match. Both sides have accepted: the match is agreed.")
+        return _("You accepted the match. It now waits for the other side.")
+
+    return _decide(match_id, act)
+
+
+@bp.route("/<int:match_id>/decline", methods=["POST"])
+@login_required
+def decline(match_id: int):
+    form = DeclineForm()
+    if not form.validate():
+        match = _load_visible(match_id)
+        error = " ".join(str(e) for e in form.reason.errors) or _(
+            "The form had expired. Please try again."
+        )
+        if htmx:
+            return_to = _safe_next(request.form.get("next"))
+            return _fragment(
+                match, _match_view(), return_to, error, is_error=True, decline_error=error
+            )
+        return render_template("matching/detail.html", match=match, decline_error=error), 422
+
+    def act(match: Match) -> str:
+        services.decline(current_user, match, form.reason.data)
+        return _("You declined the match.")
+
+    return _decide(match_id, act)
+
+
+@bp.route("/<int:match_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(match_id: int):
+    def act(match: Match) -> str:
+        services.withdraw(current_user, match)
+        return _("You withdrew the proposal.")
+
+    return _decide(match_id, act)
