@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from itertools import pairwise
 
@@ -70,6 +71,8 @@ def test_full_page_has_form_charts_and_tables(login, dataset):
         assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in svg
         assert f'<title id="{chart_id}-title">' in body
         assert f'<desc id="{chart_id}-desc">' in body
+    for svg in re.findall(r"<svg .*?</svg>", body, re.S):
+        ET.fromstring(svg)  # noqa: S314 (well-formed; our own output)
     assert body.count("<caption>") >= 6
     assert "<script" not in body.split("</head>")[1]  # no chart library, no inline script
     # headings in order: one h1, then h2, h3 only below an h2
