@@ -31,6 +31,11 @@ def _optional_int(value: object) -> int | None:
         return None
 
 
+def _clean(value: object) -> object:
+    """Trim, and drop NUL bytes: they are never part of a name (and PostgreSQL refuses them)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
 def _email_address(form: FlaskForm, field: EmailField) -> None:
     # Reserved test domains (.test) are accepted outside production, where demo accounts use them.
     testing = current_app.config.get("ENV_NAME") != "production"
@@ -70,6 +75,7 @@ class UserForm(FlaskForm):
 
     name = StringField(
         _l("Name"),
+        filters=[_clean],
         validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)],
     )
     role = SelectField(_l("Role"), choices=Role.choices())
@@ -80,6 +86,7 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     email = EmailField(
         _l("E-mail address"),
+        filters=[_clean],
         validators=[
             DataRequired(_l("Enter the e-mail address.")),
             Length(max=254),
@@ -113,16 +120,19 @@ class NewUserForm(UserForm):
 class OrganisationForm(FlaskForm):
     name_en = StringField(
         _l("Name in English"),
+        filters=[_clean],
         validators=[DataRequired(_l("Enter the name in English.")), Length(max=160)],
         render_kw={"lang": "en"},
     )
     name_sv = StringField(
         _l("Name in Swedish"),
+        filters=[_clean],
         validators=[DataRequired(_l("Enter the name in Swedish.")), Length(max=160)],
         render_kw={"lang": "sv"},
     )
     name_uk = StringField(
         _l("Name in Ukrainian"),
+        filters=[_clean],
         validators=[DataRequired(_l("Enter the name in Ukrainian.")), Length(max=160)],
         render_kw={"lang": "uk"},
     )
@@ -130,6 +140,7 @@ class OrganisationForm(FlaskForm):
     city = SelectField(_l("City"), coerce=int)
     registry_id = StringField(
         _l("Registry id"),
+        filters=[_clean],
         description=_l(
             "Optional. Swedish organisation number (NNNNNN-NNNN) or Ukrainian EDRPOU code "
             "(8 digits)."

@@ -67,7 +67,8 @@ def _attach_error(form, error: services.AdminError) -> None:
 def _back_to_users() -> str:
     """Back to the users list the action was started from, filters kept."""
     target = request.form.get("next", "")
-    if target.startswith("/admin/users") and "//" not in target and "\\" not in target:
+    unsafe = "//" in target or "\\" in target or any(ord(ch) < 32 for ch in target)
+    if target.startswith("/admin/users") and not unsafe:
         return target
     return url_for("admin.users")
 

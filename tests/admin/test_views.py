@@ -179,6 +179,7 @@ def test_created_user_can_sign_in(app, login):
         ({"email": "not an address"}, "valid e-mail address"),
         ({"email": ""}, "Enter the e-mail address"),
         ({"name": ""}, "Enter the person"),
+        ({"name": "\x00 "}, "Enter the person"),
         ({"role": "emperor"}, "Not a valid choice"),
         ({"organisation": "999999"}, "Not a valid choice"),
     ],
@@ -416,6 +417,7 @@ def test_organisation_form_shows_themes_as_checkboxes_in_a_fieldset(login):
         ({"registry_id": "212000-0143"}, "check digit"),
         ({"kind": "guild"}, "Not a valid choice"),
         ({"name_sv": "x" * 161}, "160"),
+        ({"name_uk": "\x00"}, "Enter the name in Ukrainian"),
     ],
 )
 def test_create_organisation_refuses_bad_input(login, changes, message):
