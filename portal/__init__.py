@@ -58,6 +58,15 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from portal.cli import register_cli
 
     register_cli(app)
+    if app.config.get("TRUST_PROXY"):
+        # Behind nginx or a load balancer: take the client's address and scheme (https, so
+        # HSTS and secure cookies) from that many X-Forwarded-* hops, and no more.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUST_PROXY"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
     return app
 
 

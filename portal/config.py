@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +25,36 @@ def _normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _postgresql_engine_options(env: Mapping[str, str]) -> dict:
+    """Connection pool for PostgreSQL, per process (each gunicorn worker has its own pool).
+
+    workers x (DB_POOL_SIZE + DB_MAX_OVERFLOW) must stay below the server's max_connections.
+    Pre-ping replaces connections the server closed (a restart, a failover, an idle timeout)
+    before a request uses them; pool_recycle retires connections before firewalls drop them.
+    """
+    return {
+        "pool_pre_ping": True,
+        "pool_size": _env_int(env, "DB_POOL_SIZE", 5),
+        "max_overflow": _env_int(env, "DB_MAX_OVERFLOW", 5),
+        "pool_recycle": _env_int(env, "DB_POOL_RECYCLE", 1800),
+        "pool_timeout": _env_int(env, "DB_POOL_TIMEOUT", 10),
+        "connect_args": {
+            "connect_timeout": _env_int(env, "DB_CONNECT_TIMEOUT", 5),
+            "application_name": env.get("DB_APPLICATION_NAME", "portal"),
+        },
+    }
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -62,6 +93,8 @@ class Config:
     PASSWORD_RESET_LIFETIME = timedelta(hours=1)
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # When Redis is unreachable, limit per process instead of failing every limited request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     DEMO_ALLOWED = True
     TESTING = False
     DEBUG = False
@@ -80,11 +113,17 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "portal@localhost")
         self.TOTP_ENCRYPTION_KEY = env.get("TOTP_ENCRYPTION_KEY") or None
         self.SECRET_KEY = env.get("SECRET_KEY") or self.secret_fallback(instance_path)
+        # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
+        self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():
             setattr(self, key, value)
-        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+        if "SQLALCHEMY_ENGINE_OPTIONS" in (overrides or {}):
+            pass  # given explicitly (tests)
+        elif self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # SQLite serialises writers; wait for the lock instead of failing at once.
             self.SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 15}}
+        elif self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            self.SQLALCHEMY_ENGINE_OPTIONS = _postgresql_engine_options(env)
 
     def secret_fallback(self, instance_path: Path) -> str:
         return _development_secret(instance_path)

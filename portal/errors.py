@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.agreements.models import AgreementExpired
 from portal.core.transitions import IllegalTransition
-from portal.extensions import db, htmx
+from portal.extensions import db, htmx, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +82,14 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(OperationalError)
-    def database_down(error: OperationalError):
-        db.session.rollback()
+    @app.errorhandler(PoolTimeout)  # every pooled connection busy for longer than pool_timeout
+    def database_down(error: Exception):
+        with contextlib.suppress(Exception):  # the database is what is failing
+            db.session.rollback()
         log.error("database error: %s", error.__class__.__name__)
+        if "_login_user" not in g:
+            # The page must not ask the unreachable database who is signed in.
+            g._login_user = login_manager.anonymous_user()
         return render_error(503)
 
     @app.errorhandler(Exception)
