@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test lint format translations compile-translations db clean
+.PHONY: install run serve test lint format translations compile-translations db clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,13 +39,18 @@ db: install compile-translations
 run: db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+## Production-like: gunicorn (gunicorn.conf.py) with PORTAL_ENV=production after `db upgrade` and
+## `seed reference`. Needs SECRET_KEY, DATABASE_URL (PostgreSQL) and REDIS_URL; see README.
+serve: install compile-translations
+	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
+
 lint: install
-	$(VENV)/bin/ruff check portal tests scripts bench wsgi.py
-	$(VENV)/bin/ruff format --check portal tests scripts bench wsgi.py
+	$(VENV)/bin/ruff check portal tests scripts bench wsgi.py gunicorn.conf.py
+	$(VENV)/bin/ruff format --check portal tests scripts bench wsgi.py gunicorn.conf.py
 
 format: install
-	$(VENV)/bin/ruff format portal tests scripts bench wsgi.py
-	$(VENV)/bin/ruff check --fix portal tests scripts bench wsgi.py
+	$(VENV)/bin/ruff format portal tests scripts bench wsgi.py gunicorn.conf.py
+	$(VENV)/bin/ruff check --fix portal tests scripts bench wsgi.py gunicorn.conf.py
 
 test: install compile-translations lint
 	$(PY) -m pytest

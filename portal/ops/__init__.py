@@ -1,0 +1,1 @@
+"""Operations: the gunicorn access log, database backups and restores."""

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Production-like start: migrate, load reference data, then gunicorn with PORTAL_ENV=production.
+# `make serve` runs this; a systemd unit or a container can run it directly.
+#   SECRET_KEY    required, the same on every app server
+#   DATABASE_URL  required, postgresql://user@host:5432/dbname (password via the URL or PGPASSWORD)
+#   REDIS_URL     required, redis://host:6379/0 (rate limits shared by all workers and servers)
+#   HOST, PORT    where gunicorn listens (default 127.0.0.1:8000); see gunicorn.conf.py for more
+#   PORTAL_MIGRATE_ON_START=0  skip `flask db upgrade` (when a rollout migrates once beforehand)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${VENV:-.venv}"
+fail() { echo "serve: $*" >&2; exit 1; }
+
+[ -n "${SECRET_KEY:-}" ] || fail "SECRET_KEY is not set. Generate one once and keep it, e.g.
+  export SECRET_KEY=\"\$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\""
+[ "${#SECRET_KEY}" -ge 32 ] || fail "SECRET_KEY is too short (at least 32 characters)."
+case "${DATABASE_URL:-}" in
+  postgres://* | postgresql://* | postgresql+psycopg://*) ;;
+  "") fail "DATABASE_URL is not set, e.g. DATABASE_URL=postgresql://portal@127.0.0.1:5432/portal" ;;
+  *) fail "DATABASE_URL must point to PostgreSQL in production (it is ${DATABASE_URL%%:*}://...)." ;;
+esac
+case "${REDIS_URL:-}" in
+  redis://* | rediss://* | unix://*) ;;
+  *) fail "REDIS_URL is not set, e.g. REDIS_URL=redis://127.0.0.1:6379/0 (workers share rate limits there)." ;;
+esac
+
+export PORTAL_ENV=production
+FLASK=("$VENV/bin/flask" --app portal)
+if [ "${PORTAL_MIGRATE_ON_START:-1}" != "0" ]; then
+  "${FLASK[@]}" db upgrade
+fi
+"${FLASK[@]}" seed reference
+exec "$VENV/bin/gunicorn" -c gunicorn.conf.py wsgi:app
