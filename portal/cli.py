@@ -1,6 +1,10 @@
-"""Command-line tasks: ``flask seed reference|demo`` and ``flask users create|deactivate``."""
+"""Command-line tasks: ``flask seed reference|demo|bulk``, ``flask users create|deactivate`` and
+``flask backup create|restore``."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -11,6 +15,7 @@ from portal.extensions import db
 
 seed_cli = AppGroup("seed", help="Load reference or demo data.")
 users_cli = AppGroup("users", help="Manage user accounts.")
+backup_cli = AppGroup("backup", help="Back up the database or restore it from a backup.")
 
 
 @seed_cli.command("reference")
@@ -34,6 +39,48 @@ def seed_demo(if_empty: bool) -> None:
     load_reference()
     created = load_demo(only_if_empty=if_empty)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+
+
+@seed_cli.command("bulk")
+@click.option("--needs", default=1000, show_default=True, type=click.IntRange(min=0))
+@click.option("--offers", default=300, show_default=True, type=click.IntRange(min=0))
+@click.option("--projects", default=100, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", "random_seed", type=int, help="Random seed, for a repeatable data set.")
+@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(min=100))
+def seed_bulk(needs: int, offers: int, projects: int, random_seed: int | None, batch_size: int):
+    """Many needs, offers, matches and projects for benchmarks (never in production).
+
+    Adds to what is there, in one transaction. The bulk accounts (e-mail domain
+    bulk.example.org) share the password PORTAL_BULK_PASSWORD (default kyiv-stockholm-bulk-data).
+    """
+    if not current_app.config.get("DEMO_ALLOWED"):
+        raise click.ClickException("Bulk data is refused in a production configuration.")
+    from portal.seed.bulk import BULK_TOTP_SECRET, DEFAULT_PASSWORD, BulkError, BulkLoader
+    from portal.seed.reference import load_reference
+
+    load_reference()
+    try:
+        loader = BulkLoader(
+            needs,
+            offers,
+            projects,
+            seed=random_seed,
+            batch_size=batch_size,
+            password=os.environ.get("PORTAL_BULK_PASSWORD") or DEFAULT_PASSWORD,
+        )
+        click.echo("Planning...")
+        loader.plan()
+    except BulkError as error:
+        raise click.ClickException(str(error)) from None
+    with click.progressbar(
+        length=loader.total, label="Inserting", show_pos=True, show_eta=True
+    ) as bar:
+        result = loader.load(progress=bar.update)
+    click.echo(result.summary())
+    click.echo(
+        "Accounts: <role>-<organisation id>-<n>@bulk.example.org; coordinators and the admin "
+        f"use the authenticator secret {BULK_TOTP_SECRET}."
+    )
 
 
 @users_cli.command("create")
@@ -88,6 +135,56 @@ def users_deactivate(email: str) -> None:
     click.echo(f"Deactivated {email}.")
 
 
+@backup_cli.command("create")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The backup file (default: instance/backups/<database>-<UTC time>.dump or .sqlite3).",
+)
+def backup_create(output: Path | None) -> None:
+    """Back up the whole database: pg_dump on PostgreSQL, the online backup API on SQLite."""
+    from portal.ops import backup
+
+    url = db.engine.url
+    target = output or backup.default_backup_path(url, Path(current_app.instance_path) / "backups")
+    try:
+        backup.create_backup(url, target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {backup.describe(url)} to {target}.")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(path: Path, yes: bool) -> None:
+    """Replace every record in the database with the content of the backup PATH."""
+    from portal.ops import backup
+
+    url = db.engine.url
+    try:
+        backup.verify_backup(url, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    if not yes:
+        click.confirm(
+            f"This replaces everything in {backup.describe(url)} with the backup {path}. Continue?",
+            abort=True,
+        )
+    db.session.remove()
+    db.engine.dispose()  # this process holds no connection (and no lock) during the restore
+    try:
+        backup.restore_backup(url, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Restored {backup.describe(url)} from {path}. "
+        "Run 'flask db upgrade' if the backup is older than this version of the portal."
+    )
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_cli)
