@@ -184,6 +184,25 @@ def backup_restore(path: Path, yes: bool) -> None:
     )
 
 
+@users_cli.command("totp-code")
+@click.option("--email", required=True)
+def users_totp_code(email: str) -> None:
+    """Print the current sign-in code of an account (demo and development only)."""
+    import pyotp
+
+    from portal.accounts.models import User
+    from portal.accounts.services import normalise_email
+    from portal.accounts.twofactor import decrypt_secret
+
+    if not current_app.config.get("DEMO_ALLOWED"):
+        raise click.ClickException("Refused in a production configuration.")
+    user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+    secret = decrypt_secret(user.totp_secret_encrypted) if user and user.has_totp else None
+    if secret is None:
+        raise click.ClickException(f"{email} has no second factor.")
+    click.echo(pyotp.TOTP(secret).now())
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)

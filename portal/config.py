@@ -112,7 +112,11 @@ class Config:
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "portal@localhost")
         self.TOTP_ENCRYPTION_KEY = env.get("TOTP_ENCRYPTION_KEY") or None
-        self.SECRET_KEY = env.get("SECRET_KEY") or self.secret_fallback(instance_path)
+        self.SECRET_KEY = (
+            (overrides or {}).get("SECRET_KEY")
+            or env.get("SECRET_KEY")
+            or self.secret_fallback(instance_path)
+        )
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():

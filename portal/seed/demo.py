@@ -90,11 +90,25 @@ def load_demo(only_if_empty: bool = False) -> bool:
         return False
     try:
         _DemoLoader(data, default_agreement(), date.today()).load()
+        _enrol_demo_second_factor(emails)
     except Exception:
         db.session.rollback()
         raise
     db.session.commit()
     return True
+
+
+# Coordinators and admins must sign in with a second factor. The demo ones share this published,
+# demo-only secret (add it to an authenticator app, or run `flask users totp-code --email ...`).
+DEMO_TOTP_SECRET = "KYIVSTOCKHOLMDEMOKYIVSTOCKHOLMDE"  # noqa: S105 (published demo secret)
+
+
+def _enrol_demo_second_factor(emails: list[str]) -> None:
+    from portal.accounts import twofactor
+
+    for user in db.session.scalars(db.select(User).where(User.email.in_(emails))):
+        if twofactor.is_required(user):
+            twofactor.enable(user, DEMO_TOTP_SECRET)
 
 
 class _DemoLoader:
