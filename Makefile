@@ -18,15 +18,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 compile-translations: install
-	$(PYBABEL) compile --use-fuzzy=false -d translations -D messages --statistics 2>&1 | tail -n 3 || \
-	  $(PYBABEL) compile -d translations -D messages
+	$(PYBABEL) compile -d translations -D messages --statistics
 
 ## Extract every marked string, merge it into the sv and uk catalogs, compile.
 translations: install
-	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 \
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 -k npgettext:1c,2,3 \
 	  -k lazy_ngettext:1,2 --add-comments=Translators: --sort-by-file \
 	  --project="Stockholm-Kyiv cooperation portal" -o translations/messages.pot portal
-	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete
 	$(PYBABEL) compile -d translations -D messages --statistics
 
 ## Migrate the database, load reference data, and demo data when the database is empty.
