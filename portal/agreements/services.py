@@ -6,9 +6,10 @@ its records become writable again.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -25,6 +26,8 @@ from portal.extensions import db
 # The agreement page and the dashboard warn this many days before the agreement ends.
 WARN_DAYS = 90
 REASON_MAX = 5000
+# Control characters a browser never sends in text; PostgreSQL refuses NUL outright.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class NotAllowed(Forbidden):
@@ -79,11 +82,16 @@ def record_amendment(
         raise NotAllowed()
     if not isinstance(kind, AmendmentKind):
         raise AmendmentRuleError(_("Choose what kind of change this is."), "kind")
-    reason = (reason or "").strip()
+    reason = _CONTROL.sub("", reason or "").strip()
     if not reason:
         raise AmendmentRuleError(_("Say why the agreement was changed."), "reason")
     if len(reason) > REASON_MAX:
-        raise AmendmentRuleError(_("Use at most %(num)d characters.", num=REASON_MAX), "reason")
+        raise AmendmentRuleError(
+            ngettext(
+                "Use at most %(num)d character.", "Use at most %(num)d characters.", REASON_MAX
+            ),
+            "reason",
+        )
     if reason_lang not in CONTENT_LANGUAGES:
         raise AmendmentRuleError(_("Choose Ukrainian, Swedish or English."), "reason_lang")
     if decided_on is None:

@@ -9,12 +9,13 @@ see never shows up.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import format_date, to_user_timezone
+from flask_babel import format_date, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import selectinload
@@ -42,6 +43,7 @@ from portal.reference.models import District, Organisation, Theme
 VISIBILITY_ORDER = (Visibility.PUBLIC, Visibility.PARTNERS, Visibility.RESTRICTED)
 CLOSED_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
 MAX_WEIGHT = 100
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REPORT_INTERVAL_DAYS = 30
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -154,13 +156,21 @@ def check_period(agreement: Agreement, starts_on: date | None, ends_on: date | N
     assert agreement.period_fits(starts_on, ends_on)
 
 
+def clean(value: str | None) -> str:
+    """Without the control characters a browser never sends in text (PostgreSQL refuses NUL),
+    keeping line breaks and tabs."""
+    return _CONTROL.sub("", value or "")
+
+
 def _check_text(value: str | None, field: str, max_length: int = TITLE_MAX) -> str:
-    value = (value or "").strip()
+    value = clean(value).strip()
     if not value:
         raise ProjectRuleError(_("This field is required."), field)
     if len(value) > max_length:
         raise ProjectRuleError(
-            _("Use at most %(num)d characters.", num=max_length),
+            ngettext(
+                "Use at most %(num)d character.", "Use at most %(num)d characters.", max_length
+            ),
             field,
         )
     return value
@@ -518,12 +528,11 @@ class ProjectFilters:
             status: ProjectStatus | None = ProjectStatus(args.get("status") or "")
         except ValueError:
             status = None
-        q = (args.get("q") or "").strip()[:200] or None
         return cls(
-            theme=(args.get("theme") or "").strip()[:40] or None,
+            theme=clean(args.get("theme")).strip()[:40] or None,
             status=status,
-            district=(args.get("district") or "").strip()[:24] or None,
-            q=q,
+            district=clean(args.get("district")).strip()[:24] or None,
+            q=clean(args.get("q")).strip()[:200] or None,
         )
 
     @property

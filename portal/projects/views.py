@@ -134,7 +134,9 @@ def index():
         "projects/index.html",
         projects=projects,
         form=form,
-        can_start=current_user.is_authenticated and current_user.is_coordinator,
+        can_start=current_user.is_authenticated
+        and current_user.is_coordinator
+        and not default_agreement().has_expired(),
     )
 
 

@@ -129,6 +129,15 @@ def test_bad_amendment_input_is_422(login, client, changes, field, message):
     assert db.session.scalar(db.select(db.func.count(Amendment.id))) == 0
 
 
+def test_control_characters_in_the_reason_are_dropped(login, client):
+    agreement = default_agreement()
+    login("coordinator")
+    data = amendment_data(agreement, reason="Council\x00 decision")
+    response = client.post(f"/agreements/{agreement.id}/amendments/new", data=data)
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(Amendment.reason)) == "Council decision"
+
+
 def test_extension_to_an_earlier_date_is_refused_beside_the_field(login, client):
     agreement = default_agreement()
     old_end = agreement.valid_until

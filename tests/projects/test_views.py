@@ -228,6 +228,15 @@ def new_project_data(match, **changes):
     return data
 
 
+def test_control_characters_are_dropped_not_a_500(login, client, users):
+    match = f.agreed_match(users)
+    login("coordinator")
+    data = new_project_data(match, title="Leak\x00 detection", description="Two\x00 zones.")
+    assert client.post("/projects/new", data=data).status_code == 302
+    project = db.session.scalar(db.select(Project))
+    assert project.title.original == "Leak detection"
+
+
 def test_dates_outside_the_validity_are_refused_beside_the_field(login, client, users):
     match = f.agreed_match(users)
     login("coordinator")
@@ -614,7 +623,9 @@ def test_only_coordinators_edit(login, client, project, who):
 # ---------------------------------------------------------------- after expiry
 
 
-def test_expired_agreement_makes_the_project_read_only_until_extended(login, client, project):
+def test_expired_agreement_makes_the_project_read_only_until_extended(
+    login, client, users, project
+):
     agreement = default_agreement()
     agreement.valid_until = date.today() - timedelta(days=1)
     db.session.commit()
@@ -625,6 +636,11 @@ def test_expired_agreement_makes_the_project_read_only_until_extended(login, cli
     assert "Change status" not in page
     assert "Add a milestone" not in page
     assert "Mark as done" not in page
+    assert "Start a project" not in body(client.get("/projects/"))
+    f.agreed_match(users)
+    new_page = body(client.get("/projects/new"))
+    assert "No project can start until an amendment extends it." in new_page
+    assert "Start the project" not in new_page
 
     response = client.post(f"/projects/{project.id}/status", data={"status-status": "active"})
     assert response.status_code == 409
