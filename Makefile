@@ -52,7 +52,7 @@ format: install
 	$(VENV)/bin/ruff check --fix portal tests scripts bench wsgi.py gunicorn.conf.py
 
 test: install compile-translations lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

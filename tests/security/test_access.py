@@ -1,0 +1,157 @@
+"""Deny by default: every route, for every kind of user, against an explicit table.
+
+A new route without a decision here fails the suite. Each cell is what the user gets:
+``ok`` (the page or action works, or refuses the input with a clear message), ``login`` (sent
+to sign in), ``403`` (forbidden), ``404`` (hidden: even the record's existence is not shown).
+Columns: anonymous, requester, expert, coordinator, admin, another organisation's requester,
+another organisation's expert. The records are those of ``tests.security.records``: a public
+need of the requester's organisation, a public offer of the expert's, a proposed match between
+them and a public project of both. POST routes are walked in the order below on a fresh
+database per kind of user, so an earlier action (closing the need) shapes a later answer.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import EMAILS
+from tests.security.records import seed_records
+
+ROLES = [
+    "anonymous",
+    "requester",
+    "expert",
+    "coordinator",
+    "admin",
+    "other_requester",
+    "other_expert",
+]
+SKIPPED = {"static", "accounts.logout"}  # files; signing out is tested on its own
+
+TABLES = {}
+TABLES["GET"] = {
+    "accounts.accept_invitation": "404 404 404 404 404 404 404",
+    "accounts.change_password": "login ok ok ok ok ok ok",
+    "accounts.forgot_password": "ok ok ok ok ok ok ok",
+    "accounts.login": "ok ok ok ok ok ok ok",
+    "accounts.profile": "login ok ok ok ok ok ok",
+    "accounts.reset_password": "404 404 404 404 404 404 404",
+    "accounts.two_factor": "login ok ok ok ok ok ok",
+    "accounts.verify": "login login login login login login login",
+    "admin.edit_organisation": "login 403 403 403 ok 403 403",
+    "admin.edit_user": "login 403 403 403 ok 403 403",
+    "admin.index": "login 403 403 403 ok 403 403",
+    "admin.new_organisation": "login 403 403 403 ok 403 403",
+    "admin.new_user": "login 403 403 403 ok 403 403",
+    "admin.organisations": "login 403 403 403 ok 403 403",
+    "admin.users": "login 403 403 403 ok 403 403",
+    "agreements.default": "ok ok ok ok ok ok ok",
+    "agreements.detail": "ok ok ok ok ok ok ok",
+    "agreements.new_amendment": "login 403 403 ok 403 403 403",
+    "audit.index": "login 403 403 ok ok 403 403",
+    "content.index": "ok ok ok ok ok ok ok",
+    "content.missing": "login 403 403 ok 403 403 403",
+    "content.translate": "login ok 403 ok 403 403 403",
+    "dashboard.index": "login ok ok ok ok ok ok",
+    "mail.outbox": "login 403 403 403 ok 403 403",
+    "main.accessibility": "ok ok ok ok ok ok ok",
+    "main.healthz": "ok ok ok ok ok ok ok",
+    "main.home": "ok ok ok ok ok ok ok",
+    "matching.detail": "login ok ok ok 404 404 404",
+    "matching.index": "login ok ok ok ok ok ok",
+    "matching.propose": "login ok ok ok 403 ok ok",
+    "needs.detail": "ok ok ok ok ok ok ok",
+    "needs.edit": "login ok 403 403 403 403 403",
+    "needs.index": "ok ok ok ok ok ok ok",
+    "needs.new": "login ok 403 403 403 ok 403",
+    "offers.detail": "ok ok ok ok ok ok ok",
+    "offers.edit": "login 403 ok 403 403 403 403",
+    "offers.index": "ok ok ok ok ok ok ok",
+    "offers.new": "login 403 ok 403 403 403 ok",
+    "projects.detail": "ok ok ok ok ok ok ok",
+    "projects.edit": "login 403 403 ok 403 403 403",
+    "projects.index": "ok ok ok ok ok ok ok",
+    "projects.new": "login 403 403 ok 403 403 403",
+}
+TABLES["POST"] = {
+    "accounts.accept_invitation": "404 404 404 404 404 404 404",
+    "accounts.change_password": "login ok ok ok ok ok ok",
+    "accounts.disable_two_factor": "login ok ok 403 403 ok ok",
+    "accounts.forgot_password": "ok ok ok ok ok ok ok",
+    "accounts.login": "ok ok ok ok ok ok ok",
+    "accounts.profile": "login ok ok ok ok ok ok",
+    "accounts.reset_password": "404 404 404 404 404 404 404",
+    "accounts.two_factor": "login ok ok ok ok ok ok",
+    "accounts.verify": "login login login login login login login",
+    "admin.activate_organisation": "login 403 403 403 ok 403 403",
+    "admin.activate_user": "login 403 403 403 ok 403 403",
+    "admin.deactivate_organisation": "login 403 403 403 ok 403 403",
+    "admin.deactivate_user": "login 403 403 403 ok 403 403",
+    "admin.edit_organisation": "login 403 403 403 ok 403 403",
+    "admin.edit_user": "login 403 403 403 ok 403 403",
+    "admin.new_organisation": "login 403 403 403 ok 403 403",
+    "admin.new_user": "login 403 403 403 ok 403 403",
+    "agreements.new_amendment": "login 403 403 ok 403 403 403",
+    "content.translate": "login ok 403 ok 403 403 403",
+    "main.language": "ok ok ok ok ok ok ok",
+    "matching.accept": "login ok ok ok 404 404 404",
+    "matching.decline": "login ok ok ok 404 404 404",
+    "matching.propose": "login ok ok ok 403 ok ok",
+    "matching.withdraw": "login ok ok ok 404 404 404",
+    "needs.close": "login ok 403 403 403 403 403",
+    "needs.edit": "login 403 403 403 403 403 403",
+    "needs.new": "login ok 403 403 403 ok 403",
+    "needs.publish": "login ok 403 403 403 403 403",
+    "needs.withdraw": "login ok 403 403 403 403 403",
+    "offers.edit": "login 403 ok 403 403 403 403",
+    "offers.new": "login 403 ok 403 403 403 ok",
+    "offers.publish": "login 403 ok 403 403 403 403",
+    "offers.withdraw": "login 403 ok 403 403 403 403",
+    "projects.add_milestone": "login 403 403 ok 403 403 403",
+    "projects.add_report": "login ok ok ok 403 403 403",
+    "projects.change_status": "login 403 403 ok 403 403 403",
+    "projects.edit": "login 403 403 ok 403 403 403",
+    "projects.new": "login 403 403 ok 403 403 403",
+    "projects.toggle_milestone": "login ok ok ok 403 403 403",
+}
+
+
+def classify(response) -> str:
+    code = response.status_code
+    if code in (301, 302, 303) and "/login" in response.headers.get("Location", ""):
+        return "login"
+    if code in (403, 404):
+        return str(code)
+    if code >= 500:
+        return "500"
+    return "ok"
+
+
+def test_every_route_has_a_decision(app):
+    for method, table in TABLES.items():
+        routes = {
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if method in (rule.methods or set()) and rule.endpoint not in SKIPPED
+        }
+        assert routes - table.keys() == set(), f"{method} routes without a decision"
+        assert table.keys() - routes == set(), f"{method} decisions for routes that do not exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_access_matches_the_table(app, users, role, method):
+    ids = seed_records(users)
+    client = app.test_client()
+    if role != "anonymous":
+        client.login(EMAILS[role])
+    column = ROLES.index(role)
+    differences = {}
+    for endpoint, row in TABLES[method].items():
+        rule = next(r for r in app.url_map.iter_rules(endpoint) if method in (r.methods or set()))
+        url = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
+        got = classify(client.open(url, method=method, data={}))
+        wanted = row.split()[column]
+        if got != wanted:
+            differences[endpoint] = f"wanted {wanted}, got {got}"
+    assert differences == {}

@@ -1,0 +1,178 @@
+"""A restricted record never shows up for someone who may not see it: not in pages, lists, search,
+counts, suggestions or exports. The crawl follows every link from the start page."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from portal.content.models import Text
+from portal.core.enums import (
+    HelpKind,
+    MatchStatus,
+    NeedStatus,
+    OfferStatus,
+    Priority,
+    ProjectStatus,
+    Side,
+    Visibility,
+)
+from portal.extensions import db
+from portal.matching.models import Match
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.projects.models import Milestone, Project
+from portal.reference.models import Theme
+from portal.seed.reference import default_agreement
+
+MARKER = "ZXQRESTRICTEDMARKER"
+MAX_PAGES = 400
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name in ("href", "hx-get", "action") if tag != "form" else ("action",):
+            value = attributes.get(name)
+            if value and (tag != "form" or (attributes.get("method", "get").lower() == "get")):
+                self.links.append(value)
+
+
+def _seed_restricted(users) -> dict[str, int]:
+    """A restricted need, offer and project of Kyivvodokanal and Stockholm Vatten och Avfall,
+    with the marker in every text, including a translation."""
+    requester, expert = users["requester"], users["expert"]
+    agreement = default_agreement()
+    theme = db.session.scalar(db.select(Theme).filter_by(code="water_sewage"))
+
+    def text(body: str, lang: str) -> Text:
+        t = Text.new(f"{body} {MARKER}", lang, requester)
+        t.set_version("sv", f"Svensk version {MARKER}", expert)
+        return t
+
+    need = Need(
+        agreement=agreement,
+        organisation=requester.organisation,
+        created_by=requester,
+        theme=theme,
+        priority=Priority.CRITICAL,
+        help_kind=HelpKind.ADVICE,
+        visibility=Visibility.RESTRICTED,
+        status=NeedStatus.MATCHED,
+        title=text("Стан насосної станції", "uk"),
+        description=text("Опис пошкоджень", "uk"),
+        published_at=None,
+        person_days=10,
+    )
+    offer = Offer(
+        agreement=agreement,
+        organisation=expert.organisation,
+        created_by=expert,
+        themes=[theme],
+        help_kind=HelpKind.ADVICE,
+        capacity_days=30,
+        committed_days=10,
+        available_from=date.today(),
+        available_until=date.today() + timedelta(days=200),
+        visibility=Visibility.RESTRICTED,
+        status=OfferStatus.OPEN,
+        title=text("Läcksökning", "sv"),
+        description=text("Beskrivning", "sv"),
+    )
+    project = Project(
+        agreement=agreement,
+        theme=theme,
+        requester_lead=requester.organisation,
+        expert_lead=expert.organisation,
+        title=text("Проєкт", "uk"),
+        description=text("Опис проєкту", "uk"),
+        starts_on=date.today(),
+        ends_on=date.today() + timedelta(days=30),
+        status=ProjectStatus.ACTIVE,
+        visibility=Visibility.RESTRICTED,
+        created_by=users["coordinator"],
+        organisations=[requester.organisation, expert.organisation],
+    )
+    project.milestones.append(
+        Milestone(title=text("Етап", "uk"), due_on=date.today() - timedelta(days=2), weight=1)
+    )
+    match = Match(
+        need=need,
+        offer=offer,
+        project=project,
+        status=MatchStatus.AGREED,
+        score=90,
+        reasons=["theme"],
+        proposed_side=Side.REQUESTER,
+        proposed_by=requester,
+        person_days=10,
+    )
+    db.session.add_all([need, offer, project, match])
+    db.session.commit()
+    return {"need": need.id, "offer": offer.id, "project": project.id, "match": match.id}
+
+
+def _crawl(client) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    queue = deque(["/", "/needs/", "/offers/", "/projects/", "/dashboard/", "/matches/"])
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        parts = urlsplit(url)
+        if parts.netloc or url in seen or parts.path.startswith(("/static", "/logout")):
+            continue
+        response = client.get(url)
+        seen[url] = response.status_code
+        body = response.get_data(as_text=True)
+        assert MARKER not in body, f"restricted text leaked at {url}"
+        if response.status_code in (301, 302, 303):
+            queue.append(urljoin(url, response.headers["Location"]))
+            continue
+        if "html" not in (response.content_type or ""):
+            continue
+        parser = _Links()
+        parser.feed(body)
+        for link in parser.links:
+            target = urljoin(url, link).split("#")[0]
+            if re.search(r"lang=(sv|uk)", target):
+                continue  # the same pages in other languages: once is enough here
+            queue.append(target)
+    return seen
+
+
+@pytest.mark.parametrize("who", [None, "other_requester", "other_expert"])
+def test_restricted_records_never_leak(app, client, users, login, who):
+    ids = _seed_restricted(users)
+    if who:
+        login(who)
+    seen = _crawl(client)
+    assert len(seen) > 5
+    for url in (
+        f"/needs/{ids['need']}",
+        f"/offers/{ids['offer']}",
+        f"/projects/{ids['project']}",
+        f"/matches/{ids['match']}",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 404), url  # anonymous: login wall; others: 404
+        assert MARKER not in response.get_data(as_text=True)
+    for query in (MARKER.lower(), "насосної", "Läcksökning"):
+        for list_url in ("/needs/", "/offers/", "/projects/"):
+            body = client.get(f"{list_url}?q={query}&status=all").get_data(as_text=True)
+            assert MARKER not in body
+
+
+def test_the_marker_is_visible_to_those_who_may_see_it(app, client, users, login):
+    """The crawl above can fail: the coordinator does see the marker."""
+    ids = _seed_restricted(users)
+    login("coordinator")
+    assert MARKER in client.get(f"/needs/{ids['need']}").get_data(as_text=True)
+    assert MARKER in client.get(f"/projects/{ids['project']}").get_data(as_text=True)
