@@ -7,6 +7,7 @@ records an audit event and commits. Lists and search go through ``needs_query``,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,16 @@ EDITABLE_FIELDS = frozenset(
         "person_days",
     }
 )
+
+
+# Control characters a browser never sends in text; PostgreSQL refuses NUL outright.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str | None) -> str:
+    """User text as stored and searched: no control characters, ``\n`` line ends, trimmed."""
+    value = _CONTROL.sub("", value or "")
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 class InvalidNeed(ValueError):
@@ -195,8 +206,8 @@ def create_need(
         created_by=actor,
         theme=theme,
         district=district,
-        title=Text.new(title.strip(), lang, actor),
-        description=Text.new(description.strip(), lang, actor),
+        title=Text.new(clean_text(title), lang, actor),
+        description=Text.new(clean_text(description), lang, actor),
         priority=Priority(priority),
         help_kind=HelpKind(help_kind),
         visibility=Visibility(visibility) if visibility else default_visibility(theme),
@@ -214,7 +225,7 @@ def create_need(
 
 
 def _set_text(text: Text, lang: str, body: str, actor: User) -> bool:
-    body = body.strip()
+    body = clean_text(body)
     current = text.version(lang)
     if current is not None and current.body == body:
         return False
@@ -360,7 +371,7 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> Select[tuple[Need]
         stmt = stmt.where(Need.district_id == filters.district_id)
     if filters.organisation_id is not None:
         stmt = stmt.where(Need.organisation_id == filters.organisation_id)
-    q = filters.q.strip()
+    q = clean_text(filters.q)
     if q:
         stmt = stmt.where(any_version_contains([Need.title_id, Need.description_id], q))
     return stmt.order_by(*_order(filters.sort)).options(

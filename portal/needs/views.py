@@ -165,7 +165,7 @@ def _differences(form: NeedForm, need: Need) -> set[str]:
     return {
         key
         for key, value in saved.items()
-        if (mine[key].strip() if isinstance(mine[key], str) else mine[key]) != value
+        if (services.clean_text(mine[key]) if isinstance(mine[key], str) else mine[key]) != value
     }
 
 

@@ -27,6 +27,7 @@ from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
+from portal.needs.services import clean_text
 from portal.offers.models import Offer
 from portal.reference.models import Theme
 
@@ -197,8 +198,8 @@ def create_offer(
         organisation_id=actor.organisation_id,
         created_by=actor,
         themes=themes,
-        title=Text.new(title.strip(), lang, actor),
-        description=Text.new(description.strip(), lang, actor),
+        title=Text.new(clean_text(title), lang, actor),
+        description=Text.new(clean_text(description), lang, actor),
         help_kind=HelpKind(help_kind),
         capacity_days=capacity_days,
         committed_days=0,
@@ -216,7 +217,7 @@ def create_offer(
 
 
 def _set_text(text: Text, lang: str, body: str, actor: User) -> bool:
-    body = body.strip()
+    body = clean_text(body)
     current = text.version(lang)
     if current is not None and current.body == body:
         return False
@@ -350,7 +351,7 @@ def offers_query(viewer: User | None, filters: OfferFilters) -> Select[tuple[Off
         stmt = stmt.where(Offer.help_kind == filters.help_kind)
     if filters.organisation_id is not None:
         stmt = stmt.where(Offer.organisation_id == filters.organisation_id)
-    q = filters.q.strip()
+    q = clean_text(filters.q)
     if q:
         stmt = stmt.where(any_version_contains([Offer.title_id, Offer.description_id], q))
     return stmt.order_by(*_order(filters.sort)).options(

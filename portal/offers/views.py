@@ -151,7 +151,7 @@ def _differences(form: OfferForm, offer: Offer) -> set[str]:
     return {
         key
         for key, value in saved.items()
-        if (mine[key].strip() if isinstance(mine[key], str) else mine[key]) != value
+        if (services.clean_text(mine[key]) if isinstance(mine[key], str) else mine[key]) != value
     }
 
 

@@ -215,6 +215,8 @@ def test_list_full_page_and_htmx_fragment(client, make_need):
         "district=1e9",
         "organisation=-5",
         "help_kind=%00",
+        "q=%00",
+        "q=leak%00s%1F",
         "q=" + "x" * 500,
         "q=%25%5F%5C",
     ],
@@ -432,6 +434,35 @@ def test_extra_form_fields_cannot_change_owner_or_status(login, themes, make_nee
     need = db.session.get(Need, need.id)
     assert need.organisation_id == users["requester"].organisation_id
     assert need.status == NeedStatus.DRAFT
+
+
+def test_control_characters_are_dropped_and_line_ends_kept(login, themes):
+    client = login("requester")
+    response = client.post(
+        "/needs/new",
+        data=form_data(themes, title="Leak\x00 detection\x07", description="One\r\nTwo\rThree"),
+    )
+    assert response.status_code == 302
+    need = db.session.scalars(db.select(Need)).one()
+    assert need.title.original == "Leak detection"
+    assert need.description.original == "One\nTwo\nThree"
+
+
+def test_a_browser_resubmitting_crlf_text_is_not_a_difference(login, make_need, themes, users):
+    need = make_need("Title", description="One\nTwo")
+    loaded = need.version
+    services.update_need(users["requester"], need, expected_version=loaded, title="Theirs")
+    response = login("requester").post(
+        f"/needs/{need.id}/edit",
+        data=form_data(
+            themes, title="Mine", description="One\r\nTwo", version=str(loaded), visibility="public"
+        ),
+    )
+    assert response.status_code == 409
+    page = body(response)
+    start = page.index("<dt>Description</dt>")
+    assert "differs from your input" not in page[start : page.index("<dt>", start + 5)]
+    assert "differs from your input" in page[: page.index("<dt>Description</dt>")]
 
 
 def test_edit_form_is_prefilled_in_the_original_language(login, make_need):

@@ -149,6 +149,7 @@ def test_list_full_page_and_htmx_fragment(client, make_offer):
         "help_kind=all",
         "organisation=abc",
         "q=" + "%" * 300,
+        "q=%00",
     ],
 )
 def test_junk_query_parameters_never_break_the_list(client, make_offer, query):
@@ -312,6 +313,16 @@ def test_bad_input_is_422_with_the_message_beside_the_field(login, themes, overr
     assert 'class="error"' in page and 'role="alert"' in page
     assert "Our network team has done this for twenty years." in page
     assert db.session.scalar(db.select(db.func.count(Offer.id))) == 0
+
+
+def test_control_characters_are_dropped(login, themes):
+    response = login("expert").post(
+        "/offers/new", data=form_data(themes, title="Läck\x00sökning", description="A\r\nB")
+    )
+    assert response.status_code == 302
+    offer = db.session.scalars(db.select(Offer)).one()
+    assert offer.title.original == "Läcksökning"
+    assert offer.description.original == "A\nB"
 
 
 def test_theme_errors_are_tied_to_the_group(login, themes):
