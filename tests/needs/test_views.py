@@ -328,6 +328,9 @@ def test_detail_shows_the_need_and_its_owner_actions(login, make_need, districts
     assert f'href="/needs/{need.id}/edit"' in page
     assert 'id="matches-heading"' in page
     assert "History" in page and "Created" in page
+    # a bilingual reader can add the missing language versions
+    assert f'href="/texts/{need.title_id}/uk?next=/needs/{need.id}"' in page
+    assert f'href="/texts/{need.description_id}/sv?next=/needs/{need.id}"' in page
 
 
 @pytest.mark.parametrize("who", ["other_requester", "expert", "coordinator", "admin"])

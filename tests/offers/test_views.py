@@ -257,6 +257,7 @@ def test_detail_shows_the_offer_and_owner_actions(login, make_offer):
     assert f'href="/offers/{offer.id}/edit"' in page
     assert 'id="matches-heading"' in page
     assert "History" in page
+    assert f'href="/texts/{offer.title_id}/uk?next=/offers/{offer.id}"' in page
 
 
 @pytest.mark.parametrize("who", ["other_expert", "requester", "coordinator", "admin"])
