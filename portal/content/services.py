@@ -102,10 +102,12 @@ def can_view_owner(user: Any, record: Any) -> bool:
 def can_translate_record(user: Any, record: Any) -> bool:
     """May ``user`` add or correct language versions of ``record``'s texts? Used by templates
     (no query: the record is at hand) and by :func:`can_translate`."""
-    if record is None or not is_signed_in(user) or not can_view_owner(user, record):
+    if record is None or not is_signed_in(user):
         return False
     if user.is_coordinator:
-        return True
+        return can_view_owner(user, record)
+    # Whoever may edit a need or offer, or report on a project, also sees it: no need to ask
+    # (asking may load the record's matches).
     project = _project(record)
     if project is not None:
         return project.can_report(user)

@@ -76,9 +76,23 @@ def may_translate(record: object) -> bool:
     return services.can_translate_record(current_user, record)
 
 
+def version_heading(lang: str, existing: bool) -> str:
+    if existing:
+        return {
+            "uk": _("Correct the Ukrainian version"),
+            "sv": _("Correct the Swedish version"),
+            "en": _("Correct the English version"),
+        }.get(lang, lang)
+    return {
+        "uk": _("Add a Ukrainian version"),
+        "sv": _("Add a Swedish version"),
+        "en": _("Add an English version"),
+    }.get(lang, lang)
+
+
 # Globals rather than context: macros imported without context (the usual ``{% from ... import %}``)
 # see globals only.
-for helper in (version_label, no_version_label, kind_label, field_label):
+for helper in (version_label, no_version_label, version_heading, kind_label, field_label):
     bp.add_app_template_global(helper)
 bp.add_app_template_global(CONTENT_LANGUAGES, "CONTENT_LANGUAGES")
 
@@ -98,6 +112,13 @@ def safe_next(target: str | None) -> str | None:
     ):
         return None
     return target
+
+
+def _shown_record(owner: services.Owner) -> tuple[str, int]:
+    """The record a translator is sent back to: milestones and reports live on their project."""
+    if owner.kind in ("milestone", "status_report"):
+        return "project", owner.record.project_id
+    return owner.kind, owner.record.id
 
 
 def _fragment_requested() -> bool:
@@ -126,6 +147,8 @@ def translate(text_id: int, language: str):
 
     form = TranslationForm()
     form.body.label.text = version_label(lang)
+    # Several of these forms may be open on one page: ids must stay unique.
+    form.body.id = form.body.label.field_id = f"version-{text.id}-{lang}"
     back = safe_next(request.values.get("next"))
     current = text.version(lang)
     conflict = None
@@ -154,7 +177,7 @@ def translate(text_id: int, language: str):
                 return render_template(
                     "content/_version.html", text=text, lang=lang, version=version, next=back
                 )
-            flash(_("The %(version)s was saved.", version=version_label(lang).lower()), "success")
+            flash(_("%(version)s saved.", version=version_label(lang)), "success")
             return redirect(back or url_for("content.translate", text_id=text.id, language=lang))
     else:
         status = 422
@@ -167,7 +190,7 @@ def translate(text_id: int, language: str):
         "field_name": services.field_of(owner, text.id),
         "conflict": conflict,
         "next": back,
-        "record_url": record_url(owner.kind, owner.record.id),
+        "record_url": record_url(*_shown_record(owner)),
     }
     if _fragment_requested():
         return render_template("content/_translate_form.html", **context)

@@ -10,7 +10,7 @@ from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.reference.models import City, Organisation, Theme
-from tests.conftest import EMAILS, PASSWORD
+from tests.conftest import EMAILS, PASSWORD, count_queries
 
 NON_ADMINS = ["requester", "expert", "coordinator", "other_requester", "other_expert"]
 
@@ -131,6 +131,29 @@ def test_users_list_filters_by_organisation_role_and_status(login, users):
     body = client.get("/admin/users?active=yes").get_data(as_text=True)
     assert "other.expert@stockholm.test" not in body
     assert "requester@kyiv.test" in body
+
+
+def test_users_list_costs_the_same_whatever_the_number_of_users(app, login):
+    from portal.accounts.services import create_user
+    from portal.core.enums import Role
+
+    client = login("admin")
+    with count_queries(app) as few:
+        client.get("/admin/users")
+    for n in range(8):
+        org = _org("Stokab" if n % 2 else "Kyivteploenergo")
+        create_user(
+            email=f"u{n}@kyiv.test",
+            name=f"User {n}",
+            password=PASSWORD,
+            role=Role.EXPERT,
+            organisation=org,
+            actor=None,
+        )
+    db.session.commit()
+    with count_queries(app) as many:
+        client.get("/admin/users")
+    assert len(many) == len(few)
 
 
 def test_users_list_answers_htmx_with_the_table_only(login):

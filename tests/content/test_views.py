@@ -31,7 +31,7 @@ def need(users):
 def _loaded(client, url: str) -> str:
     """The version token the form at ``url`` carries."""
     page = client.get(url).get_data(as_text=True)
-    return page.split('name="loaded" type="hidden" value="')[1].split('"')[0]
+    return page.split('name="loaded" value="')[1].split('"')[0]
 
 
 def _url(text_id: int, lang: str, **args) -> str:
@@ -46,9 +46,11 @@ def test_full_page_shows_the_original_beside_the_form(login, need):
     response = login("requester").get(_url(need.title_id, "sv"))
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert body.count("<h1") == 1 and "Add a swedish version" in body
+    assert body.count("<h1") == 1 and "<h1>Add a Swedish version</h1>" in body
     assert '<blockquote lang="uk"><p>Пошук витоків у водопровідній мережі</p></blockquote>' in body
-    assert '<label for="body">Swedish version</label>' in body
+    field_id = f"version-{need.title_id}-sv"
+    assert f'<label for="{field_id}">Swedish version</label>' in body
+    assert f'id="{field_id}"' in body
     assert 'lang="sv"' in body and 'name="body"' in body
 
 
@@ -100,7 +102,7 @@ def test_correcting_shows_the_existing_version_and_who_wrote_it(login, users, ne
     need.title.set_version("en", "Leak detection", users["coordinator"])
     db.session.commit()
     body = login("requester").get(_url(need.title_id, "en")).get_data(as_text=True)
-    assert "Correct the english version" in body
+    assert "<h1>Correct the English version</h1>" in body
     assert "Written by Erik Sandberg on" in body
     assert "Leak detection</textarea>" in body
 
@@ -301,3 +303,42 @@ def test_missing_page_answers_htmx_with_the_results_only(login, need):
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="missing-results">')
     assert "<h1" not in body
+
+
+def test_missing_page_costs_the_same_whatever_the_number_of_records(app, login, users, need):
+    from tests.conftest import count_queries
+
+    client = login("coordinator")
+    make_offer(users["expert"])
+    with count_queries(app) as few:
+        client.get("/texts/missing")
+    for _ in range(5):
+        make_need(users["requester"])
+        make_offer(users["expert"], theme_codes=("waste", "education"))
+    db.session.expire_all()
+    with count_queries(app) as many:
+        client.get("/texts/missing")
+    assert len(many) == len(few)
+
+
+def test_project_milestone_and_report_texts_are_translated_by_participants(login, users):
+    from tests.content.factories import add_milestone, add_report, make_project
+
+    project = make_project(
+        users["coordinator"], users["requester"].organisation, users["expert"].organisation
+    )
+    milestone = add_milestone(project, users["expert"], title="Survey done")
+    report = add_report(project, users["requester"], body="Усе за планом.")
+    client = login("expert")
+    for text_id, lang in (
+        (project.title_id, "sv"),
+        (milestone.title_id, "uk"),
+        (report.body_id, "sv"),
+    ):
+        response = client.get(_url(text_id, lang))
+        assert response.status_code == 200, text_id
+        assert "Leak detection in Darnytskyi" in response.get_data(as_text=True)
+    response = client.post(_url(report.body_id, "en"), data={"body": "All on track.", "loaded": ""})
+    assert response.status_code == 302
+    client.logout()
+    assert login("other_expert").get(_url(report.body_id, "sv")).status_code == 404
