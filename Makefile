@@ -51,7 +51,14 @@ format: install
 	$(VENV)/bin/ruff format portal tests scripts bench wsgi.py gunicorn.conf.py
 	$(VENV)/bin/ruff check --fix portal tests scripts bench wsgi.py gunicorn.conf.py
 
-test: install compile-translations lint
+## The browser tests drive Debian's Chromium; install it when missing and we may (root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing: run 'apt-get install chromium' as root"; exit 1; fi; }
+
+test: install compile-translations lint chromium
 	$(PY) -m pytest -n auto
 
 clean:
