@@ -9,7 +9,7 @@ checks everything before it changes anything, records an audit event and commits
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -65,8 +65,9 @@ TERM_POINTS = 5
 SHOWN_TERMS = 5  # at most this many shared terms are named in the reason
 assert sum(WEIGHTS.values()) == 100
 
-# Suggestions: SQL prefilters and orders the candidates by everything but the shared terms, at
-# most this many are scored in Python.
+# Suggestions: SQL prefilters the candidates (open, visible, same agreement, period overlapping,
+# capacity left, same theme or kind of help, not already on a live match) and orders them by
+# everything but the shared terms; at most this many are scored in Python.
 CANDIDATE_LIMIT = 100
 MESSAGE_MAX_LENGTH = 2000
 DECLINE_REASON_MAX_LENGTH = 500
@@ -121,59 +122,79 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 _STEM_CACHE: dict[str, str | None] = {}
-_STEM_CACHE_SIZE = 200_000  # distinct words; a few megabytes
+_STEM_CACHE_SIZE = 200_000  # distinct words; emptied when full
+
+
+def _stem_uncached(word: str) -> str | None:
+    if len(word) < MIN_WORD or word in _ALL_STOP_WORDS:
+        return None
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_WORD:
+            word = word[: -len(ending)]
+            break
+    return word[:STEM_LENGTH]
 
 
 def stem(word: str) -> str | None:
     """The comparable stem of a case-folded word, or None for short words and stop words."""
-    found = _STEM_CACHE.get(word, _STEM_CACHE)
-    if found is not _STEM_CACHE:
-        return found  # type: ignore[return-value]
-    result: str | None = None
-    if len(word) >= MIN_WORD and word not in _ALL_STOP_WORDS:
-        result = word
-        for ending in _ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= MIN_WORD:
-                result = word[: -len(ending)]
-                break
-        result = result[:STEM_LENGTH]
-    if len(_STEM_CACHE) < _STEM_CACHE_SIZE:
-        _STEM_CACHE[word] = result
-    return result
+    return _STEM_CACHE[word] if word in _STEM_CACHE else _stem_uncached(word)
 
 
-def _stems(bodies: Iterable[str]) -> set[str]:
-    words: set[str] = set()
-    for body in bodies:
-        words.update(_WORD.findall(body.casefold()))
-    found = {stem(word) for word in words}
+def _stem_all(words: set[str]) -> set[str]:
+    """The stems of these words. Words recur across thousands of texts, so stems are cached;
+    the lookups run as set and map operations rather than a Python loop per word."""
+    cache = _STEM_CACHE
+    missing = words.difference(cache)
+    if missing:
+        if len(cache) + len(missing) > _STEM_CACHE_SIZE:
+            cache.clear()
+            missing = words
+        for word in missing:
+            cache[word] = _stem_uncached(word)
+    found: set[Any] = set(map(cache.__getitem__, words))
     found.discard(None)
-    return found  # type: ignore[return-value]
-
-
-def _stems_with_words(bodies: Iterable[str]) -> dict[str, str]:
-    """Stem → the first word it came from, in reading order."""
-    found: dict[str, str] = {}
-    for body in bodies:
-        for word in _WORD.findall(body.casefold()):
-            s = stem(word)
-            if s is not None and s not in found:
-                found[s] = word
     return found
 
 
-def _shared_terms(need_terms: dict[str, str], offer_stems: set[str]) -> list[str]:
-    """The need's words whose stems the offer shares, in the need's reading order."""
-    offer_prefixes = {s[:MIN_WORD] for s in offer_stems if len(s) > MIN_WORD}
-    shared = []
-    for s, word in need_terms.items():
-        if (
-            s in offer_stems
-            or (len(s) == MIN_WORD and s in offer_prefixes)
-            or (len(s) > MIN_WORD and s[:MIN_WORD] in offer_stems)
-        ):
-            shared.append(word)
-    return shared
+class _Terms:
+    """The words of some texts in reading order, and their stems split for the prefix rule."""
+
+    __slots__ = ("prefixes", "short", "stems", "word_lists")
+
+    def __init__(self, bodies: Iterable[str]) -> None:
+        self.word_lists = [_WORD.findall(body.casefold()) for body in bodies]
+        self.stems = _stem_all(set().union(*self.word_lists))
+        self.short = {s for s in self.stems if len(s) == MIN_WORD}
+        self.prefixes = {s[:MIN_WORD] for s in self.stems if len(s) > MIN_WORD}
+
+    def shared_stems(self, other: _Terms) -> set[str]:
+        """These texts' stems that meet one of ``other``'s: equal, or one is the other's first
+        MIN_WORD letters."""
+        hits = (self.stems & other.stems) | (self.short & other.prefixes)
+        if other.short & self.prefixes:
+            hits |= {s for s in self.stems if len(s) > MIN_WORD and s[:MIN_WORD] in other.short}
+        return hits
+
+    def shared_with(self, other: _Terms) -> list[str]:
+        """The words of these texts whose stems ``other`` shares, each named by its first
+        occurrence, in reading order."""
+        hits = self.shared_stems(other)
+        if not hits:
+            return []
+        named: dict[str, str] = {}
+        for words in self.word_lists:
+            for word in words:
+                s = stem(word)
+                if s in hits and s not in named:
+                    named[s] = word
+                    if len(named) == len(hits):
+                        return list(named.values())
+        return list(named.values())
+
+
+def shared_terms(need_bodies: Iterable[str], offer_bodies: Iterable[str]) -> list[str]:
+    """The need's words that the offer's texts share, in the need's reading order."""
+    return _Terms(need_bodies).shared_with(_Terms(offer_bodies))
 
 
 def _language_order(lang: str | None, original: str) -> dict[str, int]:
@@ -185,9 +206,7 @@ def _language_order(lang: str | None, original: str) -> dict[str, int]:
     return rank
 
 
-def _need_terms(
-    texts: Iterable[tuple[str, Iterable[tuple[str, str]]]], lang: str | None
-) -> dict[str, str]:
+def _need_terms(texts: Iterable[tuple[str, Iterable[tuple[str, str]]]], lang: str | None) -> _Terms:
     """The need's terms from its texts, each (original language, [(lang, body)]): read in the
     reader's language first, then the original, title before description, so that the terms are
     named in the words the reader knows best."""
@@ -196,14 +215,14 @@ def _need_terms(
         rank = _language_order(lang, original)
         ordered += [(rank.get(code, 99), position, body) for code, body in versions]
     ordered.sort(key=lambda item: item[:2])
-    return _stems_with_words(body for _rank, _position, body in ordered)
+    return _Terms(body for _rank, _position, body in ordered)
 
 
 def _text_versions(text: Text | None) -> list[tuple[str, str]]:
     return [(v.lang, v.body) for v in text.versions] if text is not None else []
 
 
-def _need_terms_from_objects(need: Need, lang: str | None) -> dict[str, str]:
+def _need_terms_from_objects(need: Need, lang: str | None) -> _Terms:
     return _need_terms(
         [
             (text.original_lang, _text_versions(text))
@@ -214,8 +233,8 @@ def _need_terms_from_objects(need: Need, lang: str | None) -> dict[str, str]:
     )
 
 
-def _offer_stems_from_objects(offer: Offer) -> set[str]:
-    return _stems(
+def _offer_terms_from_objects(offer: Offer) -> _Terms:
+    return _Terms(
         body for text in (offer.title, offer.description) for _l, body in _text_versions(text)
     )
 
@@ -391,8 +410,8 @@ def score(
         ),
         remaining=offer.remaining_days,
         needed=need.person_days,
-        shared_terms=_shared_terms(
-            _need_terms_from_objects(need, lang), _offer_stems_from_objects(offer)
+        shared_terms=_need_terms_from_objects(need, lang).shared_with(
+            _offer_terms_from_objects(offer)
         ),
     )
 
@@ -420,38 +439,36 @@ def _live_match_between(need_id: Any, offer_id: Any) -> ColumnElement[bool]:
     )
 
 
-def _text_rows(text_ids: Iterable[int]) -> dict[int, tuple[str, list[tuple[str, str]]]]:
-    """text id → (original language, [(lang, folded body)]) in one query."""
+def _text_bodies(text_ids: Iterable[int]) -> dict[int, list[str]]:
+    """text id → the case-folded bodies of all its language versions, in one query."""
     ids = sorted(set(text_ids))
-    found: dict[int, tuple[str, list[tuple[str, str]]]] = {}
-    if not ids:
-        return found
-    rows = db.session.execute(
-        select(TextVersion.text_id, Text.original_lang, TextVersion.lang, TextVersion.folded)
-        .join(Text, Text.id == TextVersion.text_id)
-        .where(TextVersion.text_id.in_(ids))
-    )
-    for text_id, original, lang, folded in rows:
-        found.setdefault(text_id, (original, []))[1].append((lang, folded))
+    found: dict[int, list[str]] = {}
+    if ids:
+        rows = db.session.execute(
+            select(TextVersion.text_id, TextVersion.folded).where(TextVersion.text_id.in_(ids))
+        )
+        for text_id, folded in rows:
+            found.setdefault(text_id, []).append(folded)
     return found
-
-
-def _bodies(texts: dict[int, tuple[str, list[tuple[str, str]]]], text_id: int) -> list[str]:
-    return [body for _lang, body in texts.get(text_id, ("", []))[1]]
 
 
 def _period_order(full: ColumnElement[bool]) -> Any:
     return case((full, WEIGHTS["period"]), else_=PARTIAL_PERIOD_POINTS)
 
 
-def _candidates(themed: Select[Any], kind_only: Select[Any]) -> list[Any]:
-    """The best CANDIDATE_LIMIT rows by their score in SQL: first those in the theme, then, only
-    when these are too few, those sharing just the kind of help. Any pair in the theme scores
-    more in SQL than any pair outside it, so this is the same as ranking both together, and each
-    query can use its own index. One query, or two."""
-    rows = list(db.session.execute(themed.limit(CANDIDATE_LIMIT)))
-    if len(rows) < CANDIDATE_LIMIT:
-        rows += db.session.execute(kind_only.limit(CANDIDATE_LIMIT - len(rows)))
+def _candidates(tiers: Sequence[Callable[[], Select[Any]]]) -> list[Any]:
+    """Up to CANDIDATE_LIMIT rows from disjoint tiers, each prefiltered and ordered by its score
+    in SQL: the same theme and kind of help, then the same theme, then the same kind of help.
+    A later tier is asked only while the candidates are too few, so a query reads one theme's
+    (or one kind's) rows through its index rather than every open record. (A pair in the theme
+    but of another kind can score more than the weakest pair of the first tier; it is left out
+    only when the first tier alone fills the candidates.) One to three queries, whatever the
+    number of records."""
+    rows: list[Any] = []
+    for tier in tiers:
+        rows += db.session.execute(tier().limit(CANDIDATE_LIMIT - len(rows)))
+        if len(rows) >= CANDIDATE_LIMIT:
+            break
     return rows
 
 
@@ -485,23 +502,21 @@ def suggest_offers(
             else_=(remaining * WEIGHTS["capacity"]) // needed,
         )
     )
-    without_theme = (
-        case((Offer.help_kind == need.help_kind, WEIGHTS["help_kind"]), else_=0)
-        + _period_order(and_(covers_start, covers_end))
-        + capacity_order
-    )
+    base = _period_order(and_(covers_start, covers_end)) + capacity_order
+    # The cheap column tests first; the visibility and live-match subqueries last.
     conditions = [
         Offer.status == OfferStatus.OPEN,
-        Offer.agreement_id == need.agreement_id,
         Offer.available_until >= start,
         remaining > 0,
-        Offer.visible_to(viewer),
-        ~_live_match_between(need.id, Offer.id),
+        # "+ 0": there is usually one agreement, and SQLite without statistics would otherwise
+        # walk the whole agreement through its index instead of the theme's.
+        Offer.agreement_id + 0 == need.agreement_id,
     ]
     if end is not None:
         conditions.append(Offer.available_from <= end)
     if organisation_id is not None:
         conditions.append(Offer.organisation_id == organisation_id)
+    conditions += [Offer.visible_to(viewer), ~_live_match_between(need.id, Offer.id)]
     columns = (
         Offer.id,
         Offer.title_id,
@@ -511,34 +526,28 @@ def suggest_offers(
         Offer.available_until,
         Offer.capacity_days,
         Offer.committed_days,
-        Offer.id.label("tie"),
     )
-    in_theme = offer_themes.c.theme_id == need.theme_id
-    themed = (
-        select(
-            *columns,
-            true().label("theme_match"),
-            (without_theme + WEIGHTS["theme"]).label("sql_score"),
+    in_theme = Offer.id.in_(
+        select(offer_themes.c.offer_id).where(offer_themes.c.theme_id == need.theme_id)
+    )
+    same_kind = Offer.help_kind == need.help_kind
+
+    def tier(theme: bool, kind: bool) -> Select[Any]:
+        points = (WEIGHTS["theme"] if theme else 0) + (WEIGHTS["help_kind"] if kind else 0)
+        order = base + points
+        return (
+            select(*columns, literal(theme).label("theme_match"))
+            .where(in_theme if theme else ~in_theme, same_kind if kind else ~same_kind)
+            .where(*conditions)
+            .order_by(order.desc(), Offer.id.desc())
         )
-        .join(offer_themes, and_(offer_themes.c.offer_id == Offer.id, in_theme))
-        .where(*conditions)
-        .order_by((without_theme + WEIGHTS["theme"]).desc(), Offer.id.desc())
+
+    rows = _candidates(
+        [lambda: tier(True, True), lambda: tier(True, False), lambda: tier(False, True)]
     )
-    kind_only = (
-        select(*columns, false().label("theme_match"), without_theme.label("sql_score"))
-        .where(
-            *conditions,
-            Offer.help_kind == need.help_kind,
-            ~exists(
-                select(offer_themes.c.offer_id).where(offer_themes.c.offer_id == Offer.id, in_theme)
-            ),
-        )
-        .order_by(without_theme.desc(), Offer.id.desc())
-    )
-    rows = _candidates(themed, kind_only)
     if not rows:
         return []
-    texts = _text_rows([r.title_id for r in rows] + [r.description_id for r in rows])
+    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
     need_terms = _need_terms_from_objects(need, lang)
     ranked = []
     for rank, row in enumerate(rows):
@@ -550,9 +559,8 @@ def suggest_offers(
             ),
             remaining=max(row.capacity_days - row.committed_days, 0),
             needed=need.person_days,
-            shared_terms=_shared_terms(
-                need_terms,
-                _stems(_bodies(texts, row.title_id) + _bodies(texts, row.description_id)),
+            shared_terms=need_terms.shared_with(
+                _Terms(texts.get(row.title_id, []) + texts.get(row.description_id, []))
             ),
         )
         ranked.append((-scored.score, rank, row.id, scored))
@@ -605,29 +613,22 @@ def suggest_needs(
     covers_end = (
         true() if a_end is None else or_(Need.wanted_until.is_(None), Need.wanted_until <= a_end)
     )
-    without_theme = (
-        case((Need.help_kind == offer.help_kind, WEIGHTS["help_kind"]), else_=0)
-        + _period_order(and_(covers_start, covers_end))
-        + case(
-            (
-                or_(Need.person_days.is_(None), Need.person_days <= remaining),
-                WEIGHTS["capacity"],
-            ),
-            else_=literal(remaining * WEIGHTS["capacity"], Integer) // Need.person_days,
-        )
+    base = _period_order(and_(covers_start, covers_end)) + case(
+        (or_(Need.person_days.is_(None), Need.person_days <= remaining), WEIGHTS["capacity"]),
+        else_=literal(remaining * WEIGHTS["capacity"], Integer) // Need.person_days,
     )
+    # The cheap column tests first; the visibility and live-match subqueries last.
     conditions = [
         Need.status == NeedStatus.OPEN,
-        Need.agreement_id == offer.agreement_id,
         or_(Need.wanted_until.is_(None), Need.wanted_until >= a_start),
-        Need.visible_to(viewer),
-        ~_live_match_between(Need.id, offer.id),
+        Need.agreement_id + 0 == offer.agreement_id,  # "+ 0": as in suggest_offers
     ]
     if a_end is not None:
         conditions.append(or_(Need.wanted_from.is_(None), Need.wanted_from <= a_end))
     if organisation_id is not None:
         conditions.append(Need.organisation_id == organisation_id)
-    priority_rank = case({p.value: 9 - p.rank for p in Priority}, value=Need.priority, else_=0)
+    conditions += [Need.visible_to(viewer), ~_live_match_between(Need.id, offer.id)]
+    priority_rank = case({p.value: p.rank for p in Priority}, value=Need.priority, else_=9)
     columns = (
         Need.id,
         Need.title_id,
@@ -637,41 +638,46 @@ def suggest_needs(
         Need.wanted_from,
         Need.wanted_until,
         Need.person_days,
-        priority_rank.label("tie"),
     )
-    themed = (
-        select(*columns, (without_theme + WEIGHTS["theme"]).label("sql_score"))
-        .where(*conditions, Need.theme_id.in_(theme_ids))
-        .order_by((without_theme + WEIGHTS["theme"]).desc(), priority_rank.desc(), Need.id.desc())
-    )
-    kind_only = (
-        select(*columns, without_theme.label("sql_score"))
-        .where(*conditions, Need.help_kind == offer.help_kind, Need.theme_id.not_in(theme_ids))
-        .order_by(without_theme.desc(), priority_rank.desc(), Need.id.desc())
-    )
-    rows = _candidates(themed, kind_only)
+    in_theme = Need.theme_id.in_(theme_ids)
+    same_kind = Need.help_kind == offer.help_kind
+
+    def tier(theme: bool, kind: bool) -> Select[Any]:
+        points = (WEIGHTS["theme"] if theme else 0) + (WEIGHTS["help_kind"] if kind else 0)
+        order = base + points
+        return (
+            select(*columns)
+            .where(in_theme if theme else ~in_theme, same_kind if kind else ~same_kind)
+            .where(*conditions)
+            .order_by(order.desc(), priority_rank, Need.id.desc())
+        )
+
+    tiers = [lambda: tier(False, True)]
+    if theme_ids:
+        tiers = [lambda: tier(True, True), lambda: tier(True, False), *tiers]
+    rows = _candidates(tiers)
     if not rows:
         return []
-    texts = _text_rows([r.title_id for r in rows] + [r.description_id for r in rows])
-    offer_stems = _offer_stems_from_objects(offer)
+    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
+    offer_terms = _offer_terms_from_objects(offer)
     theme_set = set(theme_ids)
     ranked = []
     for rank, row in enumerate(rows):
-        need_terms = _need_terms(
-            [texts.get(text_id, ("", [])) for text_id in (row.title_id, row.description_id)],
-            lang,
-        )
-        scored = _combine(
-            theme_id=row.theme_id if row.theme_id in theme_set else None,
-            help_kind=offer.help_kind if row.help_kind == offer.help_kind else None,
-            period=period_fit(
+        facts = {
+            "theme_id": row.theme_id if row.theme_id in theme_set else None,
+            "help_kind": offer.help_kind if row.help_kind == offer.help_kind else None,
+            "period": period_fit(
                 row.wanted_from, row.wanted_until, offer.available_from, a_end, today
             ),
-            remaining=remaining,
-            needed=row.person_days,
-            shared_terms=_shared_terms(need_terms, offer_stems),
-        )
-        ranked.append((-scored.score, rank, row.id, scored))
+            "remaining": remaining,
+            "needed": row.person_days,
+        }
+        # Ranked by how many terms are shared; which words name them (the reader's language
+        # first) is worked out below for the few suggestions shown.
+        need_terms = _Terms(texts.get(row.title_id, []) + texts.get(row.description_id, []))
+        shared = sorted(need_terms.shared_stems(offer_terms))
+        scored = _combine(**facts, shared_terms=shared)
+        ranked.append((-scored.score, rank, row.id, facts))
     ranked.sort(key=lambda item: item[:2])
     best = ranked[:limit]
     needs = {
@@ -681,16 +687,20 @@ def suggest_needs(
             .where(Need.id.in_([item[2] for item in best]))
             .options(
                 selectinload(Need.title),
+                selectinload(Need.description),
                 joinedload(Need.organisation),
                 joinedload(Need.theme),
             )
         )
     }
-    return [
-        Suggestion(needs[need_id], offer, scored.score, scored.reasons)
-        for _s, _r, need_id, scored in best
-        if need_id in needs
-    ]
+    suggestions = []
+    for _s, _r, need_id, facts in best:
+        if need_id in needs:
+            need = needs[need_id]
+            shared = _need_terms_from_objects(need, lang).shared_with(offer_terms)
+            scored = _combine(**facts, shared_terms=shared)
+            suggestions.append(Suggestion(need, offer, scored.score, scored.reasons))
+    return suggestions
 
 
 # ---------------------------------------------------------------------------- who may do what
