@@ -47,6 +47,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REPORT_INTERVAL_DAYS = 30
 TITLE_MAX = 200
 BODY_MAX = 20_000
+MAX_PAGE = 10_000  # a larger page number would overflow the SQL OFFSET
 
 
 class NotAllowed(Forbidden):
@@ -577,7 +578,7 @@ def list_projects(
     """A page of ``projects_query``: the items and the pager (``flask_sqlalchemy`` Pagination)."""
     return db.paginate(
         projects_query(viewer, filters).options(*LIST_OPTIONS),
-        page=max(page, 1),
+        page=min(max(page, 1), MAX_PAGE),
         per_page=per_page,
         max_per_page=100,
         error_out=False,
