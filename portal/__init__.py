@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 from portal.config import config_from_name
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
 # Each domain package has a views.py defining ``bp``.
 BLUEPRINT_PACKAGES = (
@@ -49,11 +49,16 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
 
     from portal.errors import register_error_handlers
-    from portal.web import register_request_hooks, register_template_helpers
+    from portal.web import (
+        register_request_hooks,
+        register_static_versions,
+        register_template_helpers,
+    )
 
     register_error_handlers(app)
     register_request_hooks(app)
     register_template_helpers(app)
+    register_static_versions(app)
 
     from portal.cli import register_cli
 
@@ -84,6 +89,7 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     htmx.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     babel.init_app(
         app,

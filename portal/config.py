@@ -83,6 +83,15 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ]
     PAGE_SIZE = 20
     IDLE_TIMEOUT = timedelta(minutes=30)
     ABSOLUTE_SESSION_LIFETIME = timedelta(hours=12)

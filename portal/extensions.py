@@ -1,6 +1,7 @@
 """The portal's Flask extensions, as bare module globals bound in ``create_app``."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,5 +32,7 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 htmx = HTMX()
+# Kyiv works through weak connections: pages, CSS, JS and SVG go out compressed.
+compress = Compress()
 # Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis when REDIS_URL is set.
 limiter = Limiter(key_func=get_remote_address)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request, url_for
@@ -84,6 +86,25 @@ def fmt_ago(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_timedelta(value - utcnow(), add_direction=True)
+
+
+def register_static_versions(app: Flask) -> None:
+    """Static URLs carry a hash of the file (``?v=…``), so browsers may keep them for a year
+    and still fetch a new version the moment it changes."""
+    static_folder = Path(app.static_folder or "")
+    versions: dict[str, str] = {}
+
+    @app.url_defaults
+    def add_version(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        filename = values["filename"]
+        if filename not in versions:
+            path = static_folder / filename
+            if not path.is_file():
+                return
+            versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        values["v"] = versions[filename]
 
 
 def register_template_helpers(app: Flask) -> None:

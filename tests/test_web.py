@@ -1,0 +1,22 @@
+"""Light pages: compressed responses and versioned, long-cached static files."""
+
+import re
+
+
+def test_pages_are_compressed(client):
+    response = client.get("/needs/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_static_urls_carry_a_content_hash_and_are_cached_for_a_year(client):
+    body = client.get("/").get_data(as_text=True)
+    urls = re.findall(r'(/static/[^"?]+)\?v=([0-9a-f]{12})"', body)
+    assert {"/static/css/portal.css", "/static/vendor/htmx-2.0.11.min.js"} <= {u for u, _ in urls}
+    css = client.get(dict(urls)["/static/css/portal.css"] and "/static/css/portal.css")
+    assert "max-age=31536000" in css.headers["Cache-Control"]
+
+
+def test_no_resource_from_another_origin(client):
+    body = client.get("/").get_data(as_text=True)
+    assert not re.search(r'(src|href)="(https?:)?//', body)
