@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, g, render_template
+from flask import Flask, g, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -42,9 +42,15 @@ def _titles() -> dict[int, tuple[str, str]]:
 
 def render_error(code: int, message: str | None = None):
     title, default_message = _titles().get(code, _titles()[500])
-    template = "errors/_error.html" if htmx else "errors/error.html"
+    if htmx:
+        # An htmx action that fails shows its message in the page's live region instead of
+        # replacing the part of the page it came from.
+        body = render_template(
+            "errors/_error.html", code=code, title=title, message=message or default_message
+        )
+        return body, code, {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
     return render_template(
-        template, code=code, title=title, message=message or default_message
+        "errors/error.html", code=code, title=title, message=message or default_message
     ), code
 
 
@@ -52,10 +58,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        response = render_error(code)
-        if code == 429 and error.get_response().headers.get("Retry-After"):
-            body, status = response
-            return body, status, {"Retry-After": error.get_response().headers["Retry-After"]}
+        response = make_response(render_error(code))
+        retry_after = error.get_response().headers.get("Retry-After")
+        if code == 429 and retry_after:
+            response.headers["Retry-After"] = retry_after
         return response
 
     @app.errorhandler(CSRFError)

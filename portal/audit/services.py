@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from portal.accounts.models import User
 
 # Never copied into an audit row.
-_SECRET_COLUMNS = {"password_hash", "totp_secret"}
+_SECRET_COLUMNS = {"password_hash", "totp_secret_encrypted", "totp_last_step"}
 
 
 def _plain(value: Any) -> Any:
