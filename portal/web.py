@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Request, Response, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from portal.content.models import Rendered, Text
 from portal.core import enums
@@ -27,7 +29,31 @@ LANGUAGE_NAMES_IN = {
 }
 
 
+def _without_nul(values: MultiDict[str, str]) -> MultiDict[str, str]:
+    cleaned = MultiDict()
+    for key, value in values.items(multi=True):
+        cleaned.add(key.replace("\x00", ""), value.replace("\x00", ""))
+    return cleaned
+
+
+class PortalRequest(Request):
+    """Query and form values never carry NUL characters: PostgreSQL refuses them in text, and no
+    person types one. Everything else is kept as sent and validated by the forms."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+        return _without_nul(super().args)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+            self.__dict__["form"] = ImmutableMultiDict(_without_nul(form))
+
+
 def register_request_hooks(app: Flask) -> None:
+    app.request_class = PortalRequest
+
     @app.after_request
     def portal_headers(response: Response) -> Response:
         response.vary.add("HX-Request")

@@ -20,3 +20,13 @@ def test_static_urls_carry_a_content_hash_and_are_cached_for_a_year(client):
 def test_no_resource_from_another_origin(client):
     body = client.get("/").get_data(as_text=True)
     assert not re.search(r'(src|href)="(https?:)?//', body)
+
+
+def test_nul_characters_are_dropped_from_queries_and_forms(client):
+    response = client.get("/needs/?q=\x00leak\x00&status=\x00all")
+    assert response.status_code == 200
+    response = client.post(
+        "/login", data={"email": "requester@kyiv.test\x00", "password": "x\x00" * 6}
+    )
+    assert response.status_code == 422
+    assert "\x00" not in response.get_data(as_text=True)
