@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run serve test lint format translations compile-translations db clean
+.PHONY: install run serve test lint format translations compile-translations db clean scan
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -58,8 +58,20 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Chromium is missing: run 'apt-get install chromium' as root"; exit 1; fi; }
 
+## The suite in parallel, then the browser suite on its own (one live portal per process).
 test: install compile-translations lint chromium
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --ignore=tests/browser
+	$(PY) -m pytest tests/browser
+
+## Security scan (scripts/scan.py): bandit, then wapiti and sqlmap signed in against a throw-away
+## production-configured portal; ~8 minutes; fails on any finding. Installs the scanners (root).
+scan: install compile-translations
+	@test -x $(VENV)/bin/bandit || $(PY) -m pip install --quiet "bandit>=1.7.9,<2"
+	@command -v wapiti >/dev/null 2>&1 && command -v sqlmap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wapiti sqlmap; \
+	  else echo "wapiti or sqlmap is missing: run 'apt-get install wapiti sqlmap' as root"; exit 1; fi; }
+	VENV=$(VENV) $(PY) scripts/scan.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

@@ -30,3 +30,12 @@ def test_nul_characters_are_dropped_from_queries_and_forms(client):
     )
     assert response.status_code == 422
     assert "\x00" not in response.get_data(as_text=True)
+
+
+def test_search_is_throttled_per_address(client):
+    statuses = [client.get(f"/needs/?q=leak{i}").status_code for i in range(61)]
+    assert statuses[:60] == [200] * 60
+    limited = client.get("/offers/?q=leak")  # the limit covers every list together
+    assert statuses[60] == 429 and limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert client.get("/needs/").status_code == 200  # browsing without a search term is free
