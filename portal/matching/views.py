@@ -32,7 +32,7 @@ from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, Side
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db, htmx
 from portal.matching import services
-from portal.matching.forms import DeclineForm, MatchFilterForm, ProposeForm
+from portal.matching.forms import MAX_ID, DeclineForm, MatchFilterForm, ProposeForm
 from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
@@ -60,7 +60,7 @@ def _match_view() -> str:
 
 
 def _load_visible(match_id: int) -> Match:
-    match = services.get_visible(current_user, match_id)
+    match = services.get_visible(current_user, match_id) if match_id <= MAX_ID else None
     if match is None:
         abort(404)
     return match
@@ -99,8 +99,7 @@ def index():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    waiting_ids = {m.id for m in page.items if m.can_decide(current_user)}
-    context = {"form": form, "page": page, "waiting_ids": waiting_ids, "filters": filters}
+    context = {"form": form, "page": page, "filters": filters}
     if htmx and not htmx.boosted:
         return render_template("matching/_list.html", **context)
     return render_template("matching/index.html", **context)
@@ -117,14 +116,14 @@ def detail(match_id: int):
 
 
 def _visible_need(need_id: int | None) -> Need | None:
-    if need_id is None:
+    if need_id is None or not 1 <= need_id <= MAX_ID:
         return None
     need = db.session.get(Need, need_id)
     return need if need is not None and need.can_view(current_user) else None
 
 
 def _visible_offer(offer_id: int | None) -> Offer | None:
-    if offer_id is None:
+    if offer_id is None or not 1 <= offer_id <= MAX_ID:
         return None
     offer = db.session.get(Offer, offer_id)
     return offer if offer is not None and offer.can_view(current_user) else None

@@ -185,6 +185,8 @@ def test_detail_of_a_missing_match_is_404(login):
     client = login("coordinator")
     assert client.get("/matches/999999").status_code == 404
     assert client.get("/matches/abc").status_code == 404
+    assert client.get("/matches/99999999999999999999").status_code == 404
+    assert client.post("/matches/99999999999999999999/accept").status_code == 404
 
 
 def test_a_restricted_need_is_not_shown_through_a_finished_match(
@@ -458,6 +460,8 @@ def test_the_broker_form_previews_score_and_reasons(login, pair):
     assert "Propose the match" in page
     junk = client.get("/matches/propose?need_id=abc&offer_id=999999")
     assert junk.status_code == 200
+    huge = client.get("/matches/propose?need_id=99999999999999999999&offer_id=-1")
+    assert huge.status_code == 200
     assert "Propose the match" not in body(junk)
     client.logout()
     assert login("admin").get("/matches/propose").status_code == 403
