@@ -14,8 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.extensions import db
@@ -139,6 +140,9 @@ class SqliteDatabases:
         _build_template(f"sqlite:///{self.template}")
         self.counter = 0
 
+    def reset(self) -> str:
+        return self.fresh()
+
     def fresh(self) -> str:
         self.counter += 1
         path = self.tmp / f"test-{self.counter}.db"
@@ -161,6 +165,45 @@ class PostgresDatabases:
         self._recreate(self.template_name)
         _build_template(self.url_for(self.template_name))
         self.counter = 0
+        # Most tests share one working database that is emptied and refilled from a snapshot of
+        # the template: far cheaper than CREATE DATABASE per test.
+        self.work_name = f"{self.name}_{os.getpid()}_work"
+        self._recreate(self.work_name, self.template_name)
+        self.work_url = self.url_for(self.work_name)
+        self.work = create_engine(self.work_url, poolclass=NullPool)
+        self.snapshot = self._snapshot()
+
+    def _snapshot(self) -> dict[str, list[dict]]:
+        with self.work.connect() as conn:
+            return {
+                table.name: [dict(row._mapping) for row in conn.execute(table.select())]
+                for table in db.metadata.sorted_tables
+            }
+
+    def reset(self) -> str:
+        """The working database, as the template left it."""
+        with self.admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": self.work_name},
+            )
+        tables = db.metadata.sorted_tables
+        with self.work.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+            # DELETE beats TRUNCATE on tables this small (no new files to create).
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            for table in tables:
+                if self.snapshot[table.name]:
+                    conn.execute(table.insert(), self.snapshot[table.name])
+                if "id" in table.c and table.c.id.autoincrement is not False:
+                    highest = select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+                    sequence = func.pg_get_serial_sequence(f'"{table.name}"', "id")
+                    conn.execute(select(func.setval(sequence, highest + 1, False)))
+        return self.work_url
 
     def url_for(self, name: str) -> str:
         return self.base.set(database=name).render_as_string(hide_password=False)
@@ -178,6 +221,8 @@ class PostgresDatabases:
         return self.url_for(name)
 
     def drop(self, url: str) -> None:
+        if url == self.work_url:
+            return  # emptied by the next reset()
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
@@ -190,13 +235,16 @@ def databases(tmp_path_factory: pytest.TempPathFactory):
         return
     pg = PostgresDatabases(url)
     yield pg
-    pg.drop(pg.url_for(pg.template_name))
+    pg.work.dispose()
+    for name in (pg.work_name, pg.template_name):
+        with pg.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     pg.admin.dispose()
 
 
 @pytest.fixture
 def database_url(databases) -> Iterator[str]:
-    url = databases.fresh()
+    url = databases.reset()
     yield url
     databases.drop(url)
 
