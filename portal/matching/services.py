@@ -874,6 +874,11 @@ def live_match_exists(need: Need, offer: Offer) -> bool:
 # ------------------------------------------------------------------------------------- writes
 
 
+def _clean(value: str | None) -> str:
+    """User text as stored: without NUL characters (PostgreSQL refuses them) or outer spaces."""
+    return (value or "").replace("\x00", "").strip()
+
+
 def _refuse(message: str) -> None:
     raise IllegalTransition(message)
 
@@ -931,7 +936,7 @@ def propose(
                 offer.remaining_days,
             )
         )
-    message = (message or "").strip() or None
+    message = _clean(message) or None
     if message is not None and len(message) > MESSAGE_MAX_LENGTH:
         _refuse(_("The message is too long (at most %(max)s characters).", max=MESSAGE_MAX_LENGTH))
     if live_match_exists(need, offer):
@@ -1049,7 +1054,7 @@ def decline(actor: User, match: Match, reason: str | None = None) -> Match:
         if side == Side.COORDINATOR:
             _refuse(_("A coordinator does not decide for a side; withdraw the proposal instead."))
         _refuse(_("Your side has already accepted this match; withdraw it instead."))
-    reason = (reason or "").strip()[:DECLINE_REASON_MAX_LENGTH] or None
+    reason = _clean(reason)[:DECLINE_REASON_MAX_LENGTH] or None
     before = snapshot(match)
     try:
         match.decline(actor, reason)

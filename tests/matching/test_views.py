@@ -320,6 +320,41 @@ def test_decline_with_htmx(login, proposed):
     assert "Declined" in body(response)
 
 
+@pytest.fixture
+def proposed_restricted(users, make_need, make_offer):
+    """A restricted need's proposal: the expert's organisation sees the need only while the
+    match is live."""
+    need = make_need(visibility=Visibility.RESTRICTED)
+    return services.propose(users["requester"], need, make_offer())
+
+
+def test_declining_a_restricted_need_with_htmx_says_so_without_showing_it(
+    login, proposed_restricted
+):
+    title = proposed_restricted.need.title.original
+    response = login("expert").post(
+        f"/matches/{proposed_restricted.id}/decline", data={"view": "detail"}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "You declined the match." in body(response)
+    assert f'id="match-{proposed_restricted.id}"' in body(response)
+    assert title not in body(response)
+    assert refreshed(proposed_restricted).status == MatchStatus.DECLINED
+
+
+def test_declining_a_restricted_need_without_javascript_goes_back_to_the_list(
+    login, proposed_restricted
+):
+    client = login("expert")
+    detail = f"/matches/{proposed_restricted.id}"
+    response = client.post(f"{detail}/decline", data={"next": detail})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/matches/")
+    assert "You declined the match." in body(client.get("/matches/"))
+    response = client.post(f"{detail}/decline", data={"next": "/matches/?status=proposed"})
+    assert response.status_code == 404  # no longer visible, as if it never existed
+
+
 def test_a_too_long_decline_reason_is_a_clear_422(login, proposed):
     client = login("expert")
     response = client.post(f"/matches/{proposed.id}/decline", data={"reason": "x" * 501})
@@ -331,6 +366,21 @@ def test_a_too_long_decline_reason_is_a_clear_422(login, proposed):
     assert response.status_code == 200
     assert 'aria-invalid="true"' in body(response)
     assert refreshed(proposed).status == MatchStatus.PROPOSED
+
+
+def test_nul_characters_in_texts_are_dropped(login, pair):
+    need, offer = pair
+    client = login("requester")
+    data = {"need_id": need.id, "offer_id": offer.id, "message": "Hello\x00 there"}
+    assert client.post("/matches/propose", data=data).status_code == 302
+    match = db.session.scalar(db.select(Match))
+    assert match.message == "Hello there"
+    client.logout()
+    client = login("expert")
+    response = client.post(f"/matches/{match.id}/decline", data={"reason": "No\x00"})
+    assert response.status_code == 302
+    assert refreshed(match).decline_reason == "No"
+    assert client.get("/matches/?status=%00").status_code == 200
 
 
 def test_the_proposing_side_cannot_decline(login, proposed):
