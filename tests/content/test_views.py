@@ -134,7 +134,8 @@ def test_nul_bytes_are_dropped_from_a_version(login, need):
     client = login("requester")
     url = _url(need.title_id, "sv")
     response = client.post(url, data={"body": "Läck\x00sökning", "loaded": "", "next": "/\x00x"})
-    assert response.status_code == 302 and response.headers["Location"] == url
+    # The portal drops NUL from every value before the view sees it: "/x" is a path inside it.
+    assert response.status_code == 302 and response.headers["Location"] == "/x"
     db.session.expire_all()
     assert need.title.version("sv").body == "Läcksökning"
 
