@@ -1,0 +1,89 @@
+"""Choosing the language, plurals, dates and time zones."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from flask_babel import force_locale, format_date, ngettext
+
+from portal.accounts.models import User
+from portal.extensions import db
+
+
+def _lang(response) -> str:
+    return re.search(r'<html lang="([a-z]{2})"', response.get_data(as_text=True)).group(1)
+
+
+def test_default_is_english(client):
+    assert _lang(client.get("/")) == "en"
+
+
+def test_first_visit_follows_accept_language(client):
+    response = client.get("/needs/", headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.5"})
+    assert _lang(response) == "uk"
+    assert "Потреби" in response.get_data(as_text=True)
+
+
+def test_choice_by_query_is_remembered_for_the_visitor(client):
+    assert _lang(client.get("/?lang=sv")) == "sv"
+    page = client.get("/needs/", headers={"Accept-Language": "uk"})
+    assert _lang(page) == "sv"
+    assert "Behov" in page.get_data(as_text=True)
+
+
+def test_switcher_names_each_language_in_itself(client):
+    body = client.get("/?lang=uk").get_data(as_text=True)
+    for code, name in (("sv", "Svenska"), ("uk", "Українська"), ("en", "English")):
+        assert re.search(rf'lang="{code}"[^>]*>{name}<', body), name
+
+
+def test_signed_in_choice_is_stored_in_the_profile(client, login):
+    login("expert")
+    client.get("/?lang=uk")
+    db.session.expire_all()
+    assert (
+        db.session.scalar(db.select(User.locale).filter_by(email="expert@stockholm.test")) == "uk"
+    )
+    client.logout()
+    with client.session_transaction() as sess:
+        sess.clear()
+    login("expert")
+    assert _lang(client.get("/")) == "uk"
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(1, "1 потреба"), (2, "2 потреби"), (5, "5 потреб"), (21, "21 потреба")]
+)
+def test_ukrainian_has_three_plural_forms(app, count, expected):
+    with app.test_request_context(), force_locale("uk"):
+        assert ngettext("%(num)d need", "%(num)d needs", count) == expected
+
+
+def test_swedish_plural(app):
+    with app.test_request_context(), force_locale("sv"):
+        assert ngettext("%(num)d need", "%(num)d needs", 2) == "2 behov"
+
+
+def test_dates_follow_the_readers_language(app):
+    day = datetime(2026, 11, 26, tzinfo=UTC).date()
+    with app.test_request_context():
+        with force_locale("uk"):
+            assert "листопада" in format_date(day, "long")
+        with force_locale("sv"):
+            assert "november" in format_date(day, "long")
+
+
+def test_times_in_the_readers_time_zone(app, users):
+    from flask_login import login_user
+
+    from portal.web import fmt_datetime
+
+    moment = datetime(2026, 6, 1, 21, 30, tzinfo=UTC)
+    with app.test_request_context():
+        login_user(users["requester"])  # Kyiv: UTC+3 in summer
+        assert "6/2/26, 12:30" in fmt_datetime(moment, "short")  # past midnight in Kyiv
+    with app.test_request_context():
+        login_user(users["expert"])  # Stockholm: UTC+2 in summer
+        assert "6/1/26, 11:30" in fmt_datetime(moment, "short")  # still 1 June in Stockholm
