@@ -81,9 +81,10 @@ def test_times_in_the_readers_time_zone(app, users):
     from portal.web import fmt_datetime
 
     moment = datetime(2026, 6, 1, 21, 30, tzinfo=UTC)
-    with app.test_request_context():
+    # A context of its own per reader, as each request has (Flask-Babel caches the zone in g).
+    with app.app_context(), app.test_request_context():
         login_user(users["requester"])  # Kyiv: UTC+3 in summer
         assert "6/2/26, 12:30" in fmt_datetime(moment, "short")  # past midnight in Kyiv
-    with app.test_request_context():
+    with app.app_context(), app.test_request_context():
         login_user(users["expert"])  # Stockholm: UTC+2 in summer
         assert "6/1/26, 11:30" in fmt_datetime(moment, "short")  # still 1 June in Stockholm
