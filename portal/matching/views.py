@@ -279,8 +279,17 @@ def _decide(match_id: int, act):
             raise
         text = error.message if isinstance(error, IllegalTransition) else str(error)
         return _fragment(_load_visible(match_id), view, return_to, text, is_error=True)
+    after = services.get_visible(current_user, match_id)
+    if after is None:
+        # The decision ended the reader's view of the match (a restricted need stays hidden
+        # once its match is over): say what was done without showing the match again.
+        if htmx:
+            return render_template("matching/_gone.html", match_id=match_id, status_message=message)
+        flash(message, "success")
+        index = url_for("matching.index")
+        return redirect(return_to if return_to and urlsplit(return_to).path == index else index)
     if htmx:
-        return _fragment(_load_visible(match_id), view, return_to, message)
+        return _fragment(after, view, return_to, message)
     flash(message, "success")
     return redirect(return_to or url_for("matching.detail", match_id=match_id))
 

@@ -5,6 +5,8 @@
   // keyboard users land where the change happened.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
+    // An outerHTML swap replaces the target itself: look for its successor by id.
+    if (target && !target.isConnected && target.id) { target = document.getElementById(target.id); }
     if (!target || target.hasAttribute("data-keep-focus")) { return; }
     var focusable = target.querySelector("[data-focus-after-swap]") || (target.matches("[data-focus-after-swap]") ? target : null);
     if (focusable) {
