@@ -176,11 +176,17 @@ def _change_state(need_id: int, change: Any, message: str):
     need = load_visible(need_id)
     change(actor(), need)
     if wants_fragment():
+        # The matches panel changes with the state (suggestions appear once the need is
+        # published, and go when it is closed): it comes along out of band.
+        panel = matching.need_panel(current_user, need)
+        panel["return_to"] = url_for("needs.detail", need_id=need.id)
         return render_template(
             "needs/_state.html",
             need=need,
             actions=services.actions_for(current_user, need),
             message=message,
+            panel=panel,
+            panel_out_of_band=True,
         )
     flash(message, "success")
     return redirect(url_for("needs.detail", need_id=need.id))

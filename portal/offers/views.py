@@ -162,11 +162,17 @@ def _change_state(offer_id: int, change: Any, message: str):
     offer = load_visible(offer_id)
     change(actor(), offer)
     if wants_fragment():
+        # The matches panel changes with the state (suggestions appear once the offer is
+        # published, and go when it is withdrawn): it comes along out of band.
+        panel = matching.offer_panel(current_user, offer)
+        panel["return_to"] = url_for("offers.detail", offer_id=offer.id)
         return render_template(
             "offers/_state.html",
             offer=offer,
             actions=services.actions_for(current_user, offer),
             message=message,
+            panel=panel,
+            panel_out_of_band=True,
         )
     flash(message, "success")
     return redirect(url_for("offers.detail", offer_id=offer.id))
