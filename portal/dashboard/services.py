@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, select
 
 from portal.agreements.models import Agreement
 from portal.content.models import Text
@@ -121,6 +121,15 @@ class Breakdown:
 
 
 @dataclass
+class ThemeProgress:
+    """The running projects of a theme and their average progress (0.25 is 25 %)."""
+
+    theme: Theme
+    projects: int
+    share: float
+
+
+@dataclass
 class MilestoneItem:
     milestone_id: int
     title_id: int
@@ -178,6 +187,7 @@ class Dashboard:
     funnel: list[FunnelStage]
     needs: Breakdown
     projects: Breakdown
+    progress_by_theme: list[ThemeProgress]
     unmatched_by_age: list[Count]
     overdue_milestones: Capped
     milestones_due_soon: Capped
@@ -297,6 +307,32 @@ def projects_by_theme_and_status(viewer: Any, filters: Filters, themes: list[The
         .group_by(Project.theme_id, Project.status)
     )
     return _breakdown(rows, themes, list(ProjectStatus))
+
+
+def progress_by_theme(viewer: Any, filters: Filters, themes: list[Theme]) -> list[ThemeProgress]:
+    """Running projects by theme with their average progress, each project's progress being the
+    weighted share of its done milestones (0 without milestones), as on the project's page."""
+    done_weight = func.sum(case((Milestone.done_on.is_not(None), Milestone.weight), else_=0))
+    per_project = (
+        select(
+            Project.theme_id.label("theme_id"),
+            func.coalesce(
+                cast(done_weight, Float) / func.nullif(func.sum(Milestone.weight), 0), 0.0
+            ).label("share"),
+        )
+        .select_from(Project)
+        .outerjoin(Milestone, Milestone.project_id == Project.id)
+        .where(*project_scope(viewer, filters), Project.status.in_(RUNNING_PROJECT_STATES))
+        .group_by(Project.id, Project.theme_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(per_project.c.theme_id, func.count(), func.avg(per_project.c.share)).group_by(
+            per_project.c.theme_id
+        )
+    )
+    found = {theme_id: (int(count), float(share or 0)) for theme_id, count, share in rows}
+    return [ThemeProgress(theme, *found[theme.id]) for theme in themes if theme.id in found]
 
 
 def unmatched_by_age(viewer: Any, filters: Filters, now: datetime | None = None) -> list[Count]:
@@ -508,6 +544,7 @@ def build(
         funnel=funnel(viewer, filters),
         needs=needs_by_theme_and_status(viewer, filters, all_themes),
         projects=projects_by_theme_and_status(viewer, filters, all_themes),
+        progress_by_theme=progress_by_theme(viewer, filters, all_themes),
         unmatched_by_age=unmatched_by_age(viewer, filters, now),
         overdue_milestones=overdue,
         milestones_due_soon=due_soon,

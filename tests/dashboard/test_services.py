@@ -105,6 +105,39 @@ def test_projects_by_theme_and_status(dataset, users):
     assert _by_theme(other)["it_digital"] == 1
 
 
+def _progress(viewer, filters=None):
+    rows = services.progress_by_theme(viewer, filters or Filters(), services.themes())
+    return {row.theme.code: (row.projects, round(row.share, 3)) for row in rows}
+
+
+def test_progress_by_theme_averages_the_running_projects(dataset, users):
+    # Water: p1 (1 of 4 equal milestones done) and the planned p4 (none done); not the
+    # cancelled p5. IT: the restricted p3. The completed p2 is not running.
+    assert _progress(users["coordinator"]) == {"water_sewage": (2, 0.125), "it_digital": (1, 0.0)}
+    assert _progress(users["requester"]) == {"water_sewage": (2, 0.125)}
+    assert _progress(users["other_expert"])["it_digital"] == (1, 0.0)
+    water = b.theme("water_sewage")
+    assert _progress(users["coordinator"], Filters(theme_id=water.id)) == {
+        "water_sewage": (2, 0.125)
+    }
+
+
+def test_progress_weighs_milestones_and_counts_a_project_without_any_as_zero(app, dataset, users):
+    from portal.extensions import db
+
+    dataset.m1.weight = 6  # p1: done 1 of 9
+    b.project(
+        users["coordinator"],
+        dataset.p1.requester_lead,
+        dataset.p1.expert_lead,
+        "water_sewage",
+        "No milestones yet",
+    )
+    db.session.commit()
+    share = (1 / 9 + 0 + 0) / 3
+    assert _progress(users["coordinator"])["water_sewage"] == (3, round(share, 3))
+
+
 def test_unmatched_needs_by_age(dataset, users):
     # under 30 days, 30-90, 90-180, over 180. n5 has a live (proposed) match; n2's only match
     # was declined, so it counts.
