@@ -75,8 +75,11 @@ class ProjectFields(FlaskForm):
 
 
 class NewProjectForm(ProjectFields):
+    # Sent as "match" (as in /projects/new?match=3): a control named "matches" would hide the
+    # form element's own matches() method from scripts (htmx, axe, assistive tools).
     matches = SelectMultipleField(
         _l("Agreed matches"),
+        name="match",
         coerce=int,
         validators=[InputRequired(_l("Choose at least one agreed match."))],
     )

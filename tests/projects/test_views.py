@@ -201,7 +201,7 @@ def test_start_a_project(login, client, users):
     response = client.post(
         "/projects/new",
         data={
-            "matches": [str(match.id)],
+            "match": [str(match.id)],
             "title": "Leak detection pilot",
             "description": "Two pressure zones.",
             "lang": "en",
@@ -220,9 +220,9 @@ def test_start_a_project(login, client, users):
     assert project.matches[0].id == match.id
 
 
-def new_project_data(match, **changes):
+def new_project_data(agreed, /, **changes):
     data = {
-        "matches": [str(match.id)],
+        "match": [str(agreed.id)],
         "title": "Leak detection pilot",
         "description": "Two pressure zones.",
         "lang": "en",
@@ -272,9 +272,9 @@ def test_dates_outside_the_validity_are_refused_beside_the_field(login, client, 
         ({"title": ""}, "title", "Enter a title."),
         ({"description": ""}, "description", "Describe the project."),
         ({"title": "x" * 201}, "title", "200"),
-        ({"matches": []}, "matches", "Choose at least one agreed match."),
-        ({"matches": ["abc"]}, "matches", "could not be coerced"),
-        ({"matches": ["999999"]}, "matches", "not a valid choice"),
+        ({"match": []}, "matches", "Choose at least one agreed match."),
+        ({"match": ["abc"]}, "matches", "could not be coerced"),
+        ({"match": ["999999"]}, "matches", "not a valid choice"),
         ({"visibility": "secret"}, "visibility", "Invalid Choice"),
         ({"visibility": "public"}, "visibility", "cannot be more open"),
         ({"lang": "de"}, "lang", "Not a valid choice"),
