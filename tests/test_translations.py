@@ -39,9 +39,13 @@ SAME_IN_SWEDISH = {
     "Transport",
     "Expert",
     "Status",
+    "Status:",
     "E-mail",
     "IT",
     "Administrator",
+    "Organisation",
+    "Organisation:",
+    "Start",
 }
 
 
@@ -124,7 +128,7 @@ def test_swedish_is_not_english_copied():
         and isinstance(entry.id, str)
         and entry.string == entry.id
         and entry.id not in SAME_IN_SWEDISH
-        and not PLACEHOLDER.fullmatch(entry.id)
+        and re.sub(r"[^\w]|\d", "", PLACEHOLDER.sub("", entry.id))  # words, not just placeholders
     ]
     assert copied == []
 
