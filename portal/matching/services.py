@@ -123,6 +123,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 _STEM_CACHE: dict[str, str | None] = {}
 _STEM_CACHE_SIZE = 200_000  # distinct words; emptied when full
+# Derived from the cached stems, for the prefix rule without a Python loop per stem.
+_SHORT_STEMS: set[str] = set()  # stems of exactly MIN_WORD letters
+_PREFIX_OF: dict[str, str] = {}  # longer stem → its first MIN_WORD letters
 
 
 def _stem_uncached(word: str) -> str | None:
@@ -148,9 +151,16 @@ def _stem_all(words: set[str]) -> set[str]:
     if missing:
         if len(cache) + len(missing) > _STEM_CACHE_SIZE:
             cache.clear()
+            _SHORT_STEMS.clear()
+            _PREFIX_OF.clear()
             missing = words
         for word in missing:
-            cache[word] = _stem_uncached(word)
+            s = cache[word] = _stem_uncached(word)
+            if s is not None:
+                if len(s) == MIN_WORD:
+                    _SHORT_STEMS.add(s)
+                else:
+                    _PREFIX_OF[s] = s[:MIN_WORD]
     found: set[Any] = set(map(cache.__getitem__, words))
     found.discard(None)
     return found
@@ -164,8 +174,10 @@ class _Terms:
     def __init__(self, bodies: Iterable[str]) -> None:
         self.word_lists = [_WORD.findall(body.casefold()) for body in bodies]
         self.stems = _stem_all(set().union(*self.word_lists))
-        self.short = {s for s in self.stems if len(s) == MIN_WORD}
-        self.prefixes = {s[:MIN_WORD] for s in self.stems if len(s) > MIN_WORD}
+        self.short = self.stems & _SHORT_STEMS
+        prefixes: set[Any] = set(map(_PREFIX_OF.get, self.stems))
+        prefixes.discard(None)
+        self.prefixes = prefixes
 
     def shared_stems(self, other: _Terms) -> set[str]:
         """These texts' stems that meet one of ``other``'s: equal, or one is the other's first
