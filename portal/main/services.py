@@ -1,10 +1,13 @@
-"""What waits for a signed-in user, and what a visitor sees first.
+"""What waits for a signed-in user, what a visitor sees first, and accessibility reports.
 
 ``waiting_for`` answers the start page: proposals the user's side has to decide, milestones
 coming due and status reports to write, each list capped at ``WAITING_LIMIT`` with its total, and
 every query filtered by the visibility predicates so nothing the user may not see is listed or
 counted. It queries the models directly, so the start page works whatever the matching and
 projects modules expose, in a constant number of queries.
+
+``report_accessibility_problem`` mails what someone reports from the accessibility statement to
+every active administrator, each in their own language.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
+from portal.accounts.models import User
 from portal.content.models import Text
-from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, ProjectStatus, Side
+from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, ProjectStatus, Role, Side
 from portal.core.types import utcnow
 from portal.extensions import db
+from portal.mail import services as mail
 from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
@@ -344,3 +351,41 @@ def public_overview() -> PublicOverview:
     )
     row = db.session.execute(select(needs, offers, projects)).one()
     return PublicOverview(open_needs=int(row[0]), offers=int(row[1]), projects=int(row[2]))
+
+
+# ---------------------------------------------------------------- accessibility reports
+
+
+@dataclass
+class AccessibilityReport:
+    description: str
+    page: str = ""
+    name: str = ""
+    email: str = ""
+
+
+def report_accessibility_problem(reporter: Any, report: AccessibilityReport) -> int:
+    """Mail the report to every active administrator (kept in the outbox when no mail server
+    is configured) and commit; returns how many were told. ``reporter`` is the signed-in user,
+    or None."""
+    admins = [
+        user
+        for user in db.session.scalars(
+            select(User).where(User.role == Role.ADMIN).order_by(User.id)
+        )
+        if user.is_active
+    ]
+    for admin in admins:
+        with force_locale(admin.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            mail.send(
+                admin.email,
+                _("Accessibility problem reported on the Stockholm–Kyiv cooperation portal"),
+                render_template(
+                    "main/email/accessibility_report.txt",
+                    report=report,
+                    reporter=reporter,
+                    admin=admin,
+                ),
+            )
+    db.session.commit()
+    return len(admins)

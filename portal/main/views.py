@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
 from portal.core.i18n import supported_languages
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.main import services
+from portal.main.forms import AccessibilityReportForm
 
 bp = Blueprint("main", __name__, template_folder="templates")
+
+# When the accessibility statement was last reviewed against the portal (the automated scan and
+# keyboard tests of tests/browser run with every test run). Change it with the statement.
+STATEMENT_REVIEWED_ON = date(2026, 11, 26)
 
 
 @bp.before_app_request
@@ -54,6 +73,53 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
+def _portal_page(address: str | None) -> str:
+    """``address`` when it is a page of this portal other than the statement and the report
+    form (where someone came from before opening the statement), else ""."""
+    if not address:
+        return ""
+    parts = urlsplit(address)
+    own = urlsplit(request.host_url)
+    if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+        return ""
+    if parts.path.rstrip("/") in (
+        url_for("main.accessibility"),
+        url_for("main.accessibility_report"),
+    ):
+        return ""
+    return address
+
+
 @bp.route("/accessibility")
 def accessibility():
-    return render_template("main/accessibility.html")
+    return render_template(
+        "main/accessibility.html",
+        reviewed_on=STATEMENT_REVIEWED_ON,
+        idle_minutes=int(current_app.config["IDLE_TIMEOUT"].total_seconds() // 60),
+        came_from=_portal_page(request.referrer),
+    )
+
+
+@bp.route("/accessibility/report", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
+def accessibility_report():
+    form = AccessibilityReportForm()
+    if request.method == "GET":
+        form.page.data = _portal_page(request.args.get("page"))
+    if form.validate_on_submit():
+        services.report_accessibility_problem(
+            current_user if current_user.is_authenticated else None,
+            services.AccessibilityReport(
+                description=form.description.data or "",
+                page=form.page.data or "",
+                name=form.name.data or "",
+                email=form.email.data or "",
+            ),
+        )
+        flash(
+            _("Thank you for your report. The portal's administrators have received it."),
+            "success",
+        )
+        return redirect(url_for("main.accessibility"))
+    status = 422 if form.errors else 200
+    return render_template("main/accessibility_report.html", form=form), status
