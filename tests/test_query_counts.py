@@ -1,0 +1,197 @@
+"""Cost that does not grow with the data: every main page issues the same number of SQL queries
+with 10 records as with 1,000.
+
+The records come from the bulk seeder (``portal.seed.bulk.BulkLoader``, SQLAlchemy Core inserts)
+at a small size, then 990 more needs and offers and ~100 more projects. Probe records of the
+standard cast (a need, an offer, a project) get more related rows in between too (matches,
+milestones, status reports), so that both a longer table and a longer list of children under one
+record are covered. Each page is requested once before it is counted, so that one-off work
+(the first request of a session) does not blur the comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus, Visibility
+from portal.extensions import db
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.projects.models import Project
+from portal.seed.bulk import BulkLoader
+from tests.conftest import count_queries
+from tests.dashboard import builders as b
+
+SMALL = {"needs": 10, "offers": 10, "projects": 3}
+MORE = {"needs": 990, "offers": 990, "projects": 97}
+CHILDREN_MORE = 12  # extra matches, milestones and reports under each probe record
+
+Path = Callable[[SimpleNamespace], str]
+
+# (page, path) per role; the same pages for every role that may see them.
+PAGES: dict[str, list[tuple[str, Path]]] = {
+    "requester": [
+        ("start page", lambda p: "/"),
+        ("needs list", lambda p: "/needs/"),
+        ("needs list, filtered", lambda p: f"/needs/?theme={p.theme_id}&priority=high"),
+        ("need detail", lambda p: f"/needs/{p.need_id}"),
+        ("offers list", lambda p: "/offers/"),
+        ("offer detail", lambda p: f"/offers/{p.offer_id}"),
+        ("matches list", lambda p: "/matches/"),
+        ("projects list", lambda p: "/projects/"),
+        ("project page", lambda p: f"/projects/{p.project_id}"),
+        ("dashboard", lambda p: "/dashboard/"),
+    ],
+    "expert": [
+        ("start page", lambda p: "/"),
+        ("needs list", lambda p: "/needs/"),
+        ("need detail", lambda p: f"/needs/{p.need_id}"),
+        ("offers list, filtered", lambda p: f"/offers/?theme={p.theme_id}"),
+        ("offer detail", lambda p: f"/offers/{p.offer_id}"),
+        ("matches list", lambda p: "/matches/"),
+        ("project page", lambda p: f"/projects/{p.project_id}"),
+        ("dashboard", lambda p: "/dashboard/"),
+    ],
+    "coordinator": [
+        ("start page", lambda p: "/"),
+        ("needs list", lambda p: "/needs/?sort=priority"),
+        ("need detail", lambda p: f"/needs/{p.need_id}"),
+        ("offers list", lambda p: "/offers/"),
+        ("offer detail", lambda p: f"/offers/{p.offer_id}"),
+        ("matches list", lambda p: "/matches/"),
+        ("projects list", lambda p: "/projects/"),
+        ("project page", lambda p: f"/projects/{p.project_id}"),
+        ("dashboard", lambda p: "/dashboard/"),
+    ],
+    "anonymous": [
+        ("welcome page", lambda p: "/"),
+        ("public needs list", lambda p: "/needs/"),
+        ("public needs list, filtered", lambda p: f"/needs/?theme={p.theme_id}"),
+        ("public need detail", lambda p: f"/needs/{p.need_id}"),
+        ("public offers list", lambda p: "/offers/"),
+        ("public offer detail", lambda p: f"/offers/{p.offer_id}"),
+        ("public projects list", lambda p: "/projects/"),
+        ("public project page", lambda p: f"/projects/{p.project_id}"),
+    ],
+}
+
+
+def _bulk(sizes: dict[str, int], seed: int) -> None:
+    loader = BulkLoader(sizes["needs"], sizes["offers"], sizes["projects"], seed=seed)
+    loader.load()
+    db.session.expire_all()
+
+
+def _probes(users) -> SimpleNamespace:
+    """A public open need of the requester, a public open offer of the expert with a match
+    between them, and a public project of both with a milestone and a report. Another open need
+    and offer of the same organisations make sure that the probes' pages have suggestions at
+    either size (a page without any runs fewer queries, whatever the data)."""
+    req, exp, coord = users["requester"], users["expert"], users["coordinator"]
+    need = b.need(
+        req,
+        "water_sewage",
+        "Probe need: leak detection",
+        visibility=Visibility.PUBLIC,
+        district_name="Darnytskyi",
+    )
+    offer = b.offer(
+        exp, "water_sewage", "Probe offer: leak detection", visibility=Visibility.PUBLIC
+    )
+    b.match(need, offer, exp, expert=exp)
+    b.need(req, "water_sewage", "Probe need: pipes", visibility=Visibility.PUBLIC)
+    b.offer(exp, "water_sewage", "Probe offer: pipes", visibility=Visibility.PUBLIC)
+    project = b.project(
+        coord,
+        req.organisation,
+        exp.organisation,
+        "water_sewage",
+        "Probe project",
+        visibility=Visibility.PUBLIC,
+        latest=ReportStatus.AT_RISK,
+    )
+    b.milestone(project, "Probe milestone", 5)
+    b.report(project, req, 2)
+    db.session.commit()
+    return SimpleNamespace(
+        need_id=need.id,
+        offer_id=offer.id,
+        project_id=project.id,
+        theme_id=need.theme_id,
+        requester=req,
+        expert=exp,
+        coordinator=coord,
+    )
+
+
+def _more_children(p: SimpleNamespace, n: int) -> None:
+    """More matches on the probe need and offer, more milestones and reports on the project."""
+    need, offer = db.session.get(Need, p.need_id), db.session.get(Offer, p.offer_id)
+    project = db.session.get(Project, p.project_id)
+    for i in range(n):
+        other_offer = b.offer(p.expert, "water_sewage", f"Another offer {i}")
+        b.match(need, other_offer, p.expert, expert=p.expert)
+        other_need = b.need(p.requester, "water_sewage", f"Another need {i}")
+        b.match(
+            other_need,
+            offer,
+            p.expert,
+            status=MatchStatus.DECLINED if i % 2 else MatchStatus.PROPOSED,
+            expert=p.expert,
+        )
+        b.milestone(project, f"Milestone {i}", i - 6, done_in=i - 8 if i % 3 == 0 else None)
+        b.report(project, p.expert if i % 2 else p.requester, i + 3, ReportStatus.ON_TRACK)
+    db.session.commit()
+    db.session.expire_all()
+
+
+def _count(app, client, path: str) -> tuple[int, int]:
+    client.get(path)  # once before counting
+    with count_queries(app) as statements:
+        response = client.get(path)
+    return response.status_code, len(statements)
+
+
+def _measure(app, client, probes: SimpleNamespace, who: str) -> dict[str, tuple[int, int]]:
+    return {name: _count(app, client, path(probes)) for name, path in PAGES[who]}
+
+
+@pytest.mark.parametrize("who", list(PAGES))
+def test_every_main_page_costs_the_same_with_10_and_1000_records(app, client, users, login, who):
+    _bulk(SMALL, seed=1)
+    probes = _probes(users)
+    if who != "anonymous":
+        login(who)
+    small = _measure(app, client, probes, who)
+    assert db.session.scalar(select(func.count(Need.id))) <= 40
+
+    _bulk(MORE, seed=2)
+    _more_children(probes, CHILDREN_MORE)
+    assert db.session.scalar(select(func.count(Need.id))) >= 1000
+    assert db.session.scalar(select(func.count(Offer.id))) >= 1000
+    assert db.session.scalar(select(func.count(Project.id))) >= 100
+    large = _measure(app, client, probes, who)
+
+    assert all(status == 200 for status, _n in small.values()), small
+    assert all(status == 200 for status, _n in large.values()), large
+    grew = {
+        page: f"{small[page][1]} -> {large[page][1]} queries"
+        for page in small
+        if large[page][1] != small[page][1]
+    }
+    assert not grew, f"queries grew with the data for {who}: {grew}"
+
+
+def test_the_probe_need_really_has_more_children_when_counted_large(app, users):
+    """The comparison above is only worth something if the probes' lists did grow."""
+    probes = _probes(users)
+    _more_children(probes, 3)
+    need = db.session.get(Need, probes.need_id)
+    project = db.session.get(Project, probes.project_id)
+    assert len(need.matches) == 4
+    assert len(project.milestones) == 4
+    assert need.status == NeedStatus.OPEN and project.status == ProjectStatus.ACTIVE
