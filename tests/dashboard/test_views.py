@@ -137,7 +137,6 @@ def test_filters_narrow_the_panels(login, dataset):
         "district=99999",
         "theme=-1&district=x",
         "theme=1e3",
-        "theme=%00",
         "theme=99999999999999999999999",
         "district=1.5",
     ],
@@ -150,7 +149,8 @@ def test_junk_filters_are_ignored_with_a_message(login, dataset, query):
     assert _funnel_row(body, "Needs published") == "9"
 
 
-@pytest.mark.parametrize("query", ["theme=&district=", "page=2", "theme=1&theme=abc"])
+# NUL characters are dropped from every value before the view sees it: "%00" is an empty filter.
+@pytest.mark.parametrize("query", ["theme=&district=", "page=2", "theme=1&theme=abc", "theme=%00"])
 def test_empty_and_unrelated_arguments_are_not_junk(login, dataset, query):
     response = login("coordinator").get(f"/dashboard/?{query}")
     assert response.status_code == 200
