@@ -148,7 +148,7 @@ class RecoveryCode(db.Model):
 
 class TokenPurpose(StrEnum):
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a password)
+    PASSWORD_RESET = "password_reset"  # nosec B105  # noqa: S105 (a purpose, not a password)
 
 
 class OneTimeToken(db.Model):

@@ -41,7 +41,7 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 PENDING = "pending_2fa_user"
 PENDING_AT = "pending_2fa_at"
 PENDING_TIMEOUT_SECONDS = 300
-ENROL_SECRET = "enrol_totp_secret"  # noqa: S105 (a session key name)
+ENROL_SECRET = "enrol_totp_secret"  # nosec B105  # noqa: S105 (a session key name)
 # Reachable while a coordinator or admin still has to set up their second factor.
 ENROLMENT_ALLOWED = {
     "accounts.two_factor",

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -154,3 +155,13 @@ class OrganisationForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     fingerprint = HiddenField()
+
+
+class SecurityForm(FlaskForm):
+    everyone = BooleanField(
+        _l("Require two-factor sign-in of everyone"),
+        description=_l(
+            "Coordinators and administrators always sign in with a second factor. When this is "
+            "on, requesters and experts must set one up at their next sign-in."
+        ),
+    )

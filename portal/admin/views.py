@@ -16,9 +16,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from portal.accounts import twofactor
 from portal.accounts.models import User
+from portal.accounts.services import send_invitation
 from portal.admin import services
-from portal.admin.forms import NewUserForm, OrganisationForm, UserFilterForm, UserForm
+from portal.admin.forms import (
+    NewUserForm,
+    OrganisationForm,
+    SecurityForm,
+    UserFilterForm,
+    UserForm,
+)
+from portal.audit import services as audit
 from portal.core.conflicts import EditConflict
 from portal.core.enums import OrganisationKind, Role
 from portal.extensions import db, htmx, login_manager
@@ -212,6 +221,42 @@ def activate_user(user_id: int):
     else:
         flash(_("%(name)s was already active.", name=user.name), "info")
     return redirect(_back_to_users())
+
+
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+def invite_user(user_id: int):
+    """Mail a one-time link (valid seven days) with which the person chooses their password."""
+    user = _get_or_404(User, user_id)
+    if not user.is_active:
+        abort(409)
+    send_invitation(current_user, user)
+    db.session.commit()
+    flash(_("An invitation was sent to %(email)s.", email=user.email), "success")
+    return redirect(_back_to_users())
+
+
+@bp.route("/security", methods=["GET", "POST"])
+def security():
+    """Two-factor sign-in is mandatory for coordinators and admins; an admin may require it of
+    everyone."""
+    form = SecurityForm()
+    if request.method == "GET":
+        form.everyone.data = twofactor.required_for_everyone()
+    if form.validate_on_submit():
+        before = twofactor.required_for_everyone()
+        twofactor.set_required_for_everyone(bool(form.everyone.data))
+        audit.record(
+            current_user,
+            "change_setting",
+            "site_setting",
+            None,
+            {"mfa_required_for_everyone": before},
+            {"mfa_required_for_everyone": bool(form.everyone.data)},
+        )
+        db.session.commit()
+        flash(_("The sign-in settings were saved."), "success")
+        return redirect(url_for("admin.security"))
+    return render_template("admin/security.html", form=form)
 
 
 # ---------------------------------------------------------------- organisations

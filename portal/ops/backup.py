@@ -126,7 +126,7 @@ def _program(name: str) -> str:
 
 
 def _run(args: list[str], env: dict[str, str], stdout=None) -> subprocess.CompletedProcess:
-    result = subprocess.run(  # noqa: S603 (fixed program, arguments from our own URL)
+    result = subprocess.run(  # nosec B603  # noqa: S603 (fixed program, arguments from our own URL)
         args,
         env=env,
         stdout=stdout if stdout is not None else subprocess.PIPE,

@@ -60,9 +60,9 @@ LANG_INDEX = {"uk": 0, "sv": 1, "en": 2}
 
 USERS_PER_ORGANISATION = 3
 BULK_EMAIL_DOMAIN = "bulk.example.org"
-DEFAULT_PASSWORD = "kyiv-stockholm-bulk-data"  # noqa: S105 (documented test data, never production)
+DEFAULT_PASSWORD = "kyiv-stockholm-bulk-data"  # nosec B105  # noqa: S105 (documented test data, never production)
 # The coordinators' and the admin's authenticator secret (they must use a second factor).
-BULK_TOTP_SECRET = "KYIVSTOCKHOLMBULKKYIVSTOCKHOLMBU"  # noqa: S105
+BULK_TOTP_SECRET = "KYIVSTOCKHOLMBULKKYIVSTOCKHOLMBU"  # nosec B105  # noqa: S105
 
 # Organisations that make every organisation kind and every theme occur on both sides.
 # city, kind, en, sv, uk, themes, registry id
@@ -420,7 +420,7 @@ class BulkLoader:
         if projects and not offers:
             raise BulkError("Projects come from agreed matches: they need at least one offer.")
         self.sizes = {"needs": needs, "offers": offers, "projects": projects}
-        self.rng = random.Random(seed)  # noqa: S311 (made-up data, not secrets)
+        self.rng = random.Random(seed)  # nosec B311  # noqa: S311 (made-up data, not secrets)
         self.batch_size = batch_size
         self.password = password
         self.today = today or date.today()

@@ -55,7 +55,7 @@ from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import District, Organisation, Theme
 from portal.seed.reference import default_agreement
 
-DEFAULT_PASSWORD = "kyiv-stockholm-demo"  # noqa: S105 (the documented demo password)
+DEFAULT_PASSWORD = "kyiv-stockholm-demo"  # nosec B105  # noqa: S105 (the documented demo password)
 DEMO_ACCOUNTS = (
     "kyiv.official@example.org",
     "stockholm.expert@example.org",
@@ -100,7 +100,7 @@ def load_demo(only_if_empty: bool = False) -> bool:
 
 # Coordinators and admins must sign in with a second factor. The demo ones share this published,
 # demo-only secret (add it to an authenticator app, or run `flask users totp-code --email ...`).
-DEMO_TOTP_SECRET = "KYIVSTOCKHOLMDEMOKYIVSTOCKHOLMDE"  # noqa: S105 (published demo secret)
+DEMO_TOTP_SECRET = "KYIVSTOCKHOLMDEMOKYIVSTOCKHOLMDE"  # nosec B105  # noqa: S105 (published demo secret)
 
 
 def _enrol_demo_second_factor(emails: list[str]) -> None:
