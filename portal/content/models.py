@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UnicodeText, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Index, String, UnicodeText, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime, utcnow
@@ -93,7 +93,18 @@ class Text(db.Model):
 
 class TextVersion(db.Model):
     __tablename__ = "text_versions"
-    __table_args__ = (UniqueConstraint("text_id", "lang"),)
+    __table_args__ = (
+        UniqueConstraint("text_id", "lang"),
+        # Search (LIKE '%words%' on ``folded``) through trigrams on PostgreSQL (pg_trgm). No
+        # B-tree helps such a pattern, so on SQLite the index is declared empty (WHERE 0).
+        Index(
+            "ix_text_versions_folded_trgm",
+            "folded",
+            postgresql_using="gin",
+            postgresql_ops={"folded": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text_id: Mapped[int] = mapped_column(ForeignKey("texts.id", ondelete="CASCADE"), index=True)

@@ -63,8 +63,9 @@ class Need(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
-    title_id: Mapped[int] = mapped_column(ForeignKey("texts.id"))
-    description_id: Mapped[int] = mapped_column(ForeignKey("texts.id"))
+    # Indexed: search finds records by the texts that contain the words.
+    title_id: Mapped[int] = mapped_column(ForeignKey("texts.id"), index=True)
+    description_id: Mapped[int] = mapped_column(ForeignKey("texts.id"), index=True)
     priority: Mapped[Priority] = mapped_column(enum_column(Priority), index=True)
     help_kind: Mapped[HelpKind] = mapped_column(enum_column(HelpKind), index=True)
     wanted_from: Mapped[date | None] = mapped_column(Date)

@@ -63,8 +63,9 @@ class Offer(db.Model):
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    title_id: Mapped[int] = mapped_column(ForeignKey("texts.id"))
-    description_id: Mapped[int] = mapped_column(ForeignKey("texts.id"))
+    # Indexed: search finds records by the texts that contain the words.
+    title_id: Mapped[int] = mapped_column(ForeignKey("texts.id"), index=True)
+    description_id: Mapped[int] = mapped_column(ForeignKey("texts.id"), index=True)
     help_kind: Mapped[HelpKind] = mapped_column(enum_column(HelpKind), index=True)
     capacity_days: Mapped[int] = mapped_column(Integer)
     committed_days: Mapped[int] = mapped_column(Integer, default=0)

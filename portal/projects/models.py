@@ -64,8 +64,9 @@ class Project(db.Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     requester_lead_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     expert_lead_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    title_id: Mapped[int] = mapped_column(ForeignKey("texts.id"))
-    description_id: Mapped[int] = mapped_column(ForeignKey("texts.id"))
+    # Indexed: search finds records by the texts that contain the words.
+    title_id: Mapped[int] = mapped_column(ForeignKey("texts.id"), index=True)
+    description_id: Mapped[int] = mapped_column(ForeignKey("texts.id"), index=True)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[ProjectStatus] = mapped_column(
