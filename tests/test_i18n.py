@@ -88,3 +88,15 @@ def test_times_in_the_readers_time_zone(app, users):
     with app.app_context(), app.test_request_context():
         login_user(users["expert"])  # Stockholm: UTC+2 in summer
         assert "6/1/26, 11:30" in fmt_datetime(moment, "short")  # still 1 June in Stockholm
+
+
+def test_language_chosen_on_the_sign_in_page_sticks(client, users):
+    users["expert"].locale = "sv"
+    db.session.commit()
+    client.get("/login?lang=uk")
+    client.login("expert@stockholm.test")
+    assert _lang(client.get("/")) == "uk"
+    db.session.expire_all()
+    assert (
+        db.session.scalar(db.select(User.locale).filter_by(email="expert@stockholm.test")) == "uk"
+    )

@@ -108,6 +108,10 @@ def start_session(user: User) -> None:
 
 
 def sign_in(user: User) -> None:
+    # A language chosen on the way in (?lang= or the switcher) is the person's choice: keep it.
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        user.locale = chosen
     user.last_login_at = utcnow()
     audit.record(user, "login", "user", user.id)
     db.session.commit()
