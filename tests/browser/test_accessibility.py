@@ -161,9 +161,10 @@ def page_urls(live_server: LiveServer, role: str) -> list[tuple[str, str]]:
     for rule in sorted(live_server.app.url_map.iter_rules(), key=lambda r: r.endpoint):
         if "GET" not in (rule.methods or set()) or rule.endpoint in NOT_PAGES:
             continue
-        values = {name: arguments[name] for name in rule.arguments}
-        if "token" in rule.arguments:
-            values["token"] = arguments["_tokens"][rule.endpoint]
+        values = {
+            name: arguments["_tokens"][rule.endpoint] if name == "token" else arguments[name]
+            for name in rule.arguments
+        }
         for name in EXTRA_ARGUMENTS.get(rule.endpoint, ()):
             values[name] = arguments[name]
         urls.append((rule.endpoint, rule.build(values, append_unknown=True)[1]))
@@ -298,6 +299,16 @@ def report_scanned(request: pytest.FixtureRequest) -> Iterator[None]:
                 reporter.write_line(f"  {role}: {', '.join(counts)}")
 
 
+def test_axe_reports_what_it_finds(page):
+    """The scan is set up to fail: a page with a nameless image, link and field, low contrast
+    and no language has violations of each kind."""
+    page.set_content(
+        "<title>x</title><img src='x.svg'><a href='/'></a><input><p style='color:#bbb'>faint</p>"
+    )
+    found = {line.split(": ")[1].split(" ")[0] for line in axe_violations(page)}
+    assert {"image-alt", "link-name", "label", "color-contrast", "html-has-lang"} <= found
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_passes_axe(browser: Browser, live_server: LiveServer, role: str, lang: str):
@@ -331,6 +342,7 @@ def test_every_page_passes_axe(browser: Browser, live_server: LiveServer, role: 
                     continue
                 seen.add(final)
                 endpoint = routes.match(final)[0]
+            assert page.locator("html").get_attribute("lang") == lang, path
             scanner.scan(endpoint)
         scanner.finish()
     finally:
