@@ -792,3 +792,15 @@ def test_proposing_a_suggested_offer_announces_and_focuses_the_outcome(browser, 
     settled(page)
     expect(page.locator("#matching-panel [data-focus-after-swap]")).to_be_focused()
     assert scan_state(page, "uk") == []
+
+
+def test_publishing_a_need_in_place_focuses_the_outcome(browser, live_server):
+    need_id, _ = _draft_need(live_server, "Навчання для перевірки публікації з клавіатури")
+    page = person(browser, live_server, "requester", "uk")
+    page.goto(f"/needs/{need_id}")
+    page.locator("#need-state form[action$='/publish'] button").focus()
+    page.keyboard.press("Enter")
+    outcome = page.locator("#need-state .flash-success")
+    expect(outcome).to_be_focused()
+    settled(page)
+    assert scan_state(page, "uk") == []
