@@ -1,4 +1,4 @@
-"""Start page, language switch, health check, accessibility statement."""
+"""Start page, language switch, health check, accessibility statement and problem reports."""
 
 from __future__ import annotations
 
