@@ -22,14 +22,19 @@ from portal.admin.services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from portal.core.enums import OrganisationKind, Role
 from portal.core.i18n import LANGUAGE_NAMES
 
+# Ids are the database's 32-bit integers: a larger number cannot name a record (and would
+# overflow the query's parameter).
+MAX_ID = 2**31 - 1
+
 
 def _optional_int(value: object) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        number = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def _clean(value: object) -> object:

@@ -30,6 +30,7 @@ from portal.admin.forms import (
 from portal.audit import services as audit
 from portal.core.conflicts import EditConflict
 from portal.core.enums import OrganisationKind, Role
+from portal.core.paging import page_number
 from portal.extensions import db, htmx, login_manager
 from portal.reference.models import City, Organisation, Theme
 
@@ -118,7 +119,7 @@ def users():
     )
     page = db.paginate(
         services.users_query(filters),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

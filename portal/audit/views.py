@@ -21,6 +21,7 @@ from portal.accounts.models import User
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
 from portal.content.search import like_pattern
+from portal.core.paging import page_number
 from portal.extensions import db, htmx, login_manager
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
@@ -241,7 +242,7 @@ def index():
     ]
     page = db.paginate(
         _filtered(form),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

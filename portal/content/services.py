@@ -328,6 +328,9 @@ def _load(kind: str, ids: list[int]) -> dict[int, Any]:
     return {r.id: r for r in records}
 
 
+MAX_PAGE = 10_000
+
+
 def missing_translations(
     viewer: Any,
     theme: Theme | int | None = None,
@@ -341,7 +344,9 @@ def missing_translations(
     theme_id = theme.id if isinstance(theme, Theme) else theme
     if lang is not None and lang not in CONTENT_LANGUAGES:
         lang = None
-    page = max(page, 1)
+    # A huge page number would overflow the SQL OFFSET (a 500 on PostgreSQL); nobody reads
+    # page 10 001, as on the needs list.
+    page = min(max(page, 1), MAX_PAGE)
     candidates = union_all(*_candidates(viewer, theme_id, lang)).subquery()
     total = db.session.scalar(select(func.count()).select_from(candidates)) or 0
     rows = db.session.execute(

@@ -29,6 +29,7 @@ from werkzeug.routing import BuildError
 
 from portal.agreements.models import AgreementExpired
 from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, Side
+from portal.core.paging import page_number
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db, htmx
 from portal.matching import services
@@ -95,7 +96,7 @@ def index():
     filters = services.MatchFilters(status=status, waiting=bool(form.waiting.data))
     page = db.paginate(
         services.matches_query(current_user, filters),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
