@@ -7,7 +7,8 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run serve test lint format translations compile-translations db clean scan
+.PHONY: install run serve test lint format translations compile-translations db clean scan \
+	loadtest bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -75,6 +76,26 @@ scan: install compile-translations
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wapiti sqlmap; \
 	  else echo "wapiti or sqlmap is missing: run 'apt-get install wapiti sqlmap' as root"; exit 1; fi; }
 	VENV=$(VENV) $(PY) scripts/scan.py
+
+## Load test (bench/loadtest.py): locust's simulated requesters, experts and coordinators against
+## gunicorn + PostgreSQL + Redis (production configuration), then every acknowledged write is
+## looked up in the database; fails on any 5xx or missing write. 50 people for 2 minutes;
+## LOADTEST_SMALL=1: 20 people for 30 s (what .ci/run runs). LOADTEST_FAULT=postgres takes the
+## database away during the load, LOADTEST_FAULT=worker kills gunicorn workers (SIGKILL).
+LOADTEST_FAULT ?= none
+loadtest: install compile-translations
+	@test -x $(VENV)/bin/locust || $(PY) -m pip install --quiet "locust>=2.20,<3"
+	VENV=$(VENV) $(PY) bench/loadtest.py --fault $(LOADTEST_FAULT)
+
+## Benchmark (bench/run.py): wrk against the main pages at 100k needs on PostgreSQL and SQLite,
+## against a hello-world under the same gunicorn settings; writes bench/results/latest.{json,md}.
+## 15-25 minutes (more when the bulk data must be loaded); not run by CI. BENCH_ARGS passes on.
+bench: install compile-translations
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "wrk is missing: run 'apt-get install wrk' as root"; exit 1; fi; }
+	VENV=$(VENV) $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

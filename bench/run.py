@@ -1,0 +1,701 @@
+"""``make bench``: the portal's main pages under load at 100,000 needs, against a bare Flask
+hello-world served by the same gunicorn settings, on PostgreSQL and on SQLite.
+
+1. Bulk data (``flask seed bulk``, 100k needs / 30k offers / 10k projects) in a PostgreSQL
+   database and an SQLite file, each reused when its counts show it is complete.
+2. The match-suggestion micro-benchmark: ``suggest_offers`` for 50 open needs, in-process.
+3. PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of the queries behind the list filters and the
+   dashboard aggregates, and whether each reads the large tables through an index.
+4. gunicorn (gunicorn.conf.py, 2 workers, production configuration, a generated SECRET_KEY,
+   REDIS_URL) serving ``bench/hello.py``, then the portal on each database; wrk drives every
+   page with 16 connections from 127.0.0.1 after a warm-up, with the session cookie of a user
+   who signed in through the login form (TOTP for the coordinator).
+5. bench/results/latest.json and latest.md.
+
+Not part of CI: it takes 10-20 minutes (more when the bulk data has to be loaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from support import (
+    BULK_TOTP_SECRET,
+    ROOT,
+    Browser,
+    bulk_second_factor,
+    ensure_bulk,
+    free_port,
+    gunicorn,
+    log,
+    production_env,
+    sqlalchemy_url,
+)
+
+RESULTS = ROOT / "bench" / "results"
+LUA = ROOT / "bench" / "report.lua"
+BIG_TABLES = {
+    "needs",
+    "offers",
+    "projects",
+    "matches",
+    "texts",
+    "text_versions",
+    "milestones",
+    "status_reports",
+    "audit_events",
+    "offer_themes",
+    "project_organisations",
+}
+TARGET_RATIO = 0.25
+TARGET_P95_MS = 100.0
+TARGET_SUGGESTIONS_MS = 20.0
+BROWSER_HEADERS = {"Accept-Language": "en", "Accept-Encoding": "gzip, deflate, br"}
+
+
+# ---------------------------------------------------------------- the machine
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem_kb = int(line.split()[1])
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    import gunicorn as gunicorn_module
+    import sqlalchemy
+
+    return {
+        "cores": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "gunicorn": gunicorn_module.__version__,
+        "wrk": (wrk.stdout or wrk.stderr).split("\n")[0].strip(),
+        "load_average_at_start": round(os.getloadavg()[0], 1),
+    }
+
+
+def postgres_version(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SHOW server_version")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------- what is measured
+
+
+def pick_records(url: str) -> dict[str, Any]:
+    """Ids and accounts the pages are measured with: a typical requester and expert
+    organisation, an open need and a running project."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.connect() as conn:
+
+            def one(sql: str, **params: Any) -> Any:
+                return conn.execute(text(sql), params).scalar_one()
+
+            water = one("SELECT id FROM themes WHERE code = 'water_sewage'")
+            kyiv_org = one("SELECT id FROM organisations WHERE name_en = 'Kyivvodokanal'")
+            expert_org = one(
+                "SELECT organisation_id FROM offers GROUP BY organisation_id "
+                "ORDER BY count(*) DESC, organisation_id LIMIT 1"
+            )
+            # An open need whose wanted period is not over: one that gets suggestions.
+            need = one(
+                "SELECT id FROM needs WHERE status = 'open' AND theme_id = :t "
+                "AND (wanted_until IS NULL OR wanted_until >= :today) ORDER BY id DESC LIMIT 1",
+                t=water,
+                today=date.today(),
+            )
+            project = one(
+                "SELECT id FROM projects WHERE status = 'active' ORDER BY id DESC LIMIT 1"
+            )
+    finally:
+        engine.dispose()
+    return {
+        "theme": water,
+        "need": need,
+        "project": project,
+        "requester": f"requester-{kyiv_org}-1@bulk.example.org",
+        "expert": f"expert-{expert_org}-1@bulk.example.org",
+        "coordinator": "coordinator-1@bulk.example.org",
+    }
+
+
+def pages(records: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "needs list, filtered",
+            "who": "expert",
+            "path": f"/needs/?theme={records['theme']}&priority=high",
+        },
+        {
+            "name": "need detail + suggestions",
+            "who": "coordinator",
+            "path": f"/needs/{records['need']}",
+        },
+        {"name": "offers list", "who": "requester", "path": "/offers/"},
+        {"name": "project page", "who": "coordinator", "path": f"/projects/{records['project']}"},
+        {"name": "dashboard", "who": "coordinator", "path": "/dashboard/"},
+        {"name": "public needs list (anonymous)", "who": None, "path": "/needs/"},
+    ]
+
+
+# ---------------------------------------------------------------- match suggestions
+
+
+def suggestion_benchmark(url: str, count: int) -> dict[str, float]:
+    """``suggest_offers`` for ``count`` open needs as a coordinator (every open offer is a
+    candidate), in-process, no HTTP: the median and 95th percentile in milliseconds."""
+    from sqlalchemy import or_, select
+
+    from portal import create_app
+    from portal.accounts.models import User
+    from portal.core.enums import NeedStatus
+    from portal.extensions import db
+    from portal.matching.services import suggest_offers
+    from portal.needs.models import Need
+
+    app = create_app(
+        {
+            "ENV_NAME": "development",
+            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url),
+            "SECRET_KEY": "bench-" + "x" * 40,
+        }
+    )
+    timings: list[float] = []
+    sizes: list[int] = []
+    cpu_times: list[float] = []
+    with app.app_context():
+        # Open needs whose wanted period is not over: those whose page shows suggestions.
+        ids = list(
+            db.session.scalars(
+                select(Need.id)
+                .where(
+                    Need.status == NeedStatus.OPEN,
+                    or_(Need.wanted_until.is_(None), Need.wanted_until >= date.today()),
+                )
+                .order_by(Need.id)
+            )
+        )
+        step = max(len(ids) // count, 1)
+        sample = ids[::step][:count]
+        coordinator_email = "coordinator-1@bulk.example.org"
+        for warm_up, need_id in [(True, sample[0])] * 3 + [(False, i) for i in sample]:
+            with app.test_request_context("/", headers={"Accept-Language": "en"}):
+                viewer = db.session.scalar(select(User).filter_by(email=coordinator_email))
+                need = db.session.get(Need, need_id)
+                started, cpu = time.perf_counter(), time.process_time()
+                found = suggest_offers(viewer, need, lang="en")
+                elapsed = (time.perf_counter() - started) * 1000
+                if not warm_up:
+                    timings.append(elapsed)
+                    cpu_times.append((time.process_time() - cpu) * 1000)
+                    sizes.append(len(found))
+                db.session.remove()
+        db.engine.dispose()
+    timings.sort()
+    return {
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        "needs": len(timings),
+        "mean_suggestions": round(statistics.mean(sizes), 1),
+        # This process's own CPU time (Python): the rest of the median is the database's work
+        # and waiting for a core.
+        "cpu_median_ms": round(statistics.median(cpu_times), 2),
+    }
+
+
+# ---------------------------------------------------------------- EXPLAIN
+
+
+def explain(url: str, records: dict[str, Any]) -> list[dict[str, Any]]:
+    """The queries behind the list filters and the dashboard aggregates, as the portal issues
+    them, with PostgreSQL's EXPLAIN (ANALYZE, BUFFERS)."""
+    from sqlalchemy import event, select
+
+    from portal import create_app
+    from portal.accounts.models import User
+    from portal.core.enums import Priority
+    from portal.dashboard import services as dashboard
+    from portal.extensions import db
+    from portal.needs.services import NeedFilters, list_needs
+    from portal.offers.services import OfferFilters, list_offers
+    from portal.projects.services import ProjectFilters, list_projects
+
+    app = create_app(
+        {
+            "ENV_NAME": "development",
+            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url),
+            "SECRET_KEY": "bench-" + "x" * 40,
+        }
+    )
+    reports: list[dict[str, Any]] = []
+    with app.app_context(), app.test_request_context("/"):
+
+        def user(key: str) -> User:
+            return db.session.scalar(select(User).filter_by(email=records[key]))
+
+        expert, requester, coordinator = user("expert"), user("requester"), user("coordinator")
+        themes = dashboard.themes()
+        agreement = dashboard.default_agreement()
+        cases = [
+            (
+                "needs list: theme + priority (expert)",
+                lambda: list_needs(
+                    expert, NeedFilters(theme_id=records["theme"], priority=Priority.HIGH)
+                ),
+            ),
+            ("needs list: anonymous", lambda: list_needs(None, NeedFilters())),
+            (
+                "needs list: search 'leak' (requester)",
+                lambda: list_needs(requester, NeedFilters(q="leak")),
+            ),
+            (
+                "offers list: theme (requester)",
+                lambda: list_offers(requester, OfferFilters(theme_id=records["theme"])),
+            ),
+            ("offers list (requester)", lambda: list_offers(requester, OfferFilters())),
+            (
+                "projects list: theme (expert)",
+                lambda: list_projects(expert, ProjectFilters(theme="water_sewage"), 1, 20),
+            ),
+            (
+                "dashboard (coordinator)",
+                lambda: dashboard.build(
+                    coordinator,
+                    dashboard.Filters(agreement_id=agreement.id),
+                    all_themes=themes,
+                    agreement=agreement,
+                ),
+            ),
+            (
+                "dashboard (expert)",
+                lambda: dashboard.build(
+                    expert,
+                    dashboard.Filters(agreement_id=agreement.id),
+                    all_themes=themes,
+                    agreement=agreement,
+                ),
+            ),
+        ]
+        for name, call in cases:
+            captured: list[tuple[str, Any]] = []
+
+            def before(conn, cursor, statement, parameters, context, executemany, into=captured):
+                into.append((statement, parameters))
+
+            event.listen(db.engine, "before_cursor_execute", before)
+            try:
+                call()
+            finally:
+                event.remove(db.engine, "before_cursor_execute", before)
+            for n, (statement, parameters) in enumerate(captured, start=1):
+                if not statement.lstrip().upper().startswith("SELECT"):
+                    continue
+                with db.engine.connect() as conn:
+                    rows = conn.exec_driver_sql(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters
+                    ).all()
+                plan = "\n".join(r[0] for r in rows)
+                seq = sorted({t for t in re.findall(r"Seq Scan on (\w+)", plan) if t in BIG_TABLES})
+                indexes = sorted(
+                    set(re.findall(r"Index (?:Only )?Scan (?:Backward )?using (\w+)", plan))
+                )
+                indexes += sorted(set(re.findall(r"Bitmap Index Scan on (\w+)", plan)))
+                took = re.search(r"Execution Time: ([\d.]+) ms", plan)
+                reports.append(
+                    {
+                        "case": name,
+                        "query": n,
+                        "sql": " ".join(statement.split())[:300],
+                        "indexes": sorted(set(indexes)),
+                        "seq_scans_on_large_tables": seq,
+                        "execution_ms": float(took.group(1)) if took else None,
+                        "plan": plan,
+                    }
+                )
+        db.session.remove()
+        db.engine.dispose()
+    return reports
+
+
+# ---------------------------------------------------------------- wrk
+
+
+def wrk(url: str, seconds: int, connections: int, cookie: str | None) -> dict[str, Any]:
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+    ]
+    for name, value in BROWSER_HEADERS.items():
+        command += ["-H", f"{name}: {value}"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    result = subprocess.run([*command, url], capture_output=True, text=True, check=False)
+    for line in result.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            return json.loads(line[len("WRK_JSON ") :])
+    raise RuntimeError(f"wrk failed: {result.stdout}\n{result.stderr}")
+
+
+def measure(base: str, page: dict[str, Any], cookie: str | None, args: argparse.Namespace):
+    url = base + page["path"]
+    wrk(url, args.warmup, args.connections, cookie)
+    return wrk(url, args.duration, args.connections, cookie)
+
+
+def check_page(browser: Browser, path: str, signed_in: bool) -> None:
+    status, _headers, body = browser.get(path)
+    if status != 200:
+        raise RuntimeError(f"{path} answered {status}, not 200")
+    if signed_in != ('action="/logout"' in body):
+        raise RuntimeError(
+            f"{path} is not the page of a {'signed-in' if signed_in else 'anonymous'} visitor"
+        )
+
+
+def bench_portal(
+    database: str, url: str, redis_url: str, records: dict[str, Any], args, workdir: Path
+) -> list[dict[str, Any]]:
+    port = free_port()
+    env = production_env(
+        url,
+        redis_url,
+        port,
+        WEB_ACCESS_LOG=str(workdir / f"access-{database}.log"),
+        WEB_MAX_REQUESTS="0",
+    )
+    bulk_second_factor(url, env["SECRET_KEY"])
+    results = []
+    with gunicorn("wsgi:app", env, workdir / f"portal-{database}.log") as server:
+        cookies: dict[str | None, str | None] = {None: None}
+        for who in ("expert", "requester", "coordinator"):
+            browser = Browser(server.base)
+            browser.sign_in(records[who], totp=BULK_TOTP_SECRET if who == "coordinator" else None)
+            cookies[who] = browser.cookie_header
+        for page in pages(records):
+            browser = Browser(server.base)
+            if cookies[page["who"]]:
+                browser.request("GET", "/healthz")
+                for pair in (cookies[page["who"]] or "").split("; "):
+                    name, _, value = pair.partition("=")
+                    browser.cookies[name] = value
+            signed_in = page["who"] is not None
+            check_page(browser, page["path"], signed_in)
+            figures = measure(server.base, page, cookies[page["who"]], args)
+            # Still signed in afterwards: every response measured was the page itself.
+            check_page(browser, page["path"], signed_in)
+            row = {
+                "name": page["name"],
+                "database": database,
+                "path": re.sub(r"\d+", "<id>", page["path"].split("?")[0])
+                + ("?" + page["path"].split("?")[1] if "?" in page["path"] else ""),
+                "user": page["who"] or "anonymous",
+                "rps": round(figures["rps"], 1),
+                "p50_ms": round(figures["p50_ms"], 1),
+                "p95_ms": round(figures["p95_ms"], 1),
+                "p99_ms": round(figures["p99_ms"], 1),
+                "requests": figures["requests"],
+                "not_200": figures["not_ok"] + figures["socket_errors"],
+                "load_average": round(os.getloadavg()[0], 1),
+            }
+            results.append(row)
+            log(
+                f"  {database:10} {page['name']:32} {row['rps']:8.1f} req/s  "
+                f"p50 {row['p50_ms']:6.1f}  p95 {row['p95_ms']:6.1f}  p99 {row['p99_ms']:6.1f} ms"
+                + (f"  NOT 200: {row['not_200']}" if row["not_200"] else "")
+            )
+    return results
+
+
+def bench_hello(redis_url: str, args, workdir: Path) -> dict[str, Any]:
+    port = free_port()
+    env = production_env(
+        "sqlite://",
+        redis_url,
+        port,
+        WEB_ACCESS_LOG=str(workdir / "access-hello.log"),
+        WEB_MAX_REQUESTS="0",
+    )
+    with gunicorn("bench.hello:app", env, workdir / "hello.log") as server:
+        figures = measure(server.base, {"path": "/"}, None, args)
+    log(
+        f"  hello-world {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:.1f}  "
+        f"p95 {figures['p95_ms']:.1f}  p99 {figures['p99_ms']:.1f} ms"
+    )
+    return figures
+
+
+# ---------------------------------------------------------------- report
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    lines = [
+        "# Benchmark: the portal's main pages at 100,000 needs",
+        "",
+        f"Run {result['finished_at']} by `make bench` (bench/run.py). Every figure comes from this "
+        "run; `latest.json` holds the same numbers.",
+        "",
+        "## Machine",
+        "",
+        f"- {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB memory, {m['os']}",
+        f"- PostgreSQL {result.get('postgresql_version', '-')}, SQLite {m['sqlite']}, "
+        f"Python {m['python']}, SQLAlchemy {m['sqlalchemy']}, gunicorn {m['gunicorn']}, "
+        f"{m['wrk']}",
+        "- Everything on this one machine: PostgreSQL, Redis, gunicorn and wrk share the cores. "
+        f"Load average (1 min) at the start: {m['load_average_at_start']}; after each page in "
+        "the JSON (`load_average`): other work on the machine lowers every figure.",
+        "",
+        "## Set-up",
+        "",
+        f"- Data: {', '.join(f'{v} {k}' for k, v in result['records'].items())} "
+        "(`flask seed bulk`).",
+        "- gunicorn with `gunicorn.conf.py`: 2 workers x "
+        f"{result['settings']['threads']} threads (gthread), production configuration "
+        "(`PORTAL_ENV=production`, generated `SECRET_KEY`, `REDIS_URL`), access log to a file; "
+        "worker recycling (`WEB_MAX_REQUESTS`) off so that restarts do not blur the figures.",
+        f"- wrk from 127.0.0.1: {result['settings']['connections']} connections, 2 threads, "
+        f"{result['settings']['warmup_s']} s warm-up then {result['settings']['duration_s']} s per "
+        "page, headers `Accept-Language: en` and `Accept-Encoding: gzip, deflate, br` (as a "
+        "browser), the session cookie of a user who signed in through the form.",
+        f"- Baseline: a bare Flask hello-world (`bench/hello.py`) under the same settings: "
+        f"**{result['hello_rps']:.0f} requests/s**.",
+        "",
+        "## Pages",
+        "",
+        "| page | database | user | requests/s | p50 ms | p95 ms | p99 ms | x hello | target |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for p in result["pages"]:
+        met = "met" if p["meets_target"] else "missed"
+        target = met if p["database"] == "postgresql" else "-"
+        lines.append(
+            f"| {p['name']} (`{p['path']}`) | {p['database']} | {p['user']} | {p['rps']:.0f} "
+            f"| {p['p50_ms']:.1f} | {p['p95_ms']:.1f} | {p['p99_ms']:.1f} "
+            f"| {p['ratio_to_hello']:.3f} | {target} |"
+        )
+    lines += [
+        "",
+        f"Targets (PostgreSQL, 100k needs, 16 connections): at least {TARGET_RATIO} of "
+        f"hello-world's throughput and p95 at most {TARGET_P95_MS:.0f} ms per page; match "
+        f"suggestions at most {TARGET_SUGGESTIONS_MS:.0f} ms.",
+        "",
+        "## Match suggestions",
+        "",
+        "`suggest_offers` for one need as a coordinator (every open offer is a candidate), "
+        "in-process without HTTP, over "
+        f"{next(iter(result['match_suggestions'].values()))['needs']} open needs:",
+        "",
+        "| database | median ms | p95 ms | median CPU ms of the portal's process |",
+        "|---|---:|---:|---:|",
+    ]
+    for database, s in result["match_suggestions"].items():
+        lines.append(
+            f"| {database} | {s['median_ms']:.2f} | {s['p95_ms']:.2f} | {s['cpu_median_ms']:.2f} |"
+        )
+    if result.get("explain"):
+        lines += [
+            "",
+            "## Query plans (PostgreSQL, EXPLAIN ANALYZE)",
+            "",
+            "| case | query | execution ms | indexes used | sequential scans of large tables |",
+            "|---|---:|---:|---|---|",
+        ]
+        for e in result["explain"]:
+            indexes = ", ".join(e["indexes"]) or "-"
+            seq = ", ".join(e["seq_scans_on_large_tables"]) or "none"
+            lines.append(
+                f"| {e['case']} | {e['query']} | {e['execution_ms']} | {indexes} | {seq} |"
+            )
+    lines += ["", "## Verdict", "", result["verdict"], ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/portal_bulk"),
+    )
+    parser.add_argument(
+        "--sqlite-url",
+        default=os.environ.get(
+            "BENCH_SQLITE_URL", f"sqlite:///{ROOT / 'instance' / 'bench' / 'bulk-sqlite.db'}"
+        ),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    )
+    parser.add_argument("--needs", type=int, default=100_000)
+    parser.add_argument("--offers", type=int, default=30_000)
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per page")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--suggestion-needs", type=int, default=50)
+    parser.add_argument("--output", default=str(RESULTS / "latest"))
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    urls = {"postgresql": args.pg_url, "sqlite": args.sqlite_url}
+    info = machine()
+    log(f"== machine: {info['cores']} cores, {info['cpu']}, {info['memory_gib']} GiB")
+
+    log("== bulk data")
+    records: dict[str, dict[str, int]] = {}
+    for database in databases:
+        records[database] = ensure_bulk(urls[database], args.needs, args.offers, args.projects)
+
+    result: dict[str, Any] = {
+        "database": databases,
+        "machine": info,
+        "settings": {
+            "workers": 2,
+            "threads": int(os.environ.get("WEB_THREADS", "2")),
+            "connections": args.connections,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+        },
+        "records": {
+            k: v for k, v in records[databases[0]].items() if k not in ("users", "bulk_users")
+        },
+    }
+    if "postgresql" in databases:
+        result["postgresql_version"] = postgres_version(urls["postgresql"])
+
+    log("== match suggestions (in-process)")
+    result["match_suggestions"] = {}
+    for database in databases:
+        s = suggestion_benchmark(urls[database], args.suggestion_needs)
+        result["match_suggestions"][database] = s
+        log(f"  {database:10} median {s['median_ms']:.2f} ms, p95 {s['p95_ms']:.2f} ms")
+    first = databases[0]
+    result["match_suggestions_ms"] = result["match_suggestions"][first]["median_ms"]
+
+    picked = {database: pick_records(urls[database]) for database in databases}
+    if "postgresql" in databases:
+        log("== EXPLAIN (ANALYZE, BUFFERS) of the list filters and dashboard aggregates")
+        reports = explain(urls["postgresql"], picked["postgresql"])
+        for e in reports:
+            log(f"-- {e['case']}, query {e['query']}: {e['sql'][:160]}")
+            log("\n".join("   " + line for line in e["plan"].splitlines()))
+            verdict = (
+                "sequential scan of " + ", ".join(e["seq_scans_on_large_tables"])
+                if e["seq_scans_on_large_tables"]
+                else "large tables read through indexes only"
+            )
+            log(f"   => {verdict}; indexes: {', '.join(e['indexes']) or '-'}")
+        result["explain"] = [{k: v for k, v in e.items() if k != "plan"} for e in reports]
+
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        workdir = Path(tmp)
+        log("== hello-world")
+        hello = bench_hello(args.redis_url, args, workdir)
+        result["hello_rps"] = round(hello["rps"], 1)
+        result["hello"] = {k: round(v, 2) for k, v in hello.items()}
+        result["pages"] = []
+        for database in databases:
+            log(f"== portal on {database}")
+            result["pages"] += bench_portal(
+                database, urls[database], args.redis_url, picked[database], args, workdir
+            )
+        errors = [
+            line
+            for database in databases
+            for line in (workdir / f"portal-{database}.log").read_text().splitlines()
+            if "Traceback" in line or "unhandled error" in line
+        ]
+    for p in result["pages"]:
+        p["ratio_to_hello"] = round(p["rps"] / result["hello_rps"], 3)
+        p["meets_target"] = (
+            p["ratio_to_hello"] >= TARGET_RATIO
+            and p["p95_ms"] <= TARGET_P95_MS
+            and not p["not_200"]
+        )
+    target_db = "postgresql" if "postgresql" in databases else first
+    missed = [
+        p["name"] for p in result["pages"] if p["database"] == target_db and not p["meets_target"]
+    ]
+    suggestions_ok = result["match_suggestions"][target_db]["median_ms"] <= TARGET_SUGGESTIONS_MS
+    result["targets"] = {
+        "ratio_to_hello": TARGET_RATIO,
+        "p95_ms": TARGET_P95_MS,
+        "match_suggestions_ms": TARGET_SUGGESTIONS_MS,
+        "database": target_db,
+        "pages_missed": missed,
+        "suggestions_met": suggestions_ok,
+        "met": not missed and suggestions_ok,
+    }
+    result["server_errors_logged"] = len(errors)
+    result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    result["seconds"] = round(time.monotonic() - started)
+    verdict = []
+    if missed:
+        verdict.append(f"Targets missed on {target_db} by: {', '.join(missed)}.")
+    else:
+        verdict.append(f"Every page meets the throughput and p95 targets on {target_db}.")
+    verdict.append(
+        "Match suggestions "
+        + ("meet" if suggestions_ok else "miss")
+        + f" the target ({result['match_suggestions'][target_db]['median_ms']:.2f} ms median)."
+    )
+    if errors:
+        verdict.append(f"{len(errors)} unhandled errors were logged by the server.")
+    result["verdict"] = " ".join(verdict)
+
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    out.with_suffix(".md").write_text(markdown(result))
+    log("")
+    log(markdown(result))
+    log(f"== done in {result['seconds']} s; wrote {out.with_suffix('.json')} and .md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
