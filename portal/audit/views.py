@@ -130,8 +130,14 @@ def visible_events(viewer: User) -> ColumnElement[bool]:
     )
 
 
+# The log holds nothing outside these years; clamping keeps a date like 0001-01-01 or 9999-12-31
+# from overflowing when it is moved to UTC.
+_EARLIEST, _LATEST = date(1900, 1, 1), date(9998, 12, 30)
+
+
 def _start_of_day(day: date) -> datetime:
     """Midnight at the start of ``day`` in the reader's time zone."""
+    day = min(max(day, _EARLIEST), _LATEST)
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(str(get_timezone())))
 
 
@@ -157,7 +163,8 @@ def _filtered(form: AuditFilterForm):
     if form.date_from.data and not form.date_from.errors:
         query = query.where(AuditEvent.at >= _start_of_day(form.date_from.data))
     if form.date_until.data and not form.date_until.errors:
-        query = query.where(AuditEvent.at < _start_of_day(form.date_until.data + timedelta(days=1)))
+        until = min(form.date_until.data, _LATEST)
+        query = query.where(AuditEvent.at < _start_of_day(until + timedelta(days=1)))
     return query
 
 

@@ -222,3 +222,12 @@ def test_events_of_a_restricted_need_are_hidden_from_who_may_not_see_it(login, u
     client.logout()
     body = login("coordinator").get("/audit/?record_type=need").get_data(as_text=True)
     assert f"Need #{restricted.id}" in body and f"Need #{public.id}" in body
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["date_from=0001-1-1", "date_until=9999-12-31", "date_from=0001-01-01&date_until=9999-12-31"],
+)
+def test_dates_at_the_ends_of_the_calendar_do_not_break_the_log(login, query):
+    response = login("coordinator").get(f"/audit/?{query}")
+    assert response.status_code == 200
