@@ -7,8 +7,9 @@ import logging
 
 from flask import Flask, g, make_response, render_template
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -40,7 +41,23 @@ def _titles() -> dict[int, tuple[str, str]]:
     }
 
 
+def _viewer_or_visitor() -> None:
+    """Error pages show who is signed in, which asks the database. When it cannot answer (it
+    is down: a form refused for its CSRF token during an outage), the page is shown as to a
+    visitor instead of failing a second time with a 500."""
+    try:
+        user = current_user._get_current_object()
+        if user.is_authenticated:
+            # After a rollback the user's row is expired: reading it asks the database again.
+            user.is_active  # noqa: B018
+    except SQLAlchemyError:
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        g._login_user = login_manager.anonymous_user()
+
+
 def render_error(code: int, message: str | None = None):
+    _viewer_or_visitor()
     title, default_message = _titles().get(code, _titles()[500])
     if htmx:
         # An htmx action that fails shows its message in the page's live region instead of
@@ -66,6 +83,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        _viewer_or_visitor()  # before the message is translated: the locale may ask for the user
         return render_error(
             400, _("The form had expired or was not sent from the portal. Please try again.")
         )
@@ -93,9 +111,9 @@ def register_error_handlers(app: Flask) -> None:
         with contextlib.suppress(Exception):  # the database is what is failing
             db.session.rollback()
         log.error("database error: %s", error.__class__.__name__)
-        if "_login_user" not in g:
-            # The page must not ask the unreachable database who is signed in.
-            g._login_user = login_manager.anonymous_user()
+        # The page must not ask the unreachable database who is signed in (nor refresh the
+        # signed-in user's row, expired by the rollback).
+        g._login_user = login_manager.anonymous_user()
         return render_error(503)
 
     @app.errorhandler(Exception)
