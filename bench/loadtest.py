@@ -449,6 +449,12 @@ def main() -> int:
         )
         with open(work / "stats_stats.csv") as f:
             rows = {row["Name"]: row for row in csv.DictReader(f)}
+        with open(work / "stats_failures.csv") as f:
+            failed = sorted(csv.DictReader(f), key=lambda r: -int(r["Occurrences"]))
+        failure_kinds = {
+            f"{r['Method']} {r['Name']}: {r['Error'][:120]}": int(r["Occurrences"])
+            for r in failed[:8]
+        }
         total = rows["Aggregated"]
         slowest = sorted(
             (r for name, r in rows.items() if name != "Aggregated"),
@@ -490,7 +496,21 @@ def main() -> int:
         if "unhandled error" in line or line.startswith("Traceback")
     ]
     if errors:
-        failures.append(f"{len(errors)} unhandled errors in the server log: {errors[:3]}")
+        # The last line of each traceback names the exception: the distinct ones, counted.
+        kinds: dict[str, int] = {}
+        lines = server_log.splitlines()
+        for n, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                end = n + 1
+                while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end]):
+                    end += 1
+                if end < len(lines):
+                    kinds[lines[end][:200]] = kinds.get(lines[end][:200], 0) + 1
+        failures.append(f"{len(errors)} unhandled errors in the server log: {kinds}")
+        keep = ROOT / "instance" / "loadtest-server.log"
+        keep.parent.mkdir(exist_ok=True)
+        keep.write_text(server_log)
+        failures.append(f"the server log is kept in {keep}")
 
     figures = {
         "users": args.users,
@@ -507,6 +527,10 @@ def main() -> int:
         "unavailable_pages": status["unavailable"],
         "outage_s": round(window[1] - window[0], 1) if len(window) == 2 else None,
         "workers_killed": len(killed),
+        # gunicorn replaces a worker after WEB_MAX_REQUESTS requests; the keep-alive connections
+        # it held are closed, and a request sent on one at that moment fails (status 0 here).
+        "workers_recycled": server_log.count("Autorestarting worker"),
+        "failure_kinds": failure_kinds,
         "acknowledged_writes": ledger_check["acknowledged"],
         "created_in_database": ledger_check["in_database"],
         "integrity_after": after,

@@ -151,7 +151,9 @@ class Person(HttpUser):
         # proxy, here there is none: send them over plain HTTP to 127.0.0.1 all the same.
         for cookie in self.client.cookies:
             cookie.secure = False
-        if r.status_code >= 500 or r.status_code == 0:
+        if r.status_code == 0:  # no response: the connection failed (error names why)
+            r.failure(f"no response: {r.error!r}"[:200])
+        elif r.status_code >= 500:
             r.failure(f"{r.status_code}")
         elif r.status_code in (302, 303) and "/login" in r.headers.get("Location", ""):
             self.signed_in = False
