@@ -102,6 +102,9 @@ class Config:
     # Seconds the dashboard's aggregate panels are kept per visibility scope (0: not kept).
     DASHBOARD_CACHE_SECONDS = 60
     IDLE_TIMEOUT = timedelta(minutes=30)
+    # How long before the idle sign-out the page warns and offers to stay signed in (WCAG 2.1
+    # SC 2.2.1 asks for at least 20 seconds).
+    IDLE_WARNING = timedelta(minutes=2)
     ABSOLUTE_SESSION_LIFETIME = timedelta(hours=12)
     LOCKOUT_THRESHOLD = 5
     LOCKOUT_WINDOW = timedelta(minutes=15)

@@ -126,6 +126,30 @@ def end_other_sessions(user: User, keep_current: bool = True) -> None:
         start_session(user)
 
 
+def session_deadline() -> tuple[float, bool]:
+    """When the current session ends (a POSIX timestamp) if nothing more happens in it, and
+    whether that end is final: the absolute lifetime, which activity cannot move, rather than
+    the idle timeout, which every request moves."""
+    config = current_app.config
+    idle_end = session.get("seen", 0) + config["IDLE_TIMEOUT"].total_seconds()
+    absolute_end = session.get("started", 0) + config["ABSOLUTE_SESSION_LIFETIME"].total_seconds()
+    return min(idle_end, absolute_end), absolute_end <= idle_end
+
+
+def touch_session() -> None:
+    """Count this moment as activity: the idle timeout starts again from now."""
+    session["seen"] = utcnow().timestamp()
+
+
+def expire_session() -> None:
+    """End a session that timed out; the chosen language stays for the sign-in page."""
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def sign_out(user: User) -> None:
     audit.record(user, "logout", "user", user.id)
     user.session_generation += 1

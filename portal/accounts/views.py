@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from portal.accounts import services, twofactor
 from portal.accounts.forms import (
@@ -50,7 +51,11 @@ ENROLMENT_ALLOWED = {
     "main.healthz",
     "main.accessibility",
     "static",
+    "accounts.session_status",
+    "accounts.extend_session",
 }
+# Asked by the timeout warning's script (static/js/session.js); they answer JSON, not pages.
+SESSION_CLOCK = {"accounts.session_status", "accounts.extend_session"}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -84,18 +89,18 @@ def enforce_session_rules():
     """Idle timeout, absolute lifetime, and second-factor enrolment where it is mandatory."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
-    config = current_app.config
-    now = utcnow().timestamp()
-    started = session.get("started", 0)
-    seen = session.get("seen", 0)
-    if (
-        now - seen > config["IDLE_TIMEOUT"].total_seconds()
-        or now - started > config["ABSOLUTE_SESSION_LIFETIME"].total_seconds()
-    ):
-        logout_user()
-        session.clear()
-        return _redirect_to_login(_("You were signed out after a period without activity."))
-    session["seen"] = now
+    deadline, _final = services.session_deadline()
+    if utcnow().timestamp() > deadline:
+        message = _("You were signed out after a period without activity.")
+        services.expire_session()
+        if request.endpoint in SESSION_CLOCK:
+            flash(message, "info")  # shown on the sign-in page the script opens next
+            return _session_clock_response()
+        return _redirect_to_login(message)
+    if request.endpoint != "accounts.session_status":
+        # Asking how much time is left is not activity: a tab left open must not keep the
+        # session alive on its own.
+        services.touch_session()
     if (
         twofactor.is_required(current_user)
         and not current_user.has_totp
@@ -108,6 +113,46 @@ def enforce_session_rules():
         flash(_("Set up two-factor sign-in to continue."), "info")
         return redirect(url_for("accounts.two_factor"))
     return None
+
+
+def _session_clock_response() -> Response:
+    """Seconds left before the session ends without activity (401 when there is no session),
+    and whether that end is final (the absolute lifetime, which cannot be extended)."""
+    if not current_user.is_authenticated:
+        response = jsonify(remaining=0, final=True)
+        response.status_code = 401
+    else:
+        deadline, final = services.session_deadline()
+        response = jsonify(remaining=max(0, int(deadline - utcnow().timestamp())), final=final)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_template_global()
+def session_clock() -> dict[str, int | bool]:
+    """What the timeout warning needs to know when a page is rendered for a signed-in user."""
+    deadline, final = services.session_deadline()
+    config = current_app.config
+    return {
+        "remaining": max(0, int(deadline - utcnow().timestamp())),
+        "final": final,
+        "warning": int(config["IDLE_WARNING"].total_seconds()),
+        "hours": int(config["ABSOLUTE_SESSION_LIFETIME"].total_seconds() // 3600),
+    }
+
+
+@bp.route("/session")
+def session_status():
+    """How long the session has left, without counting as activity (see enforce_session_rules)."""
+    return _session_clock_response()
+
+
+@bp.route("/session/extend", methods=["POST"])
+def extend_session():
+    """'Stay signed in' in the timeout warning: the idle timeout starts again from now."""
+    if current_user.is_authenticated:
+        services.touch_session()
+    return _session_clock_response()
 
 
 @bp.route("/login", methods=["GET", "POST"])

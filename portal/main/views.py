@@ -95,7 +95,7 @@ def accessibility():
     return render_template(
         "main/accessibility.html",
         reviewed_on=STATEMENT_REVIEWED_ON,
-        idle_minutes=int(current_app.config["IDLE_TIMEOUT"].total_seconds() // 60),
+        session_hours=int(current_app.config["ABSOLUTE_SESSION_LIFETIME"].total_seconds() // 3600),
         came_from=_portal_page(request.referrer),
     )
 

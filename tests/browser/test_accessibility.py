@@ -38,8 +38,8 @@ AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
 }
-# Not HTML pages: files, and the load balancer's JSON health check.
-NOT_PAGES = {"static", "main.healthz"}
+# Not HTML pages: files, the load balancer's JSON health check, the timeout warning's clock.
+NOT_PAGES = {"static", "main.healthz", "accounts.session_status"}
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {"matching.propose": ("need_id", "offer_id")}
 

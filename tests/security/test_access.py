@@ -2,7 +2,8 @@
 
 A new route without a decision here fails the suite. Each cell is what the user gets:
 ``ok`` (the page or action works, or refuses the input with a clear message), ``login`` (sent
-to sign in), ``403`` (forbidden), ``404`` (hidden: even the record's existence is not shown).
+to sign in; a 401 to a script), ``403`` (forbidden), ``404`` (hidden: even the record's existence
+is not shown).
 Columns: anonymous, requester, expert, coordinator, admin, another organisation's requester,
 another organisation's expert. The records are those of ``tests.security.records``: a public
 need of the requester's organisation, a public offer of the expert's, a proposed match between
@@ -36,6 +37,7 @@ TABLES["GET"] = {
     "accounts.login": "ok ok ok ok ok ok ok",
     "accounts.profile": "login ok ok ok ok ok ok",
     "accounts.reset_password": "404 404 404 404 404 404 404",
+    "accounts.session_status": "login ok ok ok ok ok ok",
     "accounts.two_factor": "login ok ok ok ok ok ok",
     "accounts.verify": "login login login login login login login",
     "admin.edit_organisation": "login 403 403 403 ok 403 403",
@@ -79,6 +81,7 @@ TABLES["POST"] = {
     "accounts.accept_invitation": "404 404 404 404 404 404 404",
     "accounts.change_password": "login ok ok ok ok ok ok",
     "accounts.disable_two_factor": "login ok ok 403 403 ok ok",
+    "accounts.extend_session": "login ok ok ok ok ok ok",
     "accounts.forgot_password": "ok ok ok ok ok ok ok",
     "accounts.login": "ok ok ok ok ok ok ok",
     "accounts.profile": "login ok ok ok ok ok ok",
@@ -124,6 +127,8 @@ TABLES["POST"] = {
 def classify(response) -> str:
     code = response.status_code
     if code in (301, 302, 303) and "/login" in response.headers.get("Location", ""):
+        return "login"
+    if code == 401:  # the timeout warning's endpoints answer its script, not a person
         return "login"
     if code in (403, 404):
         return str(code)
