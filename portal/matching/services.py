@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.audit.services import record, snapshot
@@ -975,6 +976,10 @@ def propose(
         db.session.flush()
         record(actor, "propose", "match", match.id, None, snapshot(match))
         db.session.commit()
+    except IntegrityError:
+        # Someone proposed the same pair a moment ago: the database's unique live-pair index.
+        db.session.rollback()
+        _refuse(_("This need and this offer already have a match that is proposed or agreed."))
     except Exception:
         db.session.rollback()
         raise

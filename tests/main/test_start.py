@@ -40,7 +40,9 @@ def waiting(app, users):
     # Brokered by a coordinator: waits for both sides.
     w.m3 = b.match(need_b, offer_x, coord, side=Side.COORDINATOR)
     # Agreed and declined matches wait for nobody.
-    b.match(need_a, offer_x, exp, status=MatchStatus.AGREED, requester=req, expert=exp)
+    # (One live match per pair: the agreed one is on a need of its own.)
+    need_c = b.need(req, "water_sewage", "Need C agreed", status=NeedStatus.MATCHED)
+    b.match(need_c, offer_x, exp, status=MatchStatus.AGREED, requester=req, expert=exp)
     b.match(need_b, offer_y, coord, side=Side.COORDINATOR, status=MatchStatus.DECLINED)
     # A proposal on a withdrawn need waits for nobody either.
     gone = b.need(req, "water_sewage", "Need gone", status=NeedStatus.WITHDRAWN)

@@ -257,6 +257,25 @@ def test_one_live_match_per_pair(users, make_need, make_offer):
     assert services.propose(users["expert"], need, offer).id != first.id
 
 
+def test_the_database_keeps_one_live_match_per_pair(users, make_need, make_offer, monkeypatch):
+    """Two people proposing the same pair at the same moment: both pass the service's check
+    before either has committed; the database's unique live-pair index refuses the second, and
+    the proposer gets the same clear refusal, with nothing half-written."""
+    need, offer = make_need(), make_offer()
+    services.propose(users["requester"], need, offer)
+    events_before = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
+    monkeypatch.setattr(services, "live_match_exists", lambda need, offer: False)
+    with pytest.raises(IllegalTransition, match="already have a match"):
+        services.propose(users["expert"], need, offer)
+    assert match_count() == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)) == events_before
+    # A withdrawn or declined match is history, not live: the pair may be proposed again.
+    first = db.session.scalar(db.select(Match))
+    services.withdraw(users["requester"], first)
+    assert services.propose(users["expert"], need, offer).id != first.id
+    assert match_count() == 2
+
+
 def test_person_days_beyond_what_the_offer_has_left_are_refused(users, make_need, make_offer):
     need, offer = make_need(), make_offer(capacity_days=40, committed_days=30)
     with pytest.raises(IllegalTransition, match="10 person-days left"):
