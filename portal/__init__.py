@@ -77,7 +77,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (the whole schema, for Alembic)
-    from portal.core.i18n import select_locale, select_timezone
+    from portal.core.i18n import install_fast_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(
@@ -97,6 +97,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(Path(app.root_path).parent / "translations"),
     )
+    install_fast_gettext(app)
     login_manager.init_app(app)
     from portal.accounts.services import load_user_from_session
 

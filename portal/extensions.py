@@ -1,6 +1,5 @@
 """The portal's Flask extensions, as bare module globals bound in ``create_app``."""
 
-from flask_babel import Babel
 from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -11,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from portal.core.i18n import PortalBabel
 
 # Stable constraint names so that Alembic autogenerate and SQLite batch mode agree.
 NAMING_CONVENTION = {
@@ -29,7 +30,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-babel = Babel()
+babel = PortalBabel()
 csrf = CSRFProtect()
 htmx = HTMX()
 # Kyiv works through weak connections: pages, CSS, JS and SVG go out compressed.

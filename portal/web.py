@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import dates as babel_dates
 from flask import Flask, Request, Response, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_timedelta
+from flask_babel import format_datetime, format_decimal, format_timedelta, to_user_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -96,10 +97,20 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
 
 
+# Babel builds a formatter from the locale's pattern on every call; a list page shows dozens of
+# dates, most of them alike. The text of a date depends only on the date, the form and the
+# language, so it is remembered (per process, bounded; nothing in it is anybody's data).
+@lru_cache(maxsize=8192)
+def _date_text(value: date, form: str, language: str) -> str:
+    return babel_dates.format_date(value, form, locale=language)
+
+
 def fmt_date(value: date | datetime | None, form: str = "medium") -> str:
     if value is None:
         return ""
-    return format_date(value, form)
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()  # the day it was where the reader is
+    return _date_text(value, form, current_language())
 
 
 def fmt_datetime(value: datetime | None, form: str = "medium") -> str:

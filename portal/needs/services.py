@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, nulls_last, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden
 
@@ -374,11 +374,13 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> Select[tuple[Need]
     q = clean_text(filters.q)
     if q:
         stmt = stmt.where(any_version_contains([Need.title_id, Need.description_id], q))
+    # Many-to-one rows come in the same query (joins); the title's language versions in one
+    # more (Text.versions is selectin).
     return stmt.order_by(*_order(filters.sort)).options(
-        selectinload(Need.title),
-        selectinload(Need.theme),
-        selectinload(Need.organisation),
-        selectinload(Need.district),
+        joinedload(Need.title),
+        joinedload(Need.theme),
+        joinedload(Need.organisation),
+        joinedload(Need.district),
     )
 
 

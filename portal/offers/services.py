@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden
 
@@ -355,9 +355,9 @@ def offers_query(viewer: User | None, filters: OfferFilters) -> Select[tuple[Off
     if q:
         stmt = stmt.where(any_version_contains([Offer.title_id, Offer.description_id], q))
     return stmt.order_by(*_order(filters.sort)).options(
-        selectinload(Offer.title),
+        joinedload(Offer.title),
         selectinload(Offer.themes),
-        selectinload(Offer.organisation),
+        joinedload(Offer.organisation),
     )
 
 

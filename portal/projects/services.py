@@ -18,7 +18,7 @@ from typing import Any
 from flask_babel import format_date, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Forbidden
 
 from portal.accounts.models import User
@@ -541,13 +541,14 @@ class ProjectFilters:
         return not (self.theme or self.status or self.district or self.q)
 
 
-# What a list row shows, loaded in a fixed number of queries whatever the number of rows.
+# What a list row shows, loaded in a fixed number of queries whatever the number of rows:
+# many-to-one rows joined into the main query, collections in one more query each.
 LIST_OPTIONS = (
-    selectinload(Project.title),
-    selectinload(Project.theme),
-    selectinload(Project.district),
-    selectinload(Project.requester_lead),
-    selectinload(Project.expert_lead),
+    joinedload(Project.title),
+    joinedload(Project.theme),
+    joinedload(Project.district),
+    joinedload(Project.requester_lead),
+    joinedload(Project.expert_lead),
     selectinload(Project.milestones),
 )
 
@@ -586,24 +587,26 @@ def list_projects(
 
 
 DETAIL_OPTIONS = (
-    selectinload(Project.title),
-    selectinload(Project.description),
-    selectinload(Project.theme),
-    selectinload(Project.district),
-    selectinload(Project.agreement),
-    selectinload(Project.requester_lead),
-    selectinload(Project.expert_lead),
+    joinedload(Project.title),
+    joinedload(Project.description),
+    joinedload(Project.theme),
+    joinedload(Project.district),
+    joinedload(Project.agreement),
+    joinedload(Project.requester_lead),
+    joinedload(Project.expert_lead),
     selectinload(Project.organisations),
-    selectinload(Project.milestones).selectinload(Milestone.title),
-    selectinload(Project.milestones).selectinload(Milestone.done_by),
-    selectinload(Project.reports).selectinload(StatusReport.body),
-    selectinload(Project.reports).selectinload(StatusReport.author),
-    selectinload(Project.reports).selectinload(StatusReport.organisation),
-    selectinload(Project.matches).selectinload(Match.need).selectinload(Need.title),
-    selectinload(Project.matches).selectinload(Match.need).selectinload(Need.organisation),
-    selectinload(Project.matches).selectinload(Match.need).selectinload(Need.matches),
-    selectinload(Project.matches).selectinload(Match.offer).selectinload(Offer.title),
-    selectinload(Project.matches).selectinload(Match.offer).selectinload(Offer.organisation),
+    selectinload(Project.milestones).joinedload(Milestone.title),
+    selectinload(Project.milestones).joinedload(Milestone.done_by),
+    selectinload(Project.reports).joinedload(StatusReport.body),
+    selectinload(Project.reports).joinedload(StatusReport.author),
+    selectinload(Project.reports).joinedload(StatusReport.organisation),
+    selectinload(Project.matches).joinedload(Match.need).joinedload(Need.title),
+    selectinload(Project.matches).joinedload(Match.need).joinedload(Need.organisation),
+    selectinload(Project.matches).joinedload(Match.offer).joinedload(Offer.title),
+    selectinload(Project.matches).joinedload(Match.offer).joinedload(Offer.organisation),
+    # can_view of a restricted need or offer looks at its live matches and their other side.
+    selectinload(Project.matches).joinedload(Match.need).selectinload(Need.matches),
+    selectinload(Project.matches).joinedload(Match.offer).selectinload(Offer.matches),
 )
 
 
@@ -613,7 +616,6 @@ def get_project(viewer: User | None, project_id: int) -> Project | None:
         select(Project)
         .where(Project.id == project_id, Project.visible_to(viewer))
         .options(*DETAIL_OPTIONS)
-        .execution_options(populate_existing=True)
     )
 
 

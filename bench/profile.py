@@ -1,0 +1,119 @@
+"""``bench/profile.py``: where one page's time goes, in-process, with pyinstrument.
+
+Signs in through the real form (production configuration, so the same middleware, limits and
+cookies as under gunicorn), warms the page up, then profiles ``--repeat`` requests of it and
+prints pyinstrument's call tree, the mean wall time and the SQL statements per request.
+
+    .venv/bin/python bench/profile.py --database-url postgresql://postgres@127.0.0.1/portal_bulk \
+        --email bulk.expert.1@example.org --path '/needs/?theme=1&priority=high'
+
+Not run by CI; a tool for the person making a page faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
+    parser.add_argument("--email", default="")
+    parser.add_argument("--password", default="kyiv-stockholm-demo")
+    parser.add_argument("--totp-secret", default="", help="the coordinator's; bulk data's below")
+    parser.add_argument("--path", default="/needs/")
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--language", default="en")
+    parser.add_argument("--no-profile", action="store_true", help="time only")
+    parser.add_argument("--sql", action="store_true", help="print one request's statements")
+    args = parser.parse_args()
+
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url
+    os.environ.setdefault("SECRET_KEY", "profile-" + os.urandom(8).hex())
+    if args.totp_secret and args.database_url:
+        # Bulk data's coordinators: their second factor, encrypted under this SECRET_KEY.
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from support import bulk_second_factor
+
+        bulk_second_factor(args.database_url, os.environ["SECRET_KEY"])
+
+    from sqlalchemy import event
+
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app("production")
+    client = app.test_client()
+    client.environ_base.update(
+        {
+            "HTTP_ACCEPT_LANGUAGE": args.language,
+            "HTTP_REFERER": "https://localhost/",
+            "wsgi.url_scheme": "https",
+        }
+    )
+    base = "https://localhost"
+    if args.email:
+        page = client.get(base + "/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        response = client.post(
+            base + "/login",
+            data={"email": args.email, "password": args.password, "csrf_token": token},
+        )
+        assert response.status_code == 302, f"sign-in failed: {response.status_code}"
+        if "/login/verify" in response.headers["Location"]:
+            import pyotp
+
+            page = client.get(base + "/login/verify").get_data(as_text=True)
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            response = client.post(
+                base + "/login/verify",
+                data={"code": pyotp.TOTP(args.totp_secret).now(), "csrf_token": token},
+            )
+            assert response.status_code == 302, "second factor refused"
+
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
+    for _ in range(5):
+        response = client.get(base + args.path)
+        assert response.status_code == 200, f"{args.path}: {response.status_code}"
+    statements.clear()
+    if args.sql:
+        client.get(base + args.path)
+        for n, statement in enumerate(statements, start=1):
+            print(f"{n:3}. {' '.join(statement.split())[:220]}")
+        statements.clear()
+
+    profiler = None
+    if not args.no_profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    started = time.perf_counter()
+    cpu = time.process_time()
+    for _ in range(args.repeat):
+        client.get(base + args.path)
+    wall = (time.perf_counter() - started) / args.repeat * 1000
+    cpu = (time.process_time() - cpu) / args.repeat * 1000
+    if profiler:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(f"{args.path}: {wall:.1f} ms wall, {cpu:.1f} ms CPU per request")
+    print(f"{len(statements) / args.repeat:.1f} SQL statements per request")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
