@@ -25,8 +25,9 @@ compile-translations: install
 translations: install
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 -k npgettext:1c,2,3 \
 	  -k lazy_ngettext:1,2 --add-comments=Translators: --sort-by-file \
-	  --project="Stockholm-Kyiv cooperation portal" -o translations/messages.pot portal
-	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete
+	  --project="Stockholm-Kyiv cooperation portal" --width 100 -o translations/messages.pot portal
+	$(PYBABEL) update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete \
+	  --width 100
 	$(PYBABEL) compile -d translations -D messages --statistics
 
 ## Migrate the database, load reference data, and demo data when the database is empty.
