@@ -13,7 +13,17 @@ from typing import Any
 from flask import Flask
 
 from portal.config import config_from_name
-from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import (
+    babel,
+    cache,
+    compress,
+    csrf,
+    db,
+    htmx,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 # Each domain package has a views.py defining ``bp``.
 BLUEPRINT_PACKAGES = (
@@ -90,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     compress.init_app(app)
+    cache.init_app(app)
     limiter.init_app(app)
     babel.init_app(
         app,

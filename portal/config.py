@@ -101,6 +101,8 @@ class Config:
     PAGE_SIZE = 20
     # Seconds the dashboard's aggregate panels are kept per visibility scope (0: not kept).
     DASHBOARD_CACHE_SECONDS = 60
+    CACHE_KEY_PREFIX = "portal:"
+    CACHE_DEFAULT_TIMEOUT = 300
     IDLE_TIMEOUT = timedelta(minutes=30)
     # How long before the idle sign-out the page warns and offers to stay signed in (WCAG 2.1
     # SC 2.2.1 asks for at least 20 seconds).
@@ -148,6 +150,16 @@ class Config:
             self.SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 15}}
         elif self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
             self.SQLALCHEMY_ENGINE_OPTIONS = _postgresql_engine_options(env)
+        if "CACHE_TYPE" not in (overrides or {}):
+            # Shared caches (Flask-Caching): in Redis when there is one, so that every worker and
+            # app server sees the same entries; in the process for the embedded set-up.
+            if self.REDIS_URL:
+                self.CACHE_TYPE = "RedisCache"
+                self.CACHE_REDIS_URL = self.REDIS_URL
+                # An unreachable Redis costs a request half a second at most, then no cache.
+                self.CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            else:
+                self.CACHE_TYPE = "SimpleCache"
 
     def secret_fallback(self, instance_path: Path) -> str:
         return _development_secret(instance_path)

@@ -1,5 +1,6 @@
 """The portal's Flask extensions, as bare module globals bound in ``create_app``."""
 
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -37,3 +38,5 @@ htmx = HTMX()
 compress = Compress()
 # Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis when REDIS_URL is set.
 limiter = Limiter(key_func=get_remote_address)
+# Redis when REDIS_URL is set, else in the process (see Config): the dashboard's aggregates.
+cache = Cache()

@@ -18,7 +18,8 @@ before:
 
 from __future__ import annotations
 
-import threading
+import hashlib
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,12 +35,14 @@ from portal.content.models import Text
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
-from portal.extensions import db
+from portal.extensions import cache, db
 from portal.main.services import load_texts, record_url
 from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.needs.models import Need
 from portal.projects.models import Milestone, Project
 from portal.reference.models import District, Theme
+
+log = logging.getLogger(__name__)
 
 LIST_LIMIT = 10
 DUE_SOON_DAYS = 14
@@ -245,13 +248,11 @@ def project_scope(viewer: Any, filters: Filters) -> list[ColumnElement[bool]]:
 
 # The aggregate panels (funnel, breakdowns, progress, unmatched by age) count every visible need
 # or project: tens to hundreds of milliseconds of database time each at 100,000 needs. Their
-# rows are kept in the process for DASHBOARD_CACHE_SECONDS (60 by default, 0 under test) per
-# visibility scope and filters, so a dashboard's counts may be that much behind; the lists of
-# milestones and projects below them are always current.
-_CACHE_MAX = 512
-_cache: dict[tuple[Any, ...], tuple[float, list[tuple[Any, ...]]]] = {}
-_cache_lock = threading.Lock()
-_clock = time.monotonic
+# rows are kept in the shared cache (Redis in production, so every worker and app server uses
+# the same entries) for DASHBOARD_CACHE_SECONDS (60 by default, 0 under test) per visibility
+# scope and filters, so a dashboard's counts may be that much behind; the lists of milestones
+# and projects below them are always current. Without the cache (Redis down) they are counted.
+_clock = time.time  # wall-clock: entries are compared across processes and machines
 
 
 def visibility_scope(viewer: Any) -> tuple[Any, ...]:
@@ -264,22 +265,29 @@ def visibility_scope(viewer: Any) -> tuple[Any, ...]:
     return ("organisation", viewer.organisation_id)
 
 
+def cache_key(panel: str, viewer: Any, filters: Filters, today: date) -> str:
+    scope = repr((panel, visibility_scope(viewer), filters, today.isoformat()))
+    return "dashboard:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+
+
 def _rows(panel: str, viewer: Any, filters: Filters, statement: Any) -> list[tuple[Any, ...]]:
     seconds = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) if has_app_context() else 0
     if not seconds or seconds <= 0:
         return [tuple(row) for row in db.session.execute(statement)]
-    key = (panel, visibility_scope(viewer), filters, date.today())
+    key = cache_key(panel, viewer, filters, date.today())
     now = _clock()
-    with _cache_lock:
-        kept = _cache.get(key)
+    try:
+        kept = cache.get(key)
+    except Exception as error:  # Redis unreachable: count, as without a cache
+        log.warning("dashboard cache unavailable: %s", error)
+        kept = None
     if kept is not None and kept[0] > now:
-        return kept[1]
+        return list(kept[1])
     rows = [tuple(row) for row in db.session.execute(statement)]
-    with _cache_lock:
-        if len(_cache) >= _CACHE_MAX:
-            for old in [k for k, (until, _r) in _cache.items() if until <= now] or list(_cache):
-                _cache.pop(old, None)
-        _cache[key] = (now + seconds, rows)
+    try:
+        cache.set(key, (now + seconds, rows), timeout=int(seconds) + 1)
+    except Exception as error:
+        log.warning("dashboard cache unavailable: %s", error)
     return rows
 
 

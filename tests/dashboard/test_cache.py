@@ -1,26 +1,35 @@
 """The dashboard's aggregate panels are kept per visibility scope for DASHBOARD_CACHE_SECONDS:
 the next dashboard of the same scope runs only the queries of its lists, one of another scope
-computes its own, and after the time they are counted again."""
+computes its own, and after the time they are counted again. The entries live in the shared
+cache (Redis in production): a second worker uses the first one's, and without Redis the
+dashboard is simply counted every time."""
 
 from __future__ import annotations
 
-import pytest
+import os
+import uuid
 
+import pytest
+import redis
+
+from portal import create_app
 from portal.core.enums import Visibility
 from portal.dashboard import services
-from portal.extensions import db
-from tests.conftest import count_queries
+from portal.extensions import cache, db
+from tests.conftest import EMAILS, PortalClient, count_queries
 from tests.dashboard import builders as b
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
 def kept(app, monkeypatch):
     app.config["DASHBOARD_CACHE_SECONDS"] = 60
-    services._cache.clear()
+    cache.clear()
     clock = [1000.0]
     monkeypatch.setattr(services, "_clock", lambda: clock[0])
     yield clock
-    services._cache.clear()
+    cache.clear()
 
 
 def _queries(app, client) -> int:
@@ -58,3 +67,81 @@ def test_scopes_are_not_shared(app, users, kept):
     db.session.commit()
     assert services.funnel(coordinator, services.Filters())[0].count == 1
     assert services.funnel(expert, services.Filters())[0].count == 0  # not the coordinator's
+
+
+def _worker(database_url: str, **config):
+    """Another gunicorn worker (or app server): an app of its own, sharing the database."""
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "DASHBOARD_CACHE_SECONDS": 60,
+            **config,
+        }
+    )
+    app.test_client_class = PortalClient
+    return app
+
+
+@pytest.fixture
+def redis_prefix():
+    prefix = f"portal-test-{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.ping()  # Redis must be running for this suite (see README)
+    yield prefix
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def test_workers_share_the_kept_aggregates_through_redis(app, users, redis_prefix):
+    b.need(users["requester"], "water_sewage", "Shared need", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    redis_cache = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": TEST_REDIS_URL,
+        "CACHE_KEY_PREFIX": redis_prefix,
+    }
+    first, second = _worker(url, **redis_cache), _worker(url, **redis_cache)
+    filters = services.Filters()
+    with first.app_context():
+        assert services.funnel(users["coordinator"], filters)[0].count == 1
+    b.need(users["requester"], "water_sewage", "Later need", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    with second.app_context():
+        coordinator = db.session.merge(users["coordinator"])
+        # The second worker counts nothing itself: it shows the first one's kept count...
+        with count_queries(second) as statements:
+            assert services.funnel(coordinator, filters)[0].count == 1
+        assert statements == []
+        db.session.remove()
+        db.engine.dispose()
+    # ...which is in Redis, under the portal's prefix.
+    keys = list(redis.Redis.from_url(TEST_REDIS_URL).scan_iter(f"{redis_prefix}dashboard:*"))
+    assert len(keys) == 1
+    with first.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_without_redis_the_dashboard_is_counted_every_time(app, users, caplog):
+    b.need(users["requester"], "water_sewage", "Counted need", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    nowhere = _worker(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        CACHE_TYPE="RedisCache",
+        CACHE_REDIS_URL="redis://127.0.0.1:9/0",  # nothing listens on the discard port
+        CACHE_OPTIONS={"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    )
+    client = nowhere.test_client()
+    client.login(EMAILS["coordinator"])
+    response = client.get("/dashboard/")
+    assert response.status_code == 200
+    assert "dashboard cache unavailable" in caplog.text
+    with nowhere.app_context():
+        b.need(users["requester"], "water_sewage", "Second need", visibility=Visibility.PUBLIC)
+        db.session.commit()
+        assert services.funnel(users["coordinator"], services.Filters())[0].count == 2
+        db.session.remove()
+        db.engine.dispose()
