@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from babel.lists import format_list
@@ -23,6 +24,8 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    any_,
+    bindparam,
     case,
     exists,
     false,
@@ -31,6 +34,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -124,9 +128,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 _STEM_CACHE: dict[str, str | None] = {}
 _STEM_CACHE_SIZE = 200_000  # distinct words; emptied when full
-# Derived from the cached stems, for the prefix rule without a Python loop per stem.
-_SHORT_STEMS: set[str] = set()  # stems of exactly MIN_WORD letters
-_PREFIX_OF: dict[str, str] = {}  # longer stem → its first MIN_WORD letters
 
 
 def _stem_uncached(word: str) -> str | None:
@@ -152,19 +153,26 @@ def _stem_all(words: set[str]) -> set[str]:
     if missing:
         if len(cache) + len(missing) > _STEM_CACHE_SIZE:
             cache.clear()
-            _SHORT_STEMS.clear()
-            _PREFIX_OF.clear()
             missing = words
         for word in missing:
-            s = cache[word] = _stem_uncached(word)
-            if s is not None:
-                if len(s) == MIN_WORD:
-                    _SHORT_STEMS.add(s)
-                else:
-                    _PREFIX_OF[s] = s[:MIN_WORD]
+            cache[word] = _stem_uncached(word)
     found: set[Any] = set(map(cache.__getitem__, words))
     found.discard(None)
     return found
+
+
+@lru_cache(maxsize=20_000)
+def _body_terms(
+    body: str,
+) -> tuple[tuple[str, ...], frozenset[str], frozenset[str], frozenset[str]]:
+    """One text's words in reading order, its stems, those of exactly MIN_WORD letters, and the
+    first MIN_WORD letters of the longer ones. Remembered per body (bounded): the same offers
+    are candidates for many needs, and their texts change far less often than they are read."""
+    words = tuple(_WORD.findall(body.casefold()))
+    stems = frozenset(_stem_all(set(words)))
+    short = frozenset(s for s in stems if len(s) == MIN_WORD)
+    prefixes = frozenset(s[:MIN_WORD] for s in stems if len(s) > MIN_WORD)
+    return words, stems, short, prefixes
 
 
 class _Terms:
@@ -173,12 +181,11 @@ class _Terms:
     __slots__ = ("prefixes", "short", "stems", "word_lists")
 
     def __init__(self, bodies: Iterable[str]) -> None:
-        self.word_lists = [_WORD.findall(body.casefold()) for body in bodies]
-        self.stems = _stem_all(set().union(*self.word_lists))
-        self.short = self.stems & _SHORT_STEMS
-        prefixes: set[Any] = set(map(_PREFIX_OF.get, self.stems))
-        prefixes.discard(None)
-        self.prefixes = prefixes
+        parts = [_body_terms(body) for body in bodies]
+        self.word_lists = [words for words, _s, _sh, _p in parts]
+        self.stems: frozenset[str] = frozenset().union(*(p[1] for p in parts))
+        self.short: frozenset[str] = frozenset().union(*(p[2] for p in parts))
+        self.prefixes: frozenset[str] = frozenset().union(*(p[3] for p in parts))
 
     def shared_stems(self, other: _Terms) -> set[str]:
         """These texts' stems that meet one of ``other``'s: equal, or one is the other's first
@@ -452,13 +459,35 @@ def _live_match_between(need_id: Any, offer_id: Any) -> ColumnElement[bool]:
     )
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _same_agreement(column: Any, agreement_id: int) -> ColumnElement[bool]:
+    if _postgresql():
+        return column == agreement_id
+    # "+ 0" on SQLite: there is usually one agreement, and SQLite without statistics would
+    # otherwise walk the whole agreement through its index instead of the theme's. (On
+    # PostgreSQL the expression would hide the column's statistics from the planner, which
+    # then expects ten rows where there are thousands and picks nested loops.)
+    return column + 0 == agreement_id
+
+
+def _id_in(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column IN ids`` as one array parameter on PostgreSQL (``= ANY(%s)``): two hundred
+    separate parameters cost more to render and send than the query costs to run."""
+    if _postgresql():
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _text_bodies(text_ids: Iterable[int]) -> dict[int, list[str]]:
     """text id → the case-folded bodies of all its language versions, in one query."""
     ids = sorted(set(text_ids))
     found: dict[int, list[str]] = {}
     if ids:
         rows = db.session.execute(
-            select(TextVersion.text_id, TextVersion.folded).where(TextVersion.text_id.in_(ids))
+            select(TextVersion.text_id, TextVersion.folded).where(_id_in(TextVersion.text_id, ids))
         )
         for text_id, folded in rows:
             found.setdefault(text_id, []).append(folded)
@@ -521,9 +550,7 @@ def suggest_offers(
         Offer.status == OfferStatus.OPEN,
         Offer.available_until >= start,
         remaining > 0,
-        # "+ 0": there is usually one agreement, and SQLite without statistics would otherwise
-        # walk the whole agreement through its index instead of the theme's.
-        Offer.agreement_id + 0 == need.agreement_id,
+        _same_agreement(Offer.agreement_id, need.agreement_id),
     ]
     if end is not None:
         conditions.append(Offer.available_from <= end)
@@ -634,7 +661,7 @@ def suggest_needs(
     conditions = [
         Need.status == NeedStatus.OPEN,
         or_(Need.wanted_until.is_(None), Need.wanted_until >= a_start),
-        Need.agreement_id + 0 == offer.agreement_id,  # "+ 0": as in suggest_offers
+        _same_agreement(Need.agreement_id, offer.agreement_id),
     ]
     if a_end is not None:
         conditions.append(or_(Need.wanted_from.is_(None), Need.wanted_from <= a_end))
