@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from portal.accounts.passwords import MAX_LENGTH
+from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES
 
 TIMEZONES = [SelectChoice("Europe/Kyiv"), SelectChoice("Europe/Stockholm")]

@@ -10,7 +10,6 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
-    SelectField,
     SelectMultipleField,
     StringField,
 )
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.admin.services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from portal.core.enums import OrganisationKind, Role
+from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES
 
 # Ids are the database's 32-bit integers: a larger number cannot name a record (and would

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.agreements.services import REASON_MAX
 from portal.core.enums import AmendmentKind
+from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional, ValidationError
+
+from portal.core.forms import SelectField
 
 
 class AuditFilterForm(FlaskForm):

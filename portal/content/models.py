@@ -111,7 +111,8 @@ class TextVersion(db.Model):
     lang: Mapped[str] = mapped_column(String(2))
     body: Mapped[str] = mapped_column(UnicodeText)
     # Case-folded copy for search: SQLite's lower() only folds ASCII, and Kyiv writes Cyrillic.
-    folded: Mapped[str] = mapped_column(UnicodeText, default="")
+    # Read by SQL only (search, match suggestions), so pages loading texts leave it behind.
+    folded: Mapped[str] = mapped_column(UnicodeText, default="", deferred=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

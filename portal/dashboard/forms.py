@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField
+from wtforms import Form
 from wtforms.fields import SelectChoice
+
+from portal.core.forms import SelectField
 
 
 def _optional_id(value: Any) -> int | None:

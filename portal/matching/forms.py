@@ -6,11 +6,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.core.enums import MatchStatus
+from portal.core.forms import SelectField
 from portal.matching.services import DECLINE_REASON_MAX_LENGTH, MESSAGE_MAX_LENGTH
 
 # Larger ids cannot exist and would overflow the database's integer.

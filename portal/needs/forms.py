@@ -16,7 +16,6 @@ from wtforms import (
     DateField,
     IntegerField,
     SearchField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -34,6 +33,7 @@ from wtforms.widgets import HiddenInput
 from portal.agreements.models import Agreement
 from portal.content.models import CONTENT_LANGUAGES
 from portal.core.enums import HelpKind, NeedStatus, Priority, Visibility
+from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES, current_language
 from portal.extensions import db
 from portal.needs.services import (

@@ -11,7 +11,6 @@ from wtforms import (
     DateField,
     IntegerField,
     SearchField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -28,6 +27,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.core.enums import HelpKind, OfferStatus, Visibility
+from portal.core.forms import SelectField
 from portal.core.i18n import current_language
 from portal.needs.forms import (
     FilterForm,

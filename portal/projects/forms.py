@@ -14,7 +14,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SearchField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -23,6 +22,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from portal.core.enums import ProjectStatus, ReportStatus, Visibility
+from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES
 from portal.projects.services import BODY_MAX, MAX_WEIGHT, TITLE_MAX
 
