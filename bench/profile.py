@@ -17,9 +17,11 @@ import os
 import re
 import sys
 import time
+import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
@@ -34,6 +36,9 @@ def main() -> int:
     parser.add_argument("--language", default="en")
     parser.add_argument("--no-profile", action="store_true", help="time only")
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
+    parser.add_argument(
+        "--trace", default="", help="with --sql: where statements matching this regex come from"
+    )
     args = parser.parse_args()
 
     if args.database_url:
@@ -83,8 +88,20 @@ def main() -> int:
             assert response.status_code == 302, "second factor refused"
 
     statements: list[str] = []
+    origins: dict[int, str] = {}
+
+    def before(conn, cursor, statement, *rest):
+        statements.append(statement)
+        if args.trace and re.search(args.trace, statement):
+            frames = [
+                f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
+                for f in traceback.extract_stack()
+                if str(ROOT / "portal") in f.filename
+            ]
+            origins[len(statements)] = " <- ".join(reversed(frames[-4:]))
+
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
+        event.listen(db.engine, "before_cursor_execute", before)
     for _ in range(5):
         response = client.get(base + args.path)
         assert response.status_code == 200, f"{args.path}: {response.status_code}"
@@ -93,7 +110,10 @@ def main() -> int:
         client.get(base + args.path)
         for n, statement in enumerate(statements, start=1):
             print(f"{n:3}. {' '.join(statement.split())[:220]}")
+            if n in origins:
+                print(f"     from {origins[n]}")
         statements.clear()
+        origins.clear()
 
     profiler = None
     if not args.no_profile:

@@ -73,6 +73,7 @@ def history(record_type: str, record_id: int, limit: int = 50) -> list[AuditEven
         db.session.scalars(
             db.select(AuditEvent)
             .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+            .options(db.selectinload(AuditEvent.actor))  # one query for every actor shown
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )

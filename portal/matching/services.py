@@ -835,14 +835,15 @@ def waiting_for_predicate(user: User | None) -> ColumnElement[bool]:
 
 
 def match_load_options() -> list[Any]:
-    """Everything a match's row shows, loaded in a constant number of queries."""
+    """Everything a match's row shows, loaded in a constant number of queries: the needs and
+    the offers in one query each with what they show joined, then their titles' versions.
+    (Not joined into the matches' own query: with the titles, organisations and their cities
+    that would be more relations than PostgreSQL reorders, under a LIMIT.)"""
     return [
         selectinload(Match.need).options(
-            selectinload(Need.title), joinedload(Need.organisation), joinedload(Need.theme)
+            joinedload(Need.title), joinedload(Need.organisation), joinedload(Need.theme)
         ),
-        selectinload(Match.offer).options(
-            selectinload(Offer.title), joinedload(Offer.organisation)
-        ),
+        selectinload(Match.offer).options(joinedload(Offer.title), joinedload(Offer.organisation)),
     ]
 
 

@@ -384,6 +384,18 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> Select[tuple[Need]
     )
 
 
+def detail_options() -> tuple[Any, ...]:
+    """What a need's page shows of the need itself, joined into the one query that loads it.
+    (A function: loader options configure the mappers, which needs every model imported.)"""
+    return (
+        joinedload(Need.title),
+        joinedload(Need.description),
+        joinedload(Need.theme),
+        joinedload(Need.district),
+        joinedload(Need.organisation),
+    )
+
+
 def list_needs(
     viewer: User | None, filters: NeedFilters, page: int = 1, per_page: int = 20
 ) -> Pagination:

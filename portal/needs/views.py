@@ -45,7 +45,11 @@ def actor() -> Any:
 def load_visible(need_id: int) -> Need:
     """The need, or 404 when it does not exist or the viewer may not see it: the two look
     the same from outside."""
-    need = db.session.get(Need, need_id) if need_id <= MAX_ID else None
+    need = (
+        db.session.get(Need, need_id, options=services.detail_options())
+        if need_id <= MAX_ID
+        else None
+    )
     if need is None or not need.can_view(current_user):
         abort(404)
     return need

@@ -361,6 +361,17 @@ def offers_query(viewer: User | None, filters: OfferFilters) -> Select[tuple[Off
     )
 
 
+def detail_options() -> tuple[Any, ...]:
+    """What an offer's page shows of the offer itself, loaded with it (a function, as in
+    portal.needs.services)."""
+    return (
+        joinedload(Offer.title),
+        joinedload(Offer.description),
+        joinedload(Offer.organisation),
+        selectinload(Offer.themes),
+    )
+
+
 def list_offers(
     viewer: User | None, filters: OfferFilters, page: int = 1, per_page: int = 20
 ) -> Pagination:

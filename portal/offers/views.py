@@ -32,7 +32,11 @@ bp = Blueprint("offers", __name__, template_folder="templates", url_prefix="/off
 def load_visible(offer_id: int) -> Offer:
     """The offer, or 404 when it does not exist or the viewer may not see it: the two look
     the same from outside."""
-    offer = db.session.get(Offer, offer_id) if offer_id <= MAX_ID else None
+    offer = (
+        db.session.get(Offer, offer_id, options=services.detail_options())
+        if offer_id <= MAX_ID
+        else None
+    )
     if offer is None or not offer.can_view(current_user):
         abort(404)
     return offer
