@@ -76,6 +76,9 @@ def seed_bulk(needs: int, offers: int, projects: int, random_seed: int | None, b
         length=loader.total, label="Inserting", show_pos=True, show_eta=True
     ) as bar:
         result = loader.load(progress=bar.update)
+    from portal.reference import lists as reference_lists
+
+    reference_lists.forget()  # the loader may have added organisations
     click.echo(result.summary())
     click.echo(
         "Accounts: <role>-<organisation id>-<n>@bulk.example.org; coordinators and the admin "

@@ -101,6 +101,8 @@ class Config:
     PAGE_SIZE = 20
     # Seconds the dashboard's aggregate panels are kept per visibility scope (0: not kept).
     DASHBOARD_CACHE_SECONDS = 60
+    # Seconds themes, districts and organisations are kept for the filters (forgotten on change).
+    REFERENCE_CACHE_SECONDS = 300
     CACHE_KEY_PREFIX = "portal:"
     CACHE_DEFAULT_TIMEOUT = 300
     IDLE_TIMEOUT = timedelta(minutes=30)
@@ -173,6 +175,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     DASHBOARD_CACHE_SECONDS = 0  # every test sees the counts of its own data
+    REFERENCE_CACHE_SECONDS = 0  # tests add organisations directly
     DEMO_ALLOWED = True
 
     def secret_fallback(self, instance_path: Path) -> str:

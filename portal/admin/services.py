@@ -22,6 +22,7 @@ from portal.audit import services as audit
 from portal.core.conflicts import EditConflict
 from portal.core.enums import OrganisationKind, Role
 from portal.extensions import db
+from portal.reference import lists as reference_lists
 from portal.reference.models import City, Organisation, Theme
 
 PASSWORD_MIN_LENGTH = 12
@@ -281,6 +282,7 @@ def create_organisation(actor: User, data: OrganisationData) -> Organisation:
     db.session.flush()
     audit.record(actor, "create", "organisation", org.id, after=organisation_snapshot(org))
     db.session.commit()
+    reference_lists.forget()
     return org
 
 
@@ -297,6 +299,7 @@ def update_organisation(
         return False
     audit.record(actor, "update", "organisation", org.id, before, after)
     db.session.commit()
+    reference_lists.forget()
     return True
 
 
@@ -317,6 +320,7 @@ def deactivate_organisation(actor: User, org: Organisation) -> bool:
     )
     audit.record(actor, "deactivate", "organisation", org.id, before, organisation_snapshot(org))
     db.session.commit()
+    reference_lists.forget()
     return True
 
 
@@ -327,4 +331,5 @@ def activate_organisation(actor: User, org: Organisation) -> bool:
     org.is_active = True
     audit.record(actor, "activate", "organisation", org.id, before, organisation_snapshot(org))
     db.session.commit()
+    reference_lists.forget()
     return True

@@ -40,7 +40,9 @@ from portal.main.services import load_texts, record_url
 from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.needs.models import Need
 from portal.projects.models import Milestone, Project
-from portal.reference.models import District, Theme
+from portal.reference import lists as reference_lists
+from portal.reference.lists import Named
+from portal.reference.models import Theme
 
 log = logging.getLogger(__name__)
 
@@ -586,13 +588,13 @@ def default_agreement() -> Agreement | None:
     return db.session.scalar(select(Agreement).where(Agreement.is_default.is_(True)))
 
 
-def themes() -> list[Theme]:
-    return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)))
+def themes() -> list[Named]:
+    return reference_lists.themes()
 
 
-def districts() -> list[District]:
+def districts() -> list[Named]:
     """Districts of the requesting city (only Kyiv's are in the reference data)."""
-    return list(db.session.scalars(select(District).order_by(District.name_en)))
+    return sorted(reference_lists.districts(), key=lambda d: d.name_en)
 
 
 def build(

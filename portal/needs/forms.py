@@ -42,6 +42,7 @@ from portal.needs.services import (
     TITLE_MAX,
     NeedFilters,
 )
+from portal.reference import lists as reference_lists
 from portal.reference.models import District, Organisation, Theme
 
 # ---------------------------------------------------------------- shared helpers
@@ -300,7 +301,7 @@ class NeedFilterForm(FilterForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         any_ = SelectChoice("", _("Any"))
-        self.theme.choices = [any_, *theme_choices(all_themes(), mark_critical=False)]
+        self.theme.choices = [any_, *theme_choices(reference_lists.themes(), mark_critical=False)]
         self.status.choices = [
             SelectChoice(LIVE, _("Open, matched or in project")),
             SelectChoice(ALL, _("All")),
@@ -308,11 +309,13 @@ class NeedFilterForm(FilterForm):
         ]
         self.priority.choices = [any_, *Priority.choices()]
         self.help_kind.choices = [any_, *HelpKind.choices()]
-        districts = db.session.scalars(select(District).order_by(District.code))
-        self.district.choices = [any_, *(SelectChoice(str(d.id), d.name) for d in districts)]
+        self.district.choices = [
+            any_,
+            *(SelectChoice(str(d.id), d.name) for d in reference_lists.districts()),
+        ]
         self.organisation.choices = [
             any_,
-            *(SelectChoice(str(o.id), o.name) for o in organisations_on_side("requester")),
+            *(SelectChoice(str(o.id), o.name) for o in reference_lists.organisations("requester")),
         ]
         self.sort.choices = [
             SelectChoice("newest", _("Newest first")),

@@ -35,10 +35,10 @@ from portal.needs.forms import (
     language_choices,
     optional_enum,
     optional_int,
-    organisations_on_side,
     theme_choices,
 )
 from portal.offers.services import CAPACITY_MAX, DESCRIPTION_MAX, TITLE_MAX, OfferFilters
+from portal.reference import lists as reference_lists
 
 VISIBILITY_HINT = _l(
     "Public: anyone, also without an account. Partners: every signed-in user. Restricted: your "
@@ -191,12 +191,12 @@ class OfferFilterForm(FilterForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         any_ = SelectChoice("", _("Any"))
-        self.theme.choices = [any_, *theme_choices(all_themes(), mark_critical=False)]
+        self.theme.choices = [any_, *theme_choices(reference_lists.themes(), mark_critical=False)]
         self.status.choices = [*OfferStatus.choices(), SelectChoice(ALL, _("All"))]
         self.help_kind.choices = [any_, *HelpKind.choices()]
         self.organisation.choices = [
             any_,
-            *(SelectChoice(str(o.id), o.name) for o in organisations_on_side("expert")),
+            *(SelectChoice(str(o.id), o.name) for o in reference_lists.organisations("expert")),
         ]
         self.sort.choices = [
             SelectChoice("newest", _("Newest first")),

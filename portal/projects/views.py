@@ -19,7 +19,6 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from portal.core.conflicts import EditConflict
 from portal.core.enums import ProjectStatus, ReportStatus
@@ -36,7 +35,8 @@ from portal.projects.forms import (
 )
 from portal.projects.models import Project
 from portal.projects.services import ProjectRuleError
-from portal.reference.models import District, Organisation, Theme
+from portal.reference import lists as reference_lists
+from portal.reference.models import Organisation
 from portal.seed.reference import default_agreement
 from portal.web import render_text
 
@@ -127,8 +127,8 @@ def index():
         return render_template("projects/_list.html", projects=projects, oob_count=True)
     form = ProjectFilterForm(formdata=request.args)
     form.set_choices(
-        list(db.session.scalars(select(Theme).order_by(Theme.position))),
-        list(db.session.scalars(select(District).order_by(District.name_en))),
+        reference_lists.themes(),
+        sorted(reference_lists.districts(), key=lambda d: d.name_en),
     )
     return render_template(
         "projects/index.html",

@@ -10,6 +10,7 @@ from datetime import date
 from portal.agreements.models import Agreement
 from portal.core.enums import OrganisationKind
 from portal.extensions import db
+from portal.reference import lists as reference_lists
 from portal.reference.models import City, District, Organisation, Theme
 
 CITIES = [
@@ -277,6 +278,7 @@ def load_reference() -> None:
         agreement.themes = list(themes.values())
         db.session.add(agreement)
     db.session.commit()
+    reference_lists.forget()
 
 
 def default_agreement() -> Agreement:

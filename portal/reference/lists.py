@@ -1,0 +1,116 @@
+"""Themes, districts and organisations as the list pages' filters and the dashboard show them,
+kept in the shared cache.
+
+Every list page offers them as filter choices, three queries per request for data that changes
+a few times a year. Plain copies (id, code, the three names) are kept in the shared cache (Redis
+in production, so every worker sees the same) for ``REFERENCE_CACHE_SECONDS`` and forgotten at
+once when an admin changes an organisation or ``flask seed reference`` runs. Without the cache
+(Redis unreachable) they are read from the database as before. Forms that write records
+(posting a need, editing an organisation) still read the tables themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from portal.agreements.models import Agreement
+from portal.core.i18n import NamedInThreeLanguages
+from portal.extensions import cache, db
+from portal.reference.models import District, Organisation, Theme
+
+log = logging.getLogger(__name__)
+
+KEYS = ("themes", "districts", "organisations:requester", "organisations:expert")
+
+
+@dataclass(frozen=True)
+class Named(NamedInThreeLanguages):
+    """A theme, district or organisation as a filter shows it; ``name`` is in the reader's
+    language (NamedInThreeLanguages)."""
+
+    id: int
+    code: str
+    name_en: str
+    name_sv: str
+    name_uk: str
+    is_critical: bool = False
+
+
+def _copy(row: Any) -> Named:
+    return Named(
+        id=row.id,
+        code=getattr(row, "code", None) or "",
+        name_en=row.name_en,
+        name_sv=row.name_sv,
+        name_uk=row.name_uk,
+        is_critical=bool(getattr(row, "is_critical", False)),
+    )
+
+
+def _kept(key: str, load: Callable[[], list[Named]]) -> list[Named]:
+    seconds = current_app.config.get("REFERENCE_CACHE_SECONDS", 0) if has_app_context() else 0
+    if not seconds:
+        return load()
+    try:
+        found = cache.get("reference:" + key)
+    except Exception as error:  # Redis unreachable: read the tables, as without a cache
+        log.warning("reference cache unavailable: %s", error)
+        return load()
+    if found is not None:
+        return list(found)
+    rows = load()
+    try:
+        cache.set("reference:" + key, rows, timeout=int(seconds))
+    except Exception as error:
+        log.warning("reference cache unavailable: %s", error)
+    return rows
+
+
+def themes() -> list[Named]:
+    """Every theme, in its fixed order."""
+    return _kept(
+        "themes",
+        lambda: [
+            _copy(t) for t in db.session.scalars(select(Theme).order_by(Theme.position, Theme.id))
+        ],
+    )
+
+
+def districts() -> list[Named]:
+    """Kyiv's districts (the only city with districts in the reference data), by code."""
+    return _kept(
+        "districts",
+        lambda: [_copy(d) for d in db.session.scalars(select(District).order_by(District.code))],
+    )
+
+
+def organisations(side: str) -> list[Named]:
+    """Active organisations of the city that asks for help (``requester``) or offers it
+    (``expert``) under any agreement, sorted by name in the reader's language."""
+
+    def load() -> list[Named]:
+        city = Agreement.requester_city_id if side == "requester" else Agreement.expert_city_id
+        return [
+            _copy(o)
+            for o in db.session.scalars(
+                select(Organisation).where(
+                    Organisation.is_active.is_(True), Organisation.city_id.in_(select(city))
+                )
+            )
+        ]
+
+    return sorted(_kept(f"organisations:{side}", load), key=lambda o: o.name.casefold())
+
+
+def forget() -> None:
+    """After a change to organisations, themes or districts: every worker reads them anew."""
+    try:
+        cache.delete_many(*("reference:" + key for key in KEYS))
+    except Exception as error:  # nothing kept is reachable either
+        log.warning("reference cache unavailable: %s", error)

@@ -1,0 +1,138 @@
+"""Themes, districts and organisations for the filters are kept in the shared cache and
+forgotten as soon as an admin changes an organisation, in every worker."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis
+
+from portal import create_app
+from portal.admin import services as admin
+from portal.core.enums import OrganisationKind
+from portal.extensions import cache, db
+from portal.reference import lists
+from portal.reference.models import City, District, Organisation, Theme
+from tests.conftest import PortalClient, count_queries
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def kept(app):
+    app.config["REFERENCE_CACHE_SECONDS"] = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _new_organisation(actor, name: str) -> Organisation:
+    return admin.create_organisation(
+        actor,
+        admin.OrganisationData(
+            name_en=name,
+            name_sv=name,
+            name_uk=name,
+            kind=OrganisationKind.CITY_OWNED_COMPANY,
+            city=db.session.scalar(db.select(City).filter_by(code="kyiv")),
+            registry_id=None,
+            themes=[],
+        ),
+    )
+
+
+def _queries(app, client, path: str) -> int:
+    with count_queries(app) as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def test_the_lists_are_the_tables(app, kept):
+    themes = db.session.scalars(db.select(Theme).order_by(Theme.position, Theme.id)).all()
+    assert [(t.id, t.code, t.name_uk, t.is_critical) for t in lists.themes()] == [
+        (t.id, t.code, t.name_uk, t.is_critical) for t in themes
+    ]
+    districts = db.session.scalars(db.select(District).order_by(District.code)).all()
+    assert [d.id for d in lists.districts()] == [d.id for d in districts]
+    kyiv = {o.id for o in db.session.scalars(db.select(Organisation)) if o.city.code == "kyiv"}
+    assert {o.id for o in lists.organisations("requester")} == kyiv
+
+
+def test_list_pages_read_them_once_then_from_the_cache(app, client, login, kept):
+    login("expert")
+    client.get("/needs/")  # the session's first request does one-off work (and keeps them)
+    kept_already = _queries(app, client, "/needs/")
+    cache.clear()
+    read = _queries(app, client, "/needs/")
+    assert read == kept_already + 3  # themes, districts, organisations
+    assert _queries(app, client, "/needs/") == kept_already
+
+
+def test_an_admins_change_shows_at_once(app, client, login, users, kept):
+    login("expert")
+    assert "Kyiv Ferry Company" not in client.get("/needs/").get_data(as_text=True)
+    org = _new_organisation(users["admin"], "Kyiv Ferry Company")
+    assert "Kyiv Ferry Company" in client.get("/needs/").get_data(as_text=True)
+    admin.deactivate_organisation(users["admin"], org)
+    assert "Kyiv Ferry Company" not in client.get("/needs/").get_data(as_text=True)
+
+
+@pytest.fixture
+def redis_prefix():
+    prefix = f"portal-test-{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.ping()  # Redis must be running for this suite (see README)
+    yield prefix
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def test_every_worker_forgets_them_through_redis(app, users, redis_prefix):
+    """Two workers share the kept lists; an admin's change in one is seen at once in both."""
+    config = {
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REFERENCE_CACHE_SECONDS": 300,
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": TEST_REDIS_URL,
+        "CACHE_KEY_PREFIX": redis_prefix,
+    }
+    first, second = create_app(dict(config)), create_app(dict(config))
+    first.test_client_class = second.test_client_class = PortalClient
+    with second.app_context():
+        assert "Kyiv Ferry Company" not in {o.name_en for o in lists.organisations("requester")}
+        with count_queries(second) as statements:
+            lists.organisations("requester")
+        assert statements == []  # kept
+        db.session.remove()
+    with first.app_context():
+        _new_organisation(db.session.merge(users["admin"]), "Kyiv Ferry Company")
+        db.session.remove()
+    with second.app_context():
+        assert "Kyiv Ferry Company" in {o.name_en for o in lists.organisations("requester")}
+        db.session.remove()
+    for worker in (first, second):
+        with worker.app_context():
+            db.engine.dispose()
+
+
+def test_without_redis_the_tables_are_read(app, caplog):
+    nowhere = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REFERENCE_CACHE_SECONDS": 300,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+            "CACHE_OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    )
+    with nowhere.app_context():
+        assert len(lists.themes()) == db.session.scalar(db.select(db.func.count(Theme.id)))
+        lists.forget()
+        db.session.remove()
+        db.engine.dispose()
+    assert "reference cache unavailable" in caplog.text
