@@ -206,6 +206,27 @@ class Server:
         return [int(p) for p in out.split()]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time these processes have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (backends do the queries' work)."""
+    out = subprocess.run(
+        ["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False
+    ).stdout
+    return [int(p) for p in out.split()]
+
+
 def bulk_second_factor(url: str, secret_key: str) -> None:
     """Encrypt the bulk coordinators' and admins' authenticator secret with the key a server
     started with ``secret_key`` derives (TOTP_ENCRYPTION_KEY, else SECRET_KEY): the data may have
