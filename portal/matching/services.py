@@ -178,7 +178,7 @@ def _body_terms(
 class _Terms:
     """The words of some texts in reading order, and their stems split for the prefix rule."""
 
-    __slots__ = ("prefixes", "short", "stems", "word_lists")
+    __slots__ = ("_first_words", "prefixes", "short", "stems", "word_lists")
 
     def __init__(self, bodies: Iterable[str]) -> None:
         parts = [_body_terms(body) for body in bodies]
@@ -186,6 +186,7 @@ class _Terms:
         self.stems: frozenset[str] = frozenset().union(*(p[1] for p in parts))
         self.short: frozenset[str] = frozenset().union(*(p[2] for p in parts))
         self.prefixes: frozenset[str] = frozenset().union(*(p[3] for p in parts))
+        self._first_words: list[tuple[str, str]] | None = None
 
     def shared_stems(self, other: _Terms) -> set[str]:
         """These texts' stems that meet one of ``other``'s: equal, or one is the other's first
@@ -201,15 +202,20 @@ class _Terms:
         hits = self.shared_stems(other)
         if not hits:
             return []
-        named: dict[str, str] = {}
-        for words in self.word_lists:
-            for word in words:
-                s = stem(word)
-                if s in hits and s not in named:
-                    named[s] = word
-                    if len(named) == len(hits):
-                        return list(named.values())
-        return list(named.values())
+        return [word for s, word in self.first_words() if s in hits]
+
+    def first_words(self) -> list[tuple[str, str]]:
+        """Each stem with the word it first appears as, in reading order; worked out once (a
+        need's terms meet a hundred candidates' in one suggestion list)."""
+        if self._first_words is None:
+            named: dict[str, str] = {}
+            for words in self.word_lists:
+                for word in words:
+                    s = stem(word)
+                    if s is not None and s not in named:
+                        named[s] = word
+            self._first_words = list(named.items())
+        return self._first_words
 
 
 def shared_terms(need_bodies: Iterable[str], offer_bodies: Iterable[str]) -> list[str]:
