@@ -273,6 +273,8 @@ def production_env(url: str, redis_url: str, port: int, **extra: str) -> dict[st
         HOST="127.0.0.1",
         PORT=str(port),
         WEB_CONCURRENCY="2",
+        # A cache of its own: nothing kept by an earlier run, or for another database, is read.
+        CACHE_KEY_PREFIX=f"bench-{secrets.token_hex(6)}:",
     )
     env.update(extra)
     return env

@@ -103,7 +103,6 @@ class Config:
     DASHBOARD_CACHE_SECONDS = 60
     # Seconds themes, districts and organisations are kept for the filters (forgotten on change).
     REFERENCE_CACHE_SECONDS = 300
-    CACHE_KEY_PREFIX = "portal:"
     CACHE_DEFAULT_TIMEOUT = 300
     IDLE_TIMEOUT = timedelta(minutes=30)
     # How long before the idle sign-out the page warns and offers to stay signed in (WCAG 2.1
@@ -129,6 +128,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(env.get("DATABASE_URL", default_db))
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Keys of the shared cache begin with this: two portals (or a benchmark) may share Redis.
+        self.CACHE_KEY_PREFIX = env.get("CACHE_KEY_PREFIX") or "portal:"
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
         self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")

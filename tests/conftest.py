@@ -321,3 +321,23 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+# Redis for the tests of several workers sharing limits and caches (see README).
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of its own in the test Redis database; its keys are removed afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"portal-test-{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.ping()  # Redis must be running for this suite (see README)
+    yield prefix
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
+    client.close()

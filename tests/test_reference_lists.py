@@ -3,11 +3,7 @@ forgotten as soon as an admin changes an organisation, in every worker."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-import redis
 
 from portal import create_app
 from portal.admin import services as admin
@@ -15,9 +11,7 @@ from portal.core.enums import OrganisationKind
 from portal.extensions import cache, db
 from portal.reference import lists
 from portal.reference.models import City, District, Organisation, Theme
-from tests.conftest import PortalClient, count_queries
-
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.conftest import TEST_REDIS_URL, PortalClient, count_queries
 
 
 @pytest.fixture
@@ -77,17 +71,6 @@ def test_an_admins_change_shows_at_once(app, client, login, users, kept):
     assert "Kyiv Ferry Company" in client.get("/needs/").get_data(as_text=True)
     admin.deactivate_organisation(users["admin"], org)
     assert "Kyiv Ferry Company" not in client.get("/needs/").get_data(as_text=True)
-
-
-@pytest.fixture
-def redis_prefix():
-    prefix = f"portal-test-{uuid.uuid4().hex}:"
-    client = redis.Redis.from_url(TEST_REDIS_URL)
-    client.ping()  # Redis must be running for this suite (see README)
-    yield prefix
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def test_every_worker_forgets_them_through_redis(app, users, redis_prefix):

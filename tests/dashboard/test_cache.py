@@ -6,9 +6,6 @@ dashboard is simply counted every time."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 import redis
 
@@ -16,10 +13,8 @@ from portal import create_app
 from portal.core.enums import Visibility
 from portal.dashboard import services
 from portal.extensions import cache, db
-from tests.conftest import EMAILS, PortalClient, count_queries
+from tests.conftest import EMAILS, TEST_REDIS_URL, PortalClient, count_queries
 from tests.dashboard import builders as b
-
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
@@ -81,17 +76,6 @@ def _worker(database_url: str, **config):
     )
     app.test_client_class = PortalClient
     return app
-
-
-@pytest.fixture
-def redis_prefix():
-    prefix = f"portal-test-{uuid.uuid4().hex}:"
-    client = redis.Redis.from_url(TEST_REDIS_URL)
-    client.ping()  # Redis must be running for this suite (see README)
-    yield prefix
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def test_workers_share_the_kept_aggregates_through_redis(app, users, redis_prefix):

@@ -13,7 +13,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -26,11 +25,10 @@ from portal import create_app
 from portal.config import ConfigurationError, config_from_name
 from portal.extensions import db
 from portal.ops.access_log import RedactingLogger, redact_path, redact_referrer
-from tests.conftest import EMAILS, PortalClient
+from tests.conftest import EMAILS, TEST_REDIS_URL, PortalClient
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Zr8cJ1u0Yv3Q9wXkPq2mT7sLdA4eHbN6fG5iKoUjWxy"  # the shape of secrets.token_urlsafe(32)
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _free_port() -> int:
@@ -150,6 +148,21 @@ def test_postgresql_pool_settings_from_the_environment(tmp_path, monkeypatch):
         config_from_name("production")(tmp_path)
 
 
+def test_the_cache_is_shared_through_redis_when_there_is_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("CACHE_KEY_PREFIX", raising=False)
+    alone = config_from_name("production")(tmp_path)
+    assert alone.CACHE_TYPE == "SimpleCache" and alone.CACHE_KEY_PREFIX == "portal:"
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    monkeypatch.setenv("CACHE_KEY_PREFIX", "kyiv-stockholm:")
+    shared = config_from_name("production")(tmp_path)
+    assert shared.CACHE_TYPE == "RedisCache"
+    assert shared.CACHE_REDIS_URL == "redis://cache.internal:6379/2"
+    assert shared.CACHE_KEY_PREFIX == "kyiv-stockholm:"
+    assert 0 < shared.CACHE_OPTIONS["socket_timeout"] <= 1  # an outage costs little
+
+
 def test_sqlite_keeps_its_own_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
     config = config_from_name("development")(tmp_path)
@@ -163,18 +176,6 @@ def _instance(database_url: str, **overrides):
     app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     app.test_client_class = PortalClient
     return app
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of its own in the test Redis database; its keys are removed afterwards."""
-    prefix = f"portal-test-{uuid.uuid4().hex}"
-    client = redis.Redis.from_url(TEST_REDIS_URL)
-    client.ping()  # Redis must be running for this suite (see README)
-    yield prefix
-    for key in client.scan_iter(f"*{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def _forgot(client) -> int:
@@ -383,6 +384,7 @@ def test_gunicorn_serves_the_portal_in_production_mode(database_url, redis_prefi
         SECRET_KEY="g" * 48,
         DATABASE_URL=url.render_as_string(hide_password=False),
         REDIS_URL=TEST_REDIS_URL,
+        CACHE_KEY_PREFIX=redis_prefix,
         HOST="127.0.0.1",
         PORT=str(port),
         WEB_CONCURRENCY="2",
