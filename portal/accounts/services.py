@@ -9,9 +9,19 @@ from datetime import datetime
 from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from sqlalchemy import select
 
-from portal.accounts.models import OneTimeToken, TokenPurpose, User, hash_password, verify_hash
+from portal.accounts import twofactor
+from portal.accounts.models import (
+    OneTimeToken,
+    SiteSetting,
+    TokenPurpose,
+    User,
+    hash_password,
+    verify_hash,
+)
 from portal.accounts.passwords import password_problems
+from portal.accounts.twofactor import MFA_FOR_EVERYONE
 from portal.audit import services as audit
 from portal.core.enums import Role
 from portal.core.types import utcnow
@@ -41,8 +51,19 @@ def load_user_from_session(session_id: str) -> User | None:
     user_id, _sep, generation = session_id.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_generation != int(generation) or not user.is_active:
+    # The user and the site's "second factor for everyone" setting in one query: every
+    # signed-in request needs both (enforce_session_rules), and twofactor.required_for_everyone
+    # then finds the setting in the session's identity map.
+    row = db.session.execute(
+        select(User, SiteSetting)
+        .outerjoin(SiteSetting, SiteSetting.key == MFA_FOR_EVERYONE)
+        .where(User.id == int(user_id))
+    ).first()
+    if row is None:
+        return None
+    user, setting = row
+    twofactor.remember_setting(setting)
+    if user.session_generation != int(generation) or not user.is_active:
         return None
     return user
 

@@ -16,7 +16,7 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+from flask import current_app, g, has_app_context
 from markupsafe import Markup
 
 from portal.accounts.models import RecoveryCode, SiteSetting, hash_password, verify_hash
@@ -127,16 +127,33 @@ def use_recovery_code(user: User, code: str) -> bool:
     return False
 
 
+_KEPT = "portal_mfa_setting"
+
+
+def remember_setting(setting: SiteSetting | None) -> None:
+    """The user loader read the setting (or found no row: not for everyone) this request; kept
+    on ``g`` so that asking again costs no query (the session only holds rows weakly)."""
+    g.setdefault(_KEPT, setting)
+
+
+def _setting() -> SiteSetting | None:
+    if has_app_context() and _KEPT in g:
+        return g.get(_KEPT)
+    return db.session.get(SiteSetting, MFA_FOR_EVERYONE)
+
+
 def required_for_everyone() -> bool:
-    setting = db.session.get(SiteSetting, MFA_FOR_EVERYONE)
+    setting = _setting()
     return setting is not None and setting.value == "1"
 
 
 def set_required_for_everyone(value: bool) -> None:
-    setting = db.session.get(SiteSetting, MFA_FOR_EVERYONE)
+    setting = _setting()
     if setting is None:
         setting = SiteSetting(key=MFA_FOR_EVERYONE, value="0")
         db.session.add(setting)
+        if has_app_context():
+            setattr(g, _KEPT, setting)
     setting.value = "1" if value else "0"
 
 

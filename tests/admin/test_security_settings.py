@@ -33,3 +33,25 @@ def test_admin_sends_an_invitation(app, client, login, users):
     message = db.session.scalar(db.select(OutboxMessage))
     assert message.recipient == "other.requester@kyiv.test"
     assert "/invitation/" in message.body
+
+
+def test_the_setting_comes_with_the_signed_in_user(app, client, login):
+    """Every signed-in request needs the setting; it is read in the user's own query, with the
+    row or without it, and a change takes effect on the next request."""
+    from tests.conftest import count_queries
+
+    login("requester")
+    for _ in range(2):
+        with count_queries(app) as statements:
+            assert client.get("/needs/").status_code == 200
+        assert not [s for s in statements if "site_settings" in s.split("WHERE")[0][-40:]]
+        assert any("site_settings" in s and "users" in s for s in statements)
+        twofactor.set_required_for_everyone(False)  # the row now exists: the second round
+        db.session.commit()
+    twofactor.set_required_for_everyone(True)
+    db.session.commit()
+    forced = client.get("/needs/new")
+    assert forced.status_code == 302 and forced.headers["Location"].endswith("/profile/two-factor")
+    twofactor.set_required_for_everyone(False)
+    db.session.commit()
+    assert client.get("/needs/new").status_code == 200
