@@ -30,7 +30,6 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from portal.agreements.models import Agreement
 from portal.content.models import CONTENT_LANGUAGES
 from portal.core.enums import HelpKind, NeedStatus, Priority, Visibility
 from portal.core.forms import SelectField
@@ -43,7 +42,7 @@ from portal.needs.services import (
     NeedFilters,
 )
 from portal.reference import lists as reference_lists
-from portal.reference.models import District, Organisation, Theme
+from portal.reference.models import District, Theme
 
 # ---------------------------------------------------------------- shared helpers
 
@@ -84,19 +83,6 @@ def theme_choices(themes: list[Theme], mark_critical: bool = True) -> list[Selec
 
 def all_themes() -> list[Theme]:
     return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)))
-
-
-def organisations_on_side(side: str) -> list[Organisation]:
-    """Active organisations of the city that asks for help (``requester``) or offers it
-    (``expert``) under any agreement, sorted by name in the reader's language."""
-    city_column = Agreement.requester_city_id if side == "requester" else Agreement.expert_city_id
-    organisations = db.session.scalars(
-        select(Organisation).where(
-            Organisation.is_active.is_(True),
-            Organisation.city_id.in_(select(city_column)),
-        )
-    )
-    return sorted(organisations, key=lambda o: o.name.casefold())
 
 
 class FilterForm(FlaskForm):
