@@ -100,3 +100,21 @@ def test_language_chosen_on_the_sign_in_page_sticks(client, users):
     assert (
         db.session.scalar(db.select(User.locale).filter_by(email="expert@stockholm.test")) == "uk"
     )
+
+
+def test_the_catalog_kept_per_request_follows_force_locale(app):
+    """The catalog is looked up once per request (portal.core.i18n.PortalDomain), yet a mail to
+    an admin in their own language (force_locale) is written in it, in Python and in templates,
+    and the page goes on in the reader's language afterwards."""
+    from flask import render_template_string
+    from flask_babel import gettext
+
+    page = "{{ _('Needs') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "uk"}):
+        assert gettext("Needs") == "Потреби"
+        assert render_template_string(page) == "Потреби"
+        with force_locale("sv"):
+            assert gettext("Needs") == "Behov"
+            assert render_template_string(page) == "Behov"
+        assert gettext("Needs") == "Потреби"
+        assert render_template_string(page) == "Потреби"
