@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from support import bulk_second_factor, csrf_token  # noqa: E402
 
 
 def main() -> int:
@@ -48,9 +51,6 @@ def main() -> int:
     os.environ.setdefault("SECRET_KEY", "profile-" + os.urandom(8).hex())
     if args.totp_secret and args.database_url:
         # Bulk data's coordinators: their second factor, encrypted under this SECRET_KEY.
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from support import bulk_second_factor
-
         bulk_second_factor(args.database_url, os.environ["SECRET_KEY"])
 
     from sqlalchemy import event
@@ -70,20 +70,18 @@ def main() -> int:
     base = "https://localhost"
     if args.email:
         page = client.get(base + "/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         response = client.post(
             base + "/login",
-            data={"email": args.email, "password": args.password, "csrf_token": token},
+            data={"email": args.email, "password": args.password, "csrf_token": csrf_token(page)},
         )
         assert response.status_code == 302, f"sign-in failed: {response.status_code}"
         if "/login/verify" in response.headers["Location"]:
             import pyotp
 
             page = client.get(base + "/login/verify").get_data(as_text=True)
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
             response = client.post(
                 base + "/login/verify",
-                data={"code": pyotp.TOTP(args.totp_secret).now(), "csrf_token": token},
+                data={"code": pyotp.TOTP(args.totp_secret).now(), "csrf_token": csrf_token(page)},
             )
             assert response.status_code == 302, "second factor refused"
 
