@@ -43,9 +43,10 @@ from portal.offers import services as offers
 from portal.offers.models import Offer
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project, StatusReport
-from portal.reference.models import District, Organisation, Theme
+from portal.reference.models import Organisation
 from portal.seed.reference import default_agreement
 from tests.conftest import EMAILS, PASSWORD
+from tests.dashboard.builders import district, theme
 
 HX = {"HX-Request": "true"}
 
@@ -436,18 +437,6 @@ def label(lang: str, member: Any) -> str:
 
 
 # ================================================================ what the journeys start from
-
-
-def theme(code: str) -> Theme:
-    found = db.session.scalar(db.select(Theme).filter_by(code=code))
-    assert found is not None, code
-    return found
-
-
-def district(name_en: str) -> District:
-    found = db.session.scalar(db.select(District).filter_by(name_en=name_en))
-    assert found is not None, name_en
-    return found
 
 
 def organisation_of(user: Any) -> Organisation:
