@@ -202,6 +202,58 @@ class Person(HttpUser):
         page = self.get(path, name=name)
         return [int(i) for i in pattern.findall(page.text or "")] if page.status_code == 200 else []
 
+    # ------------------------------------------------------------ shared steps
+
+    def create_and_publish(self, kind: str, form: Any, title: str, data: dict[str, Any]) -> None:
+        """Post the new need or offer (``kind``), then publish it; both acknowledged writes
+        are recorded."""
+        r = self.post(f"/{kind}s/new", data, f"/{kind}s/new [POST]", self.csrf_of(form))
+        found = re.search(rf"/{kind}s/(\d+)$", r.headers.get("Location", ""))
+        if r.status_code != 302 or not found:
+            return
+        record_id = int(found.group(1))
+        record(kind, id=record_id, title=title)
+        self.mine.append(record_id)
+        self.titles[record_id] = title
+        page = self.get(f"/{kind}s/{record_id}", name=f"/{kind}s/<id>")
+        p = self.post(
+            f"/{kind}s/{record_id}/publish", {}, f"/{kind}s/<id>/publish", self.csrf_of(page)
+        )
+        if p.status_code == 302:
+            record(f"{kind}_published", id=record_id)
+            self.published.append(record_id)
+
+    def edit(self, kind: str, data_from: Any) -> None:
+        """Edit one of this person's needs or offers: ``data_from(form_html, title)`` gives the
+        form's values; the edit form's version travels with them (conflict check)."""
+        record_id = random.choice(self.mine)
+        form = self.get(f"/{kind}s/{record_id}/edit", name=f"/{kind}s/<id>/edit")
+        version = VERSION.search(form.text or "")
+        if form.status_code != 200 or not version:
+            return
+        title = self.titles[record_id] + " edited " + uuid.uuid4().hex[:6]
+        data = {**data_from(form.text, title), "title": title, "version": version.group(1)}
+        r = self.post(
+            f"/{kind}s/{record_id}/edit", data, f"/{kind}s/<id>/edit [POST]", self.csrf_of(form)
+        )
+        if r.status_code == 302:
+            record(f"{kind}_edit", id=record_id, title=title)
+            self.titles[record_id] = title
+
+    def propose_pair(self, need_id: int, offer_id: int, message: str) -> None:
+        form = self.get(
+            f"/matches/propose?need_id={need_id}&offer_id={offer_id}", "/matches/propose"
+        )
+        r = self.post(
+            "/matches/propose",
+            {"need_id": need_id, "offer_id": offer_id, "message": message},
+            "/matches/propose [POST]",
+            self.csrf_of(form),
+        )
+        found = re.search(r"/matches/(\d+)", r.headers.get("Location", ""))
+        if r.status_code == 302 and found:
+            record("match", id=int(found.group(1)), need=need_id, offer=offer_id)
+
     # ------------------------------------------------------------ shared tasks
 
     @task(4)
@@ -249,46 +301,24 @@ class Requester(Person):
             "person_days": str(random.choice([5, 10, 20])),
             "visibility": "public",
         }
-        r = self.post("/needs/new", data, "/needs/new [POST]", self.csrf_of(form))
-        found = re.search(r"/needs/(\d+)$", r.headers.get("Location", ""))
-        if r.status_code == 302 and found:
-            need_id = int(found.group(1))
-            record("need", id=need_id, title=title)
-            self.mine.append(need_id)
-            self.titles[need_id] = title
-            page = self.get(f"/needs/{need_id}", name="/needs/<id>")
-            p = self.post(
-                f"/needs/{need_id}/publish", {}, "/needs/<id>/publish", self.csrf_of(page)
-            )
-            if p.status_code == 302:
-                record("need_published", id=need_id)
-                self.published.append(need_id)
+        self.create_and_publish("need", form, title, data)
 
     @task(1)
     def edit_need(self) -> None:
         if not self.mine or not self.ensure_signed_in():
             return
-        need_id = random.choice(self.mine)
-        form = self.get(f"/needs/{need_id}/edit", name="/needs/<id>/edit")
-        version = VERSION.search(form.text or "")
-        if form.status_code != 200 or not version:
-            return
-        title = self.titles[need_id] + " edited " + uuid.uuid4().hex[:6]
-        data = {
-            "title": title,
-            "description": f"{title}: more detail after the site visit.",
-            "lang": selected(form.text, "lang") or "en",
-            "theme": selected(form.text, "theme") or CONTEXT["open_themes"][0],
-            "priority": "high",
-            "help_kind": "advice",
-            "person_days": "10",
-            "visibility": "public",
-            "version": version.group(1),
-        }
-        r = self.post(f"/needs/{need_id}/edit", data, "/needs/<id>/edit [POST]", self.csrf_of(form))
-        if r.status_code == 302:
-            record("need_edit", id=need_id, title=title)
-            self.titles[need_id] = title
+        self.edit(
+            "need",
+            lambda html, title: {
+                "description": f"{title}: more detail after the site visit.",
+                "lang": selected(html, "lang") or "en",
+                "theme": selected(html, "theme") or CONTEXT["open_themes"][0],
+                "priority": "high",
+                "help_kind": "advice",
+                "person_days": "10",
+                "visibility": "public",
+            },
+        )
 
     @task(1)
     def propose(self) -> None:
@@ -298,18 +328,7 @@ class Requester(Person):
         if not offers:
             return
         need_id, offer_id = random.choice(self.published), random.choice(offers)
-        form = self.get(
-            f"/matches/propose?need_id={need_id}&offer_id={offer_id}", "/matches/propose"
-        )
-        r = self.post(
-            "/matches/propose",
-            {"need_id": need_id, "offer_id": offer_id, "message": "Load test proposal"},
-            "/matches/propose [POST]",
-            self.csrf_of(form),
-        )
-        found = re.search(r"/matches/(\d+)", r.headers.get("Location", ""))
-        if r.status_code == 302 and found:
-            record("match", id=int(found.group(1)), need=need_id, offer=offer_id)
+        self.propose_pair(need_id, offer_id, "Load test proposal")
 
     @task(1)
     def decide(self) -> None:
@@ -346,50 +365,25 @@ class Expert(Person):
             "available_until": CONTEXT["until"],
             "visibility": "public",
         }
-        r = self.post("/offers/new", data, "/offers/new [POST]", self.csrf_of(form))
-        found = re.search(r"/offers/(\d+)$", r.headers.get("Location", ""))
-        if r.status_code == 302 and found:
-            offer_id = int(found.group(1))
-            record("offer", id=offer_id, title=title)
-            self.mine.append(offer_id)
-            self.titles[offer_id] = title
-            page = self.get(f"/offers/{offer_id}", name="/offers/<id>")
-            p = self.post(
-                f"/offers/{offer_id}/publish", {}, "/offers/<id>/publish", self.csrf_of(page)
-            )
-            if p.status_code == 302:
-                record("offer_published", id=offer_id)
-                self.published.append(offer_id)
+        self.create_and_publish("offer", form, title, data)
 
     @task(1)
     def edit_offer(self) -> None:
         if not self.mine or not self.ensure_signed_in():
             return
-        offer_id = random.choice(self.mine)
-        form = self.get(f"/offers/{offer_id}/edit", name="/offers/<id>/edit")
-        version = VERSION.search(form.text or "")
-        if form.status_code != 200 or not version:
-            return
-        title = self.titles[offer_id] + " edited " + uuid.uuid4().hex[:6]
-        themes = checked(form.text, "themes")
-        data = {
-            "title": title,
-            "description": f"{title}: now also on-site training.",
-            "lang": selected(form.text, "lang") or "sv",
-            "themes": themes or [CONTEXT["open_themes"][0]],
-            "help_kind": "training",
-            "capacity_days": "60",
-            "available_from": CONTEXT["today"],
-            "available_until": CONTEXT["until"],
-            "visibility": "public",
-            "version": version.group(1),
-        }
-        r = self.post(
-            f"/offers/{offer_id}/edit", data, "/offers/<id>/edit [POST]", self.csrf_of(form)
+        self.edit(
+            "offer",
+            lambda html, title: {
+                "description": f"{title}: now also on-site training.",
+                "lang": selected(html, "lang") or "sv",
+                "themes": checked(html, "themes") or [CONTEXT["open_themes"][0]],
+                "help_kind": "training",
+                "capacity_days": "60",
+                "available_from": CONTEXT["today"],
+                "available_until": CONTEXT["until"],
+                "visibility": "public",
+            },
         )
-        if r.status_code == 302:
-            record("offer_edit", id=offer_id, title=title)
-            self.titles[offer_id] = title
 
     @task(1)
     def propose(self) -> None:
@@ -399,18 +393,7 @@ class Expert(Person):
         if not needs:
             return
         need_id, offer_id = random.choice(needs), random.choice(self.published)
-        form = self.get(
-            f"/matches/propose?need_id={need_id}&offer_id={offer_id}", "/matches/propose"
-        )
-        r = self.post(
-            "/matches/propose",
-            {"need_id": need_id, "offer_id": offer_id, "message": "Load test offer"},
-            "/matches/propose [POST]",
-            self.csrf_of(form),
-        )
-        found = re.search(r"/matches/(\d+)", r.headers.get("Location", ""))
-        if r.status_code == 302 and found:
-            record("match", id=int(found.group(1)), need=need_id, offer=offer_id)
+        self.propose_pair(need_id, offer_id, "Load test offer")
 
     decide = Requester.decide
 
@@ -446,15 +429,4 @@ class Coordinator(Person):
         if not needs or not offers:
             return
         need_id, offer_id = random.choice(needs), random.choice(offers)
-        form = self.get(
-            f"/matches/propose?need_id={need_id}&offer_id={offer_id}", "/matches/propose"
-        )
-        r = self.post(
-            "/matches/propose",
-            {"need_id": need_id, "offer_id": offer_id, "message": "Brokered in the load test"},
-            "/matches/propose [POST]",
-            self.csrf_of(form),
-        )
-        found = re.search(r"/matches/(\d+)", r.headers.get("Location", ""))
-        if r.status_code == 302 and found:
-            record("match", id=int(found.group(1)), need=need_id, offer=offer_id)
+        self.propose_pair(need_id, offer_id, "Brokered in the load test")
