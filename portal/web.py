@@ -92,9 +92,7 @@ def text_html(value: Text | None, tag: str = "span", class_: str = "") -> Markup
     times the markup it writes."""
     r = render_text(value)
     attributes = Markup(' class="{}"').format(class_) if class_ else Markup("")
-    html = Markup("<{0} lang={1}{2}>{3}</{0}>").format(
-        tag, Markup('"{}"').format(r.lang), attributes, r.body
-    )
+    html = Markup('<{0} lang="{1}"{2}>{3}</{0}>').format(tag, r.lang, attributes, r.body)
     if r.is_fallback:
         marker = gettext("Original in %(language)s", language=language_name(r.lang))
         html += Markup(' <small class="original-marker">({})</small>').format(marker)

@@ -52,8 +52,8 @@ def load_user_from_session(session_id: str) -> User | None:
     if not user_id.isdigit() or not generation.isdigit():
         return None
     # The user and the site's "second factor for everyone" setting in one query: every
-    # signed-in request needs both (enforce_session_rules), and twofactor.required_for_everyone
-    # then finds the setting in the session's identity map.
+    # signed-in request needs both (enforce_session_rules); twofactor keeps the setting for the
+    # rest of the request.
     row = db.session.execute(
         select(User, SiteSetting)
         .outerjoin(SiteSetting, SiteSetting.key == MFA_FOR_EVERYONE)
