@@ -111,10 +111,10 @@ def accounts_and_context(url: str, secret_key: str) -> tuple[dict[str, Any], dic
     from portal.accounts.models import User
     from portal.accounts.services import create_user
     from portal.accounts.twofactor import enable
+    from portal.agreements.services import default_agreement
     from portal.core.enums import Role
     from portal.extensions import db
     from portal.reference.models import Organisation, Theme
-    from portal.seed.reference import default_agreement
 
     app = create_app(
         {

@@ -252,6 +252,7 @@ def explain(url: str, records: dict[str, Any]) -> list[dict[str, Any]]:
 
     from portal import create_app
     from portal.accounts.models import User
+    from portal.agreements.services import find_default_agreement
     from portal.core.enums import Priority
     from portal.dashboard import services as dashboard
     from portal.extensions import db
@@ -274,7 +275,7 @@ def explain(url: str, records: dict[str, Any]) -> list[dict[str, Any]]:
 
         expert, requester, coordinator = user("expert"), user("requester"), user("coordinator")
         themes = dashboard.themes()
-        agreement = dashboard.default_agreement()
+        agreement = find_default_agreement()
         cases = [
             (
                 "needs list: theme + priority (expert)",

@@ -55,7 +55,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     config_class = config_from_name(name)
     app.config.from_object(config_class(Path(app.instance_path), overrides))
 
+    from portal.core.http import register_converters, register_transaction_boundary
+
     register_extensions(app)
+    register_converters(app)  # before the blueprints add their routes
     register_blueprints(app)
 
     from portal.errors import register_error_handlers
@@ -69,6 +72,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_static_versions(app)
+    # Registered last, so it runs first after a view: a response it replaces (a commit that
+    # failed) still gets every header the hooks above add.
+    register_transaction_boundary(app)
 
     from portal.cli import register_cli
 

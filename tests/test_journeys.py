@@ -23,6 +23,7 @@ import pytest
 from flask_babel import force_locale, format_date, format_percent, gettext, ngettext, pgettext
 from werkzeug.datastructures import MultiDict
 
+from portal.agreements.services import default_agreement
 from portal.core.enums import (
     HelpKind,
     MatchStatus,
@@ -44,7 +45,6 @@ from portal.offers.models import Offer
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import Organisation
-from portal.seed.reference import default_agreement
 from tests.conftest import EMAILS, PASSWORD
 from tests.dashboard.builders import district, theme
 

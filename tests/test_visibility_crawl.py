@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from portal.agreements.services import default_agreement
 from portal.content.models import Text
 from portal.core.enums import (
     HelpKind,
@@ -28,7 +29,6 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project
 from portal.reference.models import Theme
-from portal.seed.reference import default_agreement
 
 MARKER = "ZXQRESTRICTEDMARKER"
 MAX_PAGES = 400

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Response,
@@ -33,6 +31,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import TokenPurpose, User
 from portal.audit import services as audit
+from portal.core.http import safe_next
 from portal.core.types import utcnow
 from portal.extensions import db, htmx, limiter, login_manager
 from portal.mail import services as mail
@@ -56,16 +55,6 @@ ENROLMENT_ALLOWED = {
 }
 # Asked by the timeout warning's script (static/js/session.js); they answer JSON, not pages.
 SESSION_CLOCK = {"accounts.session_status", "accounts.extend_session"}
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only redirect within the portal."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _redirect_to_login(message: str | None = None) -> Response:
@@ -166,7 +155,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            target = _safe_next(request.args.get("next"))
+            target = safe_next(request.args.get("next"))
             if user.has_totp:
                 db.session.commit()
                 lang = session.get("lang")
@@ -206,7 +195,7 @@ def verify():
         if twofactor.verify_user_code(user, code) or twofactor.use_recovery_code(user, code):
             services.sign_in(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         audit.record(user, "login_failed", "user", user.id, after={"step": "second factor"})
         db.session.commit()
         form.code.errors.append(_("The code is not correct or has already been used."))

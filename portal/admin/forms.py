@@ -20,11 +20,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.admin.services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from portal.core.enums import OrganisationKind, Role
 from portal.core.forms import SelectField
-from portal.core.i18n import LANGUAGE_NAMES
 
 # Ids are the database's 32-bit integers: a larger number cannot name a record (and would
 # overflow the query's parameter).
-MAX_ID = 2**31 - 1
+from portal.core.http import MAX_ID
+from portal.core.i18n import LANGUAGE_NAMES
 
 
 def _optional_int(value: object) -> int | None:

@@ -30,8 +30,9 @@ from portal.admin.forms import (
 from portal.audit import services as audit
 from portal.core.conflicts import EditConflict
 from portal.core.enums import OrganisationKind, Role
+from portal.core.http import wants_fragment
 from portal.core.paging import page_number
-from portal.extensions import db, htmx, login_manager
+from portal.extensions import db, login_manager
 from portal.reference.models import City, Organisation, Theme
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
@@ -44,10 +45,6 @@ def admins_only():
     if not current_user.is_admin:
         abort(403)
     return None
-
-
-def _fragment_requested() -> bool:
-    return bool(htmx) and not htmx.history_restore_request
 
 
 def _organisation_choices(include: Organisation | None = None) -> list[SelectChoice]:
@@ -123,7 +120,7 @@ def users():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    template = "admin/_users_table.html" if _fragment_requested() else "admin/users.html"
+    template = "admin/_users_table.html" if wants_fragment() else "admin/users.html"
     return render_template(template, form=form, page=page)
 
 

@@ -55,6 +55,19 @@ def is_ending_soon(agreement: Agreement, today: date | None = None) -> bool:
     return agreement.has_expired(today) or agreement.days_left(today) <= WARN_DAYS
 
 
+def find_default_agreement() -> Agreement | None:
+    """The agreement new needs and offers fall under, when reference data has been loaded."""
+    return db.session.scalar(select(Agreement).where(Agreement.is_default.is_(True)))
+
+
+def default_agreement() -> Agreement:
+    """The agreement new needs and offers fall under; an error when reference data is missing."""
+    agreement = find_default_agreement()
+    if agreement is None:
+        raise LookupError("no default agreement: run 'flask seed reference'")
+    return agreement
+
+
 def get_agreement(agreement_id: int) -> Agreement | None:
     return db.session.scalar(
         select(Agreement)

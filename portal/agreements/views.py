@@ -11,11 +11,10 @@ from flask_login import current_user, login_required
 from portal.agreements import services
 from portal.agreements.forms import AmendmentForm
 from portal.agreements.models import Agreement
-from portal.agreements.services import AmendmentRuleError
+from portal.agreements.services import AmendmentRuleError, default_agreement
 from portal.core.enums import AmendmentKind
 from portal.core.i18n import current_language
 from portal.extensions import db
-from portal.seed.reference import default_agreement
 
 bp = Blueprint("agreements", __name__, template_folder="templates", url_prefix="/agreements")
 

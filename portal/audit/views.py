@@ -8,36 +8,26 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_timezone, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
 
 from portal.accounts.models import User
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
 from portal.content.search import like_pattern
+from portal.core.http import record_page_url, wants_fragment
 from portal.core.paging import page_number
-from portal.extensions import db, htmx, login_manager
+from portal.extensions import db, login_manager
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 
 # Where a record of each type is shown; the URL is built from the endpoint's one argument, so
 # that the other domains' parameter names need not be known here. Unknown endpoints get no link.
-RECORD_ENDPOINTS = {
-    "user": "admin.edit_user",
-    "organisation": "admin.edit_organisation",
-    "need": "needs.detail",
-    "offer": "offers.detail",
-    "match": "matching.detail",
-    "project": "projects.detail",
-    "agreement": "agreements.detail",
-}
-ADMIN_ONLY_RECORDS = {"user", "organisation"}
 MAX_SHOWN_VALUE = 300
 
 
@@ -214,27 +204,6 @@ def _changes(event: AuditEvent) -> list[Change]:
     ]
 
 
-def record_url(record_type: str, record_id: int | None) -> str | None:
-    """The page showing a record, when the portal has one and the reader may open it."""
-    endpoint = RECORD_ENDPOINTS.get(record_type)
-    if endpoint is None or record_id is None:
-        return None
-    if record_type in ADMIN_ONLY_RECORDS and not current_user.is_admin:
-        return None
-    try:
-        rules = list(current_app.url_map.iter_rules(endpoint))
-    except KeyError:
-        return None
-    for rule in rules:
-        arguments = rule.arguments - set(rule.defaults or {})
-        if len(arguments) == 1:
-            try:
-                return url_for(endpoint, **{arguments.pop(): record_id})
-            except BuildError:
-                return None
-    return None
-
-
 @bp.route("/")
 def index():
     form = AuditFilterForm(request.args)
@@ -258,11 +227,10 @@ def index():
             event=event,
             action=actions.get(event.action, event.action),
             record_type=record_types.get(event.record_type, event.record_type),
-            url=record_url(event.record_type, event.record_id),
+            url=record_page_url(event.record_type, event.record_id, current_user),
             changes=_changes(event),
         )
         for event in page.items
     ]
-    fragment = bool(htmx) and not htmx.history_restore_request
-    template = "audit/_events.html" if fragment else "audit/index.html"
+    template = "audit/_events.html" if wants_fragment() else "audit/index.html"
     return render_template(template, form=form, page=page, rows=rows)

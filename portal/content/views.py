@@ -6,8 +6,6 @@ with status 200 and the errors in it; without JavaScript the same form comes wit
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -23,11 +21,11 @@ from flask_babel import pgettext
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
-from portal.audit.views import record_url
 from portal.content import services
 from portal.content.forms import MissingFilterForm, TranslationForm
 from portal.content.models import CONTENT_LANGUAGES, Text
-from portal.extensions import db, htmx, login_manager
+from portal.core.http import record_page_url, safe_next, wants_fragment
+from portal.extensions import db, login_manager
 from portal.reference.models import Theme
 
 bp = Blueprint("content", __name__, template_folder="templates", url_prefix="/texts")
@@ -97,32 +95,11 @@ for helper in (version_label, no_version_label, version_heading, kind_label, fie
 bp.add_app_template_global(CONTENT_LANGUAGES, "CONTENT_LANGUAGES")
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only redirect within the portal."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-        or any(ord(ch) < 32 for ch in target)
-    ):
-        return None
-    return target
-
-
 def _shown_record(owner: services.Owner) -> tuple[str, int]:
     """The record a translator is sent back to: milestones and reports live on their project."""
     if owner.kind in ("milestone", "status_report"):
         return "project", owner.record.project_id
     return owner.kind, owner.record.id
-
-
-def _fragment_requested() -> bool:
-    return bool(htmx) and not htmx.history_restore_request
 
 
 # ---------------------------------------------------------------- one version
@@ -173,7 +150,7 @@ def translate(text_id: int, language: str):
             form.body.errors = [*form.body.errors, str(error)]
             status = 422
         else:
-            if _fragment_requested():
+            if wants_fragment():
                 return render_template(
                     "content/_version.html", text=text, lang=lang, version=version, next=back
                 )
@@ -190,9 +167,9 @@ def translate(text_id: int, language: str):
         "field_name": services.field_of(owner, text.id),
         "conflict": conflict,
         "next": back,
-        "record_url": record_url(*_shown_record(owner)),
+        "record_url": record_page_url(*_shown_record(owner), current_user),
     }
-    if _fragment_requested():
+    if wants_fragment():
         return render_template("content/_translate_form.html", **context)
     return render_template("content/translate.html", **context), status
 
@@ -229,7 +206,8 @@ def missing():
         per_page=current_app.config["PAGE_SIZE"],
     )
     urls = {
-        (item.kind, item.record.id): record_url(item.kind, item.record.id) for item in page.items
+        (item.kind, item.record.id): record_page_url(item.kind, item.record.id, current_user)
+        for item in page.items
     }
-    template = "content/_missing.html" if _fragment_requested() else "content/missing.html"
+    template = "content/_missing.html" if wants_fragment() else "content/missing.html"
     return render_template(template, form=form, page=page, urls=urls)

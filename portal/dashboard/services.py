@@ -33,10 +33,11 @@ from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, sel
 from portal.agreements.models import Agreement
 from portal.content.models import Text
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus
+from portal.core.http import record_url
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import cache, db
-from portal.main.services import load_texts, record_url
+from portal.main.services import load_texts
 from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.needs.models import Need
 from portal.projects.models import Milestone, Project
@@ -582,10 +583,6 @@ def agreement_countdown(agreement: Agreement | None, today: date) -> AgreementCo
 
 
 # ---------------------------------------------------------------- reference data and the page
-
-
-def default_agreement() -> Agreement | None:
-    return db.session.scalar(select(Agreement).where(Agreement.is_default.is_(True)))
 
 
 def themes() -> list[Named]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from portal.agreements.services import find_default_agreement
+from portal.core.http import wants_fragment
 from portal.dashboard import charts, services
 from portal.dashboard.forms import DashboardFilterForm
-from portal.extensions import htmx
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", url_prefix="/dashboard")
 
@@ -17,7 +18,7 @@ bp = Blueprint("dashboard", __name__, template_folder="templates", url_prefix="/
 def index():
     themes = services.themes()
     districts = services.districts()
-    agreement = services.default_agreement()
+    agreement = find_default_agreement()
     form = DashboardFilterForm(request.args, themes=themes, districts=districts)
     theme_id, district_id, ignored = form.valid_ids()
     filters = services.Filters(
@@ -35,6 +36,6 @@ def index():
         "district": next((d for d in districts if d.id == district_id), None),
     }
     # A history restore or a boosted link needs the whole page, not the panels.
-    if htmx and not htmx.history_restore_request and not htmx.boosted:
+    if wants_fragment():
         return render_template("dashboard/_panels.html", **context)
     return render_template("dashboard/index.html", **context)

@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 
 from portal.accounts.models import User
 from portal.content.models import Text
 from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, ProjectStatus, Role, Side
+from portal.core.http import record_url
 from portal.core.types import utcnow
 from portal.extensions import db
 from portal.mail import services as mail
@@ -39,28 +39,6 @@ WAITING_LIMIT = 10
 DUE_SOON_DAYS = 14
 REPORT_INTERVAL_DAYS = 30
 RUNNING_PROJECT_STATES = (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
-
-
-def record_url(endpoint: str, record_id: int, fallback: str | None = None) -> str | None:
-    """The URL of a record's page, whatever its view names the id argument.
-
-    The detail views belong to other modules; this asks the URL map for the endpoint's single
-    argument instead of guessing its name, and falls back to the list page (or None) while an
-    endpoint does not exist.
-    """
-    try:
-        rules = list(current_app.url_map.iter_rules(endpoint))
-    except KeyError:
-        rules = []
-    for rule in rules:
-        if len(rule.arguments) == 1:
-            return url_for(endpoint, **{next(iter(rule.arguments)): record_id})
-    if fallback is not None:
-        try:
-            return url_for(fallback)
-        except BuildError:
-            return None
-    return None
 
 
 def load_texts(ids: Iterable[int]) -> dict[int, Text]:

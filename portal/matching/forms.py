@@ -12,10 +12,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.core.enums import MatchStatus
 from portal.core.forms import SelectField
-from portal.matching.services import DECLINE_REASON_MAX_LENGTH, MESSAGE_MAX_LENGTH
 
 # Larger ids cannot exist and would overflow the database's integer.
-MAX_ID = 2**31 - 1
+from portal.core.http import MAX_ID
+from portal.matching.services import DECLINE_REASON_MAX_LENGTH, MESSAGE_MAX_LENGTH
 
 
 class ProposeForm(FlaskForm):

@@ -25,15 +25,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.routing import BuildError
 
 from portal.agreements.models import AgreementExpired
 from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, Side
+from portal.core.http import MAX_ID, record_url, safe_next, wants_fragment
 from portal.core.paging import page_number
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db, htmx
 from portal.matching import services
-from portal.matching.forms import MAX_ID, DeclineForm, MatchFilterForm, ProposeForm
+from portal.matching.forms import DeclineForm, MatchFilterForm, ProposeForm
 from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
@@ -43,16 +43,6 @@ bp = Blueprint("matching", __name__, template_folder="templates", url_prefix="/m
 # Where a match is shown; the fragment renders its heading and links to suit.
 MATCH_VIEWS = ("index", "detail", "need", "offer")
 CHOICE_LIMIT = 100  # recent needs and offers offered as choices on the propose form
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only redirect within the portal."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _match_view() -> str:
@@ -68,14 +58,9 @@ def _load_visible(match_id: int) -> Match:
 
 
 @bp.app_template_global("match_record_url")
-def record_url(kind: str, record_id: int) -> str | None:
-    """The page of a need or an offer, when its domain has one (``needs.detail``)."""
-    for argument in (f"{kind}_id", "id"):
-        try:
-            return url_for(f"{kind}s.detail", **{argument: record_id})
-        except BuildError:
-            continue
-    return None
+def match_record_url(kind: str, record_id: int) -> str | None:
+    """The page of a need or an offer (``needs.detail``, ``offers.detail``)."""
+    return record_url(f"{kind}s.detail", record_id)
 
 
 @bp.app_template_global("match_reasons")
@@ -101,7 +86,7 @@ def index():
         error_out=False,
     )
     context = {"form": form, "page": page, "filters": filters}
-    if htmx and not htmx.boosted:
+    if wants_fragment():
         return render_template("matching/_list.html", **context)
     return render_template("matching/index.html", **context)
 
@@ -199,13 +184,13 @@ def propose():
         form = ProposeForm(formdata=None)
         form.need_id.data = request.args.get("need_id", type=int)
         form.offer_id.data = request.args.get("offer_id", type=int)
-        form.next.data = _safe_next(request.args.get("next")) or ""
+        form.next.data = safe_next(request.args.get("next")) or ""
         need, offer = _visible_need(form.need_id.data), _visible_offer(form.offer_id.data)
         return _render_propose(form, need, offer, 200)
 
     form = ProposeForm()
     panel_kind = form.panel.data if form.panel.data in ("need", "offer") else None
-    return_to = _safe_next(form.next.data)
+    return_to = safe_next(form.next.data)
     valid = form.validate_on_submit()
     need = None if form.need_id.errors else _visible_need(form.need_id.data)
     offer = None if form.offer_id.errors else _visible_offer(form.offer_id.data)
@@ -271,7 +256,7 @@ def _fragment(
 def _decide(match_id: int, act):
     match = _load_visible(match_id)
     view = _match_view()
-    return_to = _safe_next(request.form.get("next"))
+    return_to = safe_next(request.form.get("next"))
     try:
         message = act(match)
     except (IllegalTransition, AgreementExpired) as error:
@@ -317,7 +302,7 @@ def decline(match_id: int):
             "The form had expired. Please try again."
         )
         if htmx:
-            return_to = _safe_next(request.form.get("next"))
+            return_to = safe_next(request.form.get("next"))
             return _fragment(
                 match, _match_view(), return_to, error, is_error=True, decline_error=error
             )

@@ -195,7 +195,7 @@ def create_need(
     if not can_create_need(actor):
         raise Forbidden(_("Only requesters may post needs."))
     if agreement is None:
-        from portal.seed.reference import default_agreement
+        from portal.agreements.services import default_agreement
 
         agreement = default_agreement()
     agreement.ensure_writable()

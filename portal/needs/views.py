@@ -19,27 +19,14 @@ from flask_login import current_user, login_required
 
 from portal.audit.services import history
 from portal.core.conflicts import EditConflict
-from portal.extensions import db, htmx
+from portal.core.http import MAX_ID, actor, wants_fragment
+from portal.extensions import db
 from portal.matching import services as matching
 from portal.needs import services
 from portal.needs.forms import NeedFilterForm, NeedForm
 from portal.needs.models import Need
 
 bp = Blueprint("needs", __name__, template_folder="templates", url_prefix="/needs")
-
-# Larger ids cannot exist and would overflow the database's integer column.
-MAX_ID = 2**31 - 1
-
-
-def wants_fragment() -> bool:
-    """An htmx request from the page itself; boosted navigation and history restores need the
-    whole page."""
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
-def actor() -> Any:
-    """The signed-in user itself, not the proxy: services attach it to new rows."""
-    return current_user._get_current_object()
 
 
 def load_visible(need_id: int) -> Need:

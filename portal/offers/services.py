@@ -187,7 +187,7 @@ def create_offer(
     if not can_create_offer(actor):
         raise Forbidden(_("Only experts may make offers."))
     if agreement is None:
-        from portal.seed.reference import default_agreement
+        from portal.agreements.services import default_agreement
 
         agreement = default_agreement()
     agreement.ensure_writable()

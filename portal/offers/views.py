@@ -19,9 +19,9 @@ from flask_login import current_user, login_required
 
 from portal.audit.services import history
 from portal.core.conflicts import EditConflict
+from portal.core.http import MAX_ID, actor, wants_fragment
 from portal.extensions import db
 from portal.matching import services as matching
-from portal.needs.views import MAX_ID, actor, wants_fragment
 from portal.offers import services
 from portal.offers.forms import OfferFilterForm, OfferForm
 from portal.offers.models import Offer

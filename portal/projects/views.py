@@ -20,8 +20,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from portal.agreements.services import default_agreement
 from portal.core.conflicts import EditConflict
 from portal.core.enums import ProjectStatus, ReportStatus
+from portal.core.http import wants_fragment
 from portal.core.i18n import current_language
 from portal.extensions import db, htmx
 from portal.projects import services
@@ -37,7 +39,6 @@ from portal.projects.models import Project
 from portal.projects.services import ProjectRuleError
 from portal.reference import lists as reference_lists
 from portal.reference.models import Organisation
-from portal.seed.reference import default_agreement
 from portal.web import render_text
 
 bp = Blueprint("projects", __name__, template_folder="templates", url_prefix="/projects")
@@ -123,7 +124,7 @@ def index():
     projects = services.list_projects(
         current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
     )
-    if htmx and not htmx.history_restore_request:
+    if wants_fragment():
         return render_template("projects/_list.html", projects=projects, oob_count=True)
     form = ProjectFilterForm(formdata=request.args)
     form.set_choices(

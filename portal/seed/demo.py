@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from portal.accounts.models import User, hash_password
 from portal.agreements.models import Agreement
+from portal.agreements.services import default_agreement
 from portal.audit import services as audit
 from portal.content.models import Text
 from portal.core.enums import (
@@ -53,7 +54,6 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import District, Organisation, Theme
-from portal.seed.reference import default_agreement
 
 DEFAULT_PASSWORD = "kyiv-stockholm-demo"  # nosec B105  # noqa: S105 (the documented demo password)
 DEMO_ACCOUNTS = (

@@ -279,10 +279,3 @@ def load_reference() -> None:
         db.session.add(agreement)
     db.session.commit()
     reference_lists.forget()
-
-
-def default_agreement() -> Agreement:
-    agreement = db.session.scalar(db.select(Agreement).filter_by(is_default=True))
-    if agreement is None:
-        raise LookupError("no default agreement: run 'flask seed reference'")
-    return agreement

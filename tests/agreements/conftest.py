@@ -19,8 +19,8 @@ def agreement_valid_for_a_while(app):
     by making sure it is valid for at least another year."""
     from datetime import date, timedelta
 
+    from portal.agreements.services import default_agreement
     from portal.extensions import db
-    from portal.seed.reference import default_agreement
 
     agreement = default_agreement()
     if agreement.valid_until < date.today() + timedelta(days=365):

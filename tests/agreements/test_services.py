@@ -10,13 +10,13 @@ from portal.agreements.models import Amendment
 from portal.agreements.services import (
     AmendmentRuleError,
     NotAllowed,
+    default_agreement,
     is_ending_soon,
     record_amendment,
 )
 from portal.audit.models import AuditEvent
 from portal.core.enums import AmendmentKind
 from portal.extensions import db
-from portal.seed.reference import default_agreement
 
 pytestmark = pytest.mark.usefixtures("req")
 

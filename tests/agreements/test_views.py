@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from portal.agreements.models import Amendment
+from portal.agreements.services import default_agreement
 from portal.extensions import db
-from portal.seed.reference import default_agreement
 
 ROLES = ["requester", "expert", "coordinator", "admin", "other_requester", "other_expert"]
 TODAY = date.today()

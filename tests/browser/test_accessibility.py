@@ -57,6 +57,7 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
     and fresh links (tokens) of a password reset and an invitation."""
     from portal.accounts.models import TokenPurpose, User
     from portal.accounts.services import issue_token
+    from portal.agreements.services import default_agreement
     from portal.content import services as content
     from portal.content.models import CONTENT_LANGUAGES
     from portal.core.enums import NeedStatus, OfferStatus, ProjectStatus
@@ -65,7 +66,6 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
     from portal.offers.models import Offer
     from portal.projects.models import Project
     from portal.reference.models import Organisation
-    from portal.seed.reference import default_agreement
 
     def first(items: list[Any], *preferences: Any) -> Any:
         for prefer in preferences:

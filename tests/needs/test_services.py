@@ -8,6 +8,7 @@ import pytest
 from werkzeug.exceptions import Forbidden
 
 from portal.agreements.models import AgreementExpired
+from portal.agreements.services import default_agreement
 from portal.audit.models import AuditEvent
 from portal.audit.services import history
 from portal.content.models import Text
@@ -18,7 +19,6 @@ from portal.extensions import db
 from portal.needs import services
 from portal.needs.models import Need
 from portal.needs.services import NeedFilters
-from portal.seed.reference import default_agreement
 
 
 def test_create_need_defaults(users, themes, districts):

@@ -258,8 +258,8 @@ def test_paging(login, make_need, app):
 
 def _bulk_needs(users, themes, districts, count: int) -> None:
     """Rows straight through the models: fast, and independent of the services under test."""
+    from portal.agreements.services import default_agreement
     from portal.content.models import Text
-    from portal.seed.reference import default_agreement
 
     agreement = default_agreement()
     requester = users["requester"]

@@ -8,6 +8,7 @@ import pytest
 from werkzeug.exceptions import Forbidden
 
 from portal.agreements.models import AgreementExpired
+from portal.agreements.services import default_agreement
 from portal.audit.services import history
 from portal.core.conflicts import EditConflict
 from portal.core.enums import HelpKind, MatchStatus, OfferStatus, Side, Visibility
@@ -16,7 +17,6 @@ from portal.extensions import db
 from portal.offers import services
 from portal.offers.models import Offer
 from portal.offers.services import OfferFilters
-from portal.seed.reference import default_agreement
 
 
 def test_create_offer_defaults(users, themes):

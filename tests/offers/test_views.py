@@ -185,8 +185,8 @@ def test_search_finds_an_offer_by_its_ukrainian_version(client, make_offer):
 
 
 def _bulk_offers(users, themes, count: int) -> None:
+    from portal.agreements.services import default_agreement
     from portal.content.models import Text
-    from portal.seed.reference import default_agreement
 
     agreement = default_agreement()
     expert = users["expert"]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from portal.agreements.models import Agreement
+from portal.agreements.services import default_agreement
 from portal.content.models import Text
 from portal.core.enums import (
     HelpKind,
@@ -26,7 +27,6 @@ from portal.offers.models import Offer
 from portal.projects import services
 from portal.projects.models import Milestone, Project
 from portal.reference.models import District, Organisation, Theme
-from portal.seed.reference import default_agreement
 
 START = date(2024, 3, 1)
 END = date(2025, 6, 30)

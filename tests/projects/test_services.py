@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.agreements.models import Agreement, AgreementExpired
+from portal.agreements.services import default_agreement
 from portal.audit.models import AuditEvent
 from portal.core.conflicts import EditConflict
 from portal.core.enums import (
@@ -21,7 +22,6 @@ from portal.extensions import db
 from portal.projects import services
 from portal.projects.models import Project
 from portal.projects.services import NotAllowed, ProjectFilters, ProjectRuleError
-from portal.seed.reference import default_agreement
 from tests.projects import factories as f
 
 pytestmark = pytest.mark.usefixtures("req")

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.agreements.services import default_agreement
 from portal.core.enums import ProjectStatus, ReportStatus, Visibility
 from portal.extensions import db
 from portal.projects import services
 from portal.projects.models import Milestone, Project
-from portal.seed.reference import default_agreement
 from tests.conftest import count_queries
 from tests.projects import factories as f
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from portal.agreements.services import default_agreement
 from portal.content.models import Text
 from portal.core.enums import (
     HelpKind,
@@ -21,7 +22,6 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project
 from portal.reference.models import Theme
-from portal.seed.reference import default_agreement
 
 
 def seed_records(users) -> dict[str, int]:

@@ -14,6 +14,7 @@ from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.services import authenticate
 from portal.agreements.models import Agreement
+from portal.agreements.services import default_agreement
 from portal.audit.models import AuditEvent
 from portal.content.models import Text
 from portal.core.enums import (
@@ -34,7 +35,6 @@ from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport, project_organisations
 from portal.reference.models import Organisation, Theme
 from portal.seed.demo import DEFAULT_PASSWORD, DEMO_ACCOUNTS, load_demo
-from portal.seed.reference import default_agreement
 
 KYIVVODOKANAL = "Kyivvodokanal"
 SVOA = "Stockholm Water and Waste (Stockholm Vatten och Avfall)"

@@ -1,0 +1,149 @@
+"""What every view shares about HTTP: the fragment rule, the acting user, safe redirects, loading
+a record the viewer may see, record URLs, bounded ids and the request's one transaction.
+
+One home each: views import these from here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, abort, current_app, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError, IntegerConverter, Map
+
+from portal.extensions import db, htmx
+
+# Larger ids cannot exist and would overflow the database's integer column.
+MAX_ID = 2**31 - 1
+
+Record = TypeVar("Record")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` on every route: an id past the database's integer range is a 404, never a
+    500 from the database refusing the number."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def wants_fragment() -> bool:
+    """An htmx request from the page itself gets the fragment; a history restore (the browser's
+    back button after the cache was emptied) needs the whole page. The portal does not boost."""
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def actor() -> Any:
+    """The signed-in user itself, not the proxy: services attach it to new rows."""
+    return current_user._get_current_object()
+
+
+def safe_next(target: str | None) -> str | None:
+    """A redirect target only when it stays within the portal: a path starting with one ``/``,
+    no scheme, no host, no backslash and no control character. Anything else is ignored (None),
+    never an error."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    if ":" in target.split("?", 1)[0].split("/", 2)[1]:
+        return None  # "/javascript:…" is a path, but nothing the portal serves looks like it
+    return target
+
+
+def load_visible_or_404(
+    model: type[Record],
+    record_id: int,
+    *,
+    options: Iterable[Any] = (),
+    can_view: Callable[[Record], bool] | None = None,
+) -> Record:
+    """The record, or 404 when it does not exist or the viewer may not see it: the two look the
+    same from outside. ``can_view`` defaults to the record's own ``can_view(current_user)``."""
+    record = (
+        db.session.get(model, record_id, options=list(options)) if record_id <= MAX_ID else None
+    )
+    if record is None:
+        abort(404)
+    allowed = can_view(record) if can_view is not None else record.can_view(current_user)  # type: ignore[attr-defined]
+    if not allowed:
+        abort(404)
+    return record
+
+
+def record_url(endpoint: str, record_id: int, fallback: str | None = None) -> str | None:
+    """The URL of a record's page, whatever its view names the id argument.
+
+    The detail views belong to other domains: this asks the URL map for the endpoint's single
+    argument instead of guessing its name, and falls back to ``fallback``'s page (or None)."""
+    try:
+        rules = list(current_app.url_map.iter_rules(endpoint))
+    except KeyError:
+        rules = []
+    for rule in rules:
+        arguments = rule.arguments - set(rule.defaults or {})
+        if len(arguments) == 1:
+            try:
+                return url_for(endpoint, **{next(iter(arguments)): record_id})
+            except BuildError:
+                break
+    if fallback is not None:
+        try:
+            return url_for(fallback)
+        except BuildError:
+            return None
+    return None
+
+
+# The page of each kind of record that has one; the audit log and the translation queue link to
+# them. Users and organisations are edited by admins only.
+RECORD_ENDPOINTS = {
+    "user": "admin.edit_user",
+    "organisation": "admin.edit_organisation",
+    "need": "needs.detail",
+    "offer": "offers.detail",
+    "match": "matching.detail",
+    "project": "projects.detail",
+    "agreement": "agreements.detail",
+}
+ADMIN_ONLY_RECORDS = {"user", "organisation"}
+
+
+def record_page_url(record_type: str, record_id: int | None, viewer: Any) -> str | None:
+    """The page showing a record of this type, when the portal has one and ``viewer`` may open
+    the kind of page (each page still checks the record itself)."""
+    endpoint = RECORD_ENDPOINTS.get(record_type)
+    if endpoint is None or record_id is None:
+        return None
+    if record_type in ADMIN_ONLY_RECORDS and not getattr(viewer, "is_admin", False):
+        return None
+    return record_url(endpoint, record_id)
+
+
+def register_transaction_boundary(app: Flask) -> None:
+    """One transaction per request, as Indico's request handler: services flush, the request
+    commits once when the response is a success, and rolls back on any error or refusal (4xx,
+    5xx, an exception). A service that must keep a record of a refusal (a failed sign-in, say)
+    commits that record itself."""
+
+    @app.after_request
+    def commit_or_roll_back(response: Response) -> Response:
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except Exception as error:  # the error handlers say what went wrong (409, 503, 500)
+            db.session.rollback()
+            return current_app.make_response(current_app.handle_user_exception(error))
+        return response
+
+    # An exception inside a view never reaches the commit above, and Flask-SQLAlchemy removes
+    # the session (rolling back what it held) when the request's context ends.
+
+
+def register_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
