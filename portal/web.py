@@ -11,13 +11,14 @@ from typing import Any
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, Request, Response, request, url_for
+from flask import Flask, Request, Response, g, request, url_for
 from flask_babel import format_datetime, format_timedelta, gettext, to_user_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
+from portal.audit import services as audit
 from portal.content.models import Rendered, Text
 from portal.core import enums
 from portal.core.i18n import LANGUAGE_NAMES, current_language
@@ -56,6 +57,18 @@ class PortalRequest(Request):
 
 def register_request_hooks(app: Flask) -> None:
     app.request_class = PortalRequest
+
+    def remember_client_address() -> None:
+        g.client_address_token = audit.client_address.set(request.remote_addr)
+
+    # First of all hooks: an earlier one may answer (a sign-in wall) and audit what it refused.
+    app.before_request_funcs.setdefault(None, []).insert(0, remember_client_address)
+
+    @app.teardown_request
+    def forget_client_address(error: BaseException | None) -> None:
+        token = g.pop("client_address_token", None)
+        if token is not None:
+            audit.client_address.reset(token)
 
     @app.after_request
     def portal_headers(response: Response) -> Response:

@@ -21,6 +21,7 @@ from portal.accounts.models import User
 from portal.audit import services as audit
 from portal.core.conflicts import EditConflict
 from portal.core.enums import OrganisationKind, Role
+from portal.core.transaction import call_after_commit
 from portal.extensions import db
 from portal.reference import lists as reference_lists
 from portal.reference.models import City, Organisation, Theme
@@ -130,7 +131,7 @@ def create_user(
         )
     except accounts.AccountError as error:
         raise AdminError(str(error), "email") from None
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -160,7 +161,7 @@ def update_user(
     if before == after:
         return False
     audit.record(actor, "change_role" if role_changed else "update", "user", user.id, before, after)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -171,7 +172,7 @@ def deactivate_user(actor: User, user: User) -> bool:
     if not user.is_active_account:
         return False
     accounts.set_active(user, False, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -179,7 +180,7 @@ def activate_user(actor: User, user: User) -> bool:
     if user.is_active_account:
         return False
     accounts.set_active(user, True, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -281,8 +282,7 @@ def create_organisation(actor: User, data: OrganisationData) -> Organisation:
     db.session.add(org)
     db.session.flush()
     audit.record(actor, "create", "organisation", org.id, after=organisation_snapshot(org))
-    db.session.commit()
-    reference_lists.forget()
+    call_after_commit(reference_lists.forget)
     return org
 
 
@@ -298,8 +298,7 @@ def update_organisation(
     if before == after:
         return False
     audit.record(actor, "update", "organisation", org.id, before, after)
-    db.session.commit()
-    reference_lists.forget()
+    call_after_commit(reference_lists.forget)
     return True
 
 
@@ -319,8 +318,7 @@ def deactivate_organisation(actor: User, org: Organisation) -> bool:
         .execution_options(synchronize_session="fetch")
     )
     audit.record(actor, "deactivate", "organisation", org.id, before, organisation_snapshot(org))
-    db.session.commit()
-    reference_lists.forget()
+    call_after_commit(reference_lists.forget)
     return True
 
 
@@ -330,6 +328,5 @@ def activate_organisation(actor: User, org: Organisation) -> bool:
     before = organisation_snapshot(org)
     org.is_active = True
     audit.record(actor, "activate", "organisation", org.id, before, organisation_snapshot(org))
-    db.session.commit()
-    reference_lists.forget()
+    call_after_commit(reference_lists.forget)
     return True

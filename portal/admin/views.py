@@ -143,7 +143,6 @@ def new_user():
                 locale=form.locale.data,
             )
         except services.AdminError as error:
-            db.session.rollback()
             _attach_error(form, error)
         else:
             flash(_("The account for %(email)s was created.", email=user.email), "success")
@@ -174,12 +173,10 @@ def edit_user(user_id: int):
                 expected=form.fingerprint.data or None,
             )
         except EditConflict:
-            db.session.rollback()
             conflict = True
             # The next save goes through, over the values now shown beside the form.
             form.fingerprint.data = services.user_fingerprint(user)
         except services.AdminError as error:
-            db.session.rollback()
             _attach_error(form, error)
         else:
             if changed:
@@ -206,7 +203,6 @@ def deactivate_user(user_id: int):
         else:
             flash(_("%(name)s was already inactive.", name=user.name), "info")
     except services.AdminError as error:
-        db.session.rollback()
         flash(str(error), "error")
     return redirect(_back_to_users())
 
@@ -228,7 +224,6 @@ def invite_user(user_id: int):
     if not user.is_active:
         abort(409)
     send_invitation(current_user, user)
-    db.session.commit()
     flash(_("An invitation was sent to %(email)s.", email=user.email), "success")
     return redirect(_back_to_users())
 
@@ -251,7 +246,6 @@ def security():
             {"mfa_required_for_everyone": before},
             {"mfa_required_for_everyone": bool(form.everyone.data)},
         )
-        db.session.commit()
         flash(_("The sign-in settings were saved."), "success")
         return redirect(url_for("admin.security"))
     return render_template("admin/security.html", form=form)
@@ -305,7 +299,6 @@ def new_organisation():
         try:
             org = services.create_organisation(current_user, _organisation_data(form))
         except services.AdminError as error:
-            db.session.rollback()
             _attach_error(form, error)
         else:
             flash(_("%(name)s was created.", name=org.name), "success")
@@ -331,11 +324,9 @@ def edit_organisation(organisation_id: int):
                 current_user, org, _organisation_data(form), expected=form.fingerprint.data or None
             )
         except EditConflict:
-            db.session.rollback()
             conflict = True
             form.fingerprint.data = services.organisation_fingerprint(org)
         except services.AdminError as error:
-            db.session.rollback()
             _attach_error(form, error)
         else:
             if changed:
@@ -364,7 +355,6 @@ def deactivate_organisation(organisation_id: int):
         else:
             flash(_("%(name)s was already inactive.", name=org.name), "info")
     except services.AdminError as error:
-        db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for("admin.organisations"))
 

@@ -156,5 +156,5 @@ def record_amendment(
             "decided_on": decided_on.isoformat(),
         },
     )
-    db.session.commit()
+    db.session.flush()
     return amendment

@@ -14,7 +14,6 @@ from portal.agreements.models import Agreement
 from portal.agreements.services import AmendmentRuleError, default_agreement
 from portal.core.enums import AmendmentKind
 from portal.core.i18n import current_language
-from portal.extensions import db
 
 bp = Blueprint("agreements", __name__, template_folder="templates", url_prefix="/agreements")
 
@@ -76,7 +75,6 @@ def new_amendment(agreement_id: int):
                     new_valid_until=form.new_valid_until.data,
                 )
             except AmendmentRuleError as error:
-                db.session.rollback()
                 field = getattr(form, error.field or "", None)
                 if field is None:
                     form.form_errors.append(error.message)

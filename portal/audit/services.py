@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from flask import has_request_context, request
-from sqlalchemy import inspect
+from sqlalchemy import ColumnElement, Select, and_, inspect, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.audit.models import AuditEvent
+from portal.content.search import like_pattern
 from portal.extensions import db
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+
 
 # Never copied into an audit row.
 _SECRET_COLUMNS = {"password_hash", "totp_secret_encrypted", "totp_last_step"}
@@ -37,10 +41,10 @@ def snapshot(obj: Any) -> dict[str, Any]:
     }
 
 
-def client_ip() -> str | None:
-    if has_request_context():
-        return request.remote_addr
-    return None
+# The address the current request came from, set by the web layer for each request
+# (portal.web), so that services record it without reading the request themselves. Commands and
+# jobs have none.
+client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
 
 
 def record(
@@ -57,7 +61,7 @@ def record(
         after = {k: v for k, v in after.items() if k in changed}
     event = AuditEvent(
         actor_id=actor.id if actor is not None and getattr(actor, "id", None) else None,
-        ip=client_ip(),
+        ip=client_address.get(),
         action=action,
         record_type=record_type,
         record_id=record_id,
@@ -78,3 +82,100 @@ def history(record_type: str, record_id: int, limit: int = 50) -> list[AuditEven
             .limit(limit)
         )
     )
+
+
+# ---------------------------------------------------------------- reading the log
+
+
+def visible_events(viewer: User) -> ColumnElement[bool]:
+    """Events about records the viewer may not see are left out, like the records themselves.
+    Records are judged as they are now (a need created as a draft shows its whole history once
+    it is published)."""
+    from portal.matching.models import Match
+    from portal.needs.models import Need
+    from portal.offers.models import Offer
+    from portal.projects.models import Milestone, Project, StatusReport
+
+    guarded: dict[str, Any] = {
+        "need": select(Need.id).where(Need.visible_to(viewer)),
+        "offer": select(Offer.id).where(Offer.visible_to(viewer)),
+        "project": select(Project.id).where(Project.visible_to(viewer)),
+        "milestone": select(Milestone.id)
+        .join(Project, Project.id == Milestone.project_id)
+        .where(Project.visible_to(viewer)),
+        "status_report": select(StatusReport.id)
+        .join(Project, Project.id == StatusReport.project_id)
+        .where(Project.visible_to(viewer)),
+    }
+    if not viewer.sees_everything:
+        guarded["match"] = (
+            select(Match.id)
+            .join(Need, Need.id == Match.need_id)
+            .join(Offer, Offer.id == Match.offer_id)
+            .where(
+                or_(
+                    Need.organisation_id == viewer.organisation_id,
+                    Offer.organisation_id == viewer.organisation_id,
+                )
+            )
+        )
+    return or_(
+        AuditEvent.record_type.not_in(list(guarded)),
+        *(
+            and_(AuditEvent.record_type == kind, AuditEvent.record_id.in_(ids))
+            for kind, ids in guarded.items()
+        ),
+    )
+
+
+# The log holds nothing outside these years; clamping keeps a date like 0001-01-01 or 9999-12-31
+# from overflowing when it is moved to UTC.
+_EARLIEST, _LATEST = date(1900, 1, 1), date(9998, 12, 30)
+
+
+def _start_of_day(day: date, time_zone: tzinfo) -> datetime:
+    """Midnight at the start of ``day`` in the reader's time zone."""
+    day = min(max(day, _EARLIEST), _LATEST)
+    return datetime.combine(day, time.min, tzinfo=time_zone)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    record_type: str | None = None
+    action: str | None = None
+    actor_email: str | None = None  # part of the acting person's e-mail address
+    date_from: date | None = None
+    date_until: date | None = None
+    time_zone: tzinfo = UTC  # the reader's: a day starts at their midnight
+
+
+def events_query(viewer: User, filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+    """The events ``viewer`` may read, newest first, narrowed by ``filters``."""
+    from portal.accounts.models import User
+
+    query = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(visible_events(viewer))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if filters.record_type:
+        query = query.where(AuditEvent.record_type == filters.record_type)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.actor_email:
+        query = query.where(
+            AuditEvent.actor_id.in_(
+                select(User.id).where(
+                    User.email.like(like_pattern(filters.actor_email), escape="\\")
+                )
+            )
+        )
+    if filters.date_from:
+        query = query.where(AuditEvent.at >= _start_of_day(filters.date_from, filters.time_zone))
+    if filters.date_until:
+        until = min(filters.date_until, _LATEST)
+        query = query.where(
+            AuditEvent.at < _start_of_day(until + timedelta(days=1), filters.time_zone)
+        )
+    return query

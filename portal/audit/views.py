@@ -4,7 +4,6 @@ changes or deletes an audit event: the application only ever inserts them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,14 +11,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_timezone, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import joinedload
 from wtforms.fields import SelectChoice
 
-from portal.accounts.models import User
+from portal.audit import services
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
-from portal.content.search import like_pattern
 from portal.core.http import record_page_url, wants_fragment
 from portal.core.paging import page_number
 from portal.extensions import db, login_manager
@@ -79,83 +75,22 @@ def coordinators_and_admins_only():
     return None
 
 
-def visible_events(viewer: User) -> ColumnElement[bool]:
-    """Events about records the viewer may not see are left out, like the records themselves.
-    Records are judged as they are now (a need created as a draft shows its whole history once
-    it is published)."""
-    from portal.matching.models import Match
-    from portal.needs.models import Need
-    from portal.offers.models import Offer
-    from portal.projects.models import Milestone, Project, StatusReport
-
-    guarded: dict[str, Any] = {
-        "need": select(Need.id).where(Need.visible_to(viewer)),
-        "offer": select(Offer.id).where(Offer.visible_to(viewer)),
-        "project": select(Project.id).where(Project.visible_to(viewer)),
-        "milestone": select(Milestone.id)
-        .join(Project, Project.id == Milestone.project_id)
-        .where(Project.visible_to(viewer)),
-        "status_report": select(StatusReport.id)
-        .join(Project, Project.id == StatusReport.project_id)
-        .where(Project.visible_to(viewer)),
-    }
-    if not viewer.sees_everything:
-        guarded["match"] = (
-            select(Match.id)
-            .join(Need, Need.id == Match.need_id)
-            .join(Offer, Offer.id == Match.offer_id)
-            .where(
-                or_(
-                    Need.organisation_id == viewer.organisation_id,
-                    Offer.organisation_id == viewer.organisation_id,
-                )
-            )
-        )
-    return or_(
-        AuditEvent.record_type.not_in(list(guarded)),
-        *(
-            and_(AuditEvent.record_type == kind, AuditEvent.record_id.in_(ids))
-            for kind, ids in guarded.items()
-        ),
-    )
-
-
-# The log holds nothing outside these years; clamping keeps a date like 0001-01-01 or 9999-12-31
-# from overflowing when it is moved to UTC.
-_EARLIEST, _LATEST = date(1900, 1, 1), date(9998, 12, 30)
-
-
-def _start_of_day(day: date) -> datetime:
-    """Midnight at the start of ``day`` in the reader's time zone."""
-    day = min(max(day, _EARLIEST), _LATEST)
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(str(get_timezone())))
-
-
-def _filtered(form: AuditFilterForm):
-    query = (
-        db.select(AuditEvent)
-        .options(joinedload(AuditEvent.actor))
-        .where(visible_events(current_user))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    )
-    # Only values the log holds: anything else (a NUL byte, say) would not reach the database.
-    if form.record_type.data in {c.value for c in form.record_type.choices if c.value}:
-        query = query.where(AuditEvent.record_type == form.record_type.data)
-    if form.action.data in {c.value for c in form.action.choices if c.value}:
-        query = query.where(AuditEvent.action == form.action.data)
+def _filters(form: AuditFilterForm) -> services.AuditFilters:
+    """The filters the form holds, each only when valid: values the log does not hold (a NUL
+    byte, say) never reach the database."""
     actor = (form.actor.data or "").replace("\x00", "").strip()
-    if actor and not form.actor.errors:
-        query = query.where(
-            AuditEvent.actor_id.in_(
-                select(User.id).where(User.email.like(like_pattern(actor), escape="\\"))
-            )
-        )
-    if form.date_from.data and not form.date_from.errors:
-        query = query.where(AuditEvent.at >= _start_of_day(form.date_from.data))
-    if form.date_until.data and not form.date_until.errors:
-        until = min(form.date_until.data, _LATEST)
-        query = query.where(AuditEvent.at < _start_of_day(until + timedelta(days=1)))
-    return query
+    return services.AuditFilters(
+        record_type=form.record_type.data
+        if form.record_type.data in {c.value for c in form.record_type.choices if c.value}
+        else None,
+        action=form.action.data
+        if form.action.data in {c.value for c in form.action.choices if c.value}
+        else None,
+        actor_email=actor if actor and not form.actor.errors else None,
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_until=form.date_until.data if not form.date_until.errors else None,
+        time_zone=ZoneInfo(str(get_timezone())),
+    )
 
 
 def _distinct(column) -> list[str]:
@@ -217,7 +152,7 @@ def index():
         SelectChoice(value, actions.get(value, value)) for value in _distinct(AuditEvent.action)
     ]
     page = db.paginate(
-        _filtered(form),
+        services.events_query(current_user, _filters(form)),
         page=page_number(request.args),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,

@@ -154,7 +154,8 @@ def save_version(
     """Add or correct the version of ``text`` in ``lang``, written by ``actor`` now.
 
     ``expected`` is :func:`version_token` of the version the form was loaded with; a save over a
-    version someone saved since raises :class:`TranslationConflict`. Commits."""
+    version someone saved since raises :class:`TranslationConflict`. Flushes; the request
+    commits."""
     if lang not in CONTENT_LANGUAGES:
         raise TranslationError(_("Versions can be added in Ukrainian, Swedish and English only."))
     if lang == text.original_lang:
@@ -188,9 +189,10 @@ def save_version(
     key = f"{name}_{lang}"
     audit.record(actor, "translate", owner.kind, owner.record.id, {key: before}, {key: body})
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        # Another translator created the version in the same moment.
+        # Another translator created the version in the same moment. The failed flush has
+        # doomed the transaction; rolling it back lets the page show that translator's version.
         db.session.rollback()
         raise TranslationConflict(db.session.get(Text, text.id).version(lang)) from None  # type: ignore[union-attr]
     return version

@@ -140,13 +140,11 @@ def translate(text_id: int, language: str):
                 current_user, text, lang, form.body.data, expected=form.loaded.data, owner=owner
             )
         except services.TranslationConflict as error:
-            db.session.rollback()
             conflict = error.current
             # Saving again goes over the version now shown beside the form.
             form.loaded.data = services.version_token(conflict)
             status = 409
         except services.TranslationError as error:
-            db.session.rollback()
             form.body.errors = [*form.body.errors, str(error)]
             status = 422
         else:

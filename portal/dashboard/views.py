@@ -35,7 +35,7 @@ def index():
         "theme": next((t for t in themes if t.id == theme_id), None),
         "district": next((d for d in districts if d.id == district_id), None),
     }
-    # A history restore or a boosted link needs the whole page, not the panels.
+    # A history restore needs the whole page, not the panels.
     if wants_fragment():
         return render_template("dashboard/_panels.html", **context)
     return render_template("dashboard/index.html", **context)

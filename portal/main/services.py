@@ -344,7 +344,7 @@ class AccessibilityReport:
 
 def report_accessibility_problem(reporter: Any, report: AccessibilityReport) -> int:
     """Mail the report to every active administrator (kept in the outbox when no mail server
-    is configured) and commit; returns how many were told. ``reporter`` is the signed-in user,
+    is configured); returns how many were told. ``reporter`` is the signed-in user,
     or None."""
     admins = [
         user
@@ -365,5 +365,5 @@ def report_accessibility_problem(reporter: Any, report: AccessibilityReport) -> 
                     admin=admin,
                 ),
             )
-    db.session.commit()
+    db.session.flush()
     return len(admins)
