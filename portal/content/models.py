@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, UnicodeText, UniqueConstraint, event, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UnicodeText,
+    UniqueConstraint,
+    event,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import db
@@ -38,9 +49,15 @@ class Rendered:
 
 class Text(db.Model):
     __tablename__ = "texts"
+    __table_args__ = (Index("ix_texts_owner", "owner_type", "owner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     original_lang: Mapped[str] = mapped_column(String(2))
+    # The record the text belongs to (Indico's LinkMixin): its kind ("need", "milestone"…) and
+    # id, written when the record is inserted (TextOwnerMixin). None only for a text nothing
+    # refers to.
+    owner_type: Mapped[str | None] = mapped_column(String(20))
+    owner_id: Mapped[int | None] = mapped_column(Integer)
 
     versions: Mapped[list[TextVersion]] = relationship(
         back_populates="text", cascade="all, delete-orphan", lazy="selectin"
@@ -124,6 +141,52 @@ class TextVersion(db.Model):
 @event.listens_for(TextVersion, "before_update")
 def _fold_for_search(mapper: object, connection: object, version: TextVersion) -> None:
     version.folded = fold(version.body)
+
+
+# kind → model, filled as the domain models are defined (TextOwnerMixin).
+TEXT_OWNERS: dict[str, type[Any]] = {}
+
+
+class TextOwnerMixin:
+    """A record whose translatable fields are ``Text`` rows. The model names its kind and its
+    fields (field name → the column holding the text's id); when the record is inserted its texts
+    learn who owns them, so that finding a text's record is one lookup, not a probe of every
+    table that might refer to it.
+
+    ``__text_kind__ = "need"`` and ``__text_fields__ = {"title": "title_id", …}``."""
+
+    __text_kind__: ClassVar[str]
+    __text_fields__: ClassVar[dict[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("__text_kind__")
+        if kind is not None:
+            TEXT_OWNERS[kind] = cls
+
+    def text_field(self, text_id: int) -> str:
+        """Which of the record's fields the text is (title, description, body)."""
+        for name, column in self.__text_fields__.items():
+            if getattr(self, column) == text_id:
+                return name
+        raise LookupError(text_id)
+
+
+@event.listens_for(TextOwnerMixin, "after_insert", propagate=True)
+def _own_texts(mapper: Mapper[Any], connection: Any, record: TextOwnerMixin) -> None:
+    kind = type(record).__text_kind__
+    ids = [getattr(record, column) for column in type(record).__text_fields__.values()]
+    connection.execute(
+        update(Text.__table__)
+        .where(Text.__table__.c.id.in_(ids))
+        .values(owner_type=kind, owner_id=record.id)  # type: ignore[attr-defined]
+    )
+    # The texts in this session say so too, without asking the database again.
+    for name in type(record).__text_fields__:
+        text_row = getattr(record, name, None)
+        if isinstance(text_row, Text):
+            set_committed_value(text_row, "owner_type", kind)
+            set_committed_value(text_row, "owner_id", record.id)  # type: ignore[attr-defined]
 
 
 def fold(value: str) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
-from portal.content.models import CONTENT_LANGUAGES, Text, TextVersion
+from portal.content.models import CONTENT_LANGUAGES, TEXT_OWNERS, Text, TextVersion
 from portal.core.enums import NeedStatus, OfferStatus, ProjectStatus
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
@@ -32,15 +32,6 @@ from portal.reference.models import Theme
 
 # The longest version accepted per field, in characters.
 MAX_LENGTH = {"title": 300, "description": 20_000, "body": 20_000}
-
-# kind, model, the model's text columns by field name
-_OWNERS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
-    ("need", Need, {"title": Need.title_id, "description": Need.description_id}),
-    ("offer", Offer, {"title": Offer.title_id, "description": Offer.description_id}),
-    ("project", Project, {"title": Project.title_id, "description": Project.description_id}),
-    ("milestone", Milestone, {"title": Milestone.title_id}),
-    ("status_report", StatusReport, {"body": StatusReport.body_id}),
-)
 
 
 class Owner(NamedTuple):
@@ -65,23 +56,18 @@ class TranslationConflict(TranslationError):
 
 def owner_of(text_id: int) -> Owner | None:
     """The record the text belongs to, or None for a text nothing refers to."""
-    for kind, model, columns in _OWNERS:
-        record = db.session.scalar(
-            select(model).where(or_(*(col == text_id for col in columns.values()))).limit(1)
-        )
-        if record is not None:
-            return Owner(kind, record)
-    return None
+    row = db.session.execute(
+        select(Text.owner_type, Text.owner_id).where(Text.id == text_id)
+    ).one_or_none()
+    if row is None or row.owner_type not in TEXT_OWNERS or row.owner_id is None:
+        return None
+    record = db.session.get(TEXT_OWNERS[row.owner_type], row.owner_id)
+    return Owner(row.owner_type, record) if record is not None else None
 
 
 def field_of(owner: Owner, text_id: int) -> str:
     """Which of the owner's fields the text is: title, description or body."""
-    for kind, _model, columns in _OWNERS:
-        if kind == owner.kind:
-            for name, column in columns.items():
-                if getattr(owner.record, column.key) == text_id:
-                    return name
-    raise LookupError(text_id)
+    return str(owner.record.text_field(text_id))
 
 
 def _project(record: Any) -> Project | None:

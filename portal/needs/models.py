@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.content.models import TextOwnerMixin
 from portal.core.enums import HelpKind, MatchStatus, NeedStatus, Priority, Visibility
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
@@ -50,8 +51,10 @@ NEED_TRANSITIONS: dict[NeedStatus, set[NeedStatus]] = {
 }
 
 
-class Need(db.Model):
+class Need(TextOwnerMixin, db.Model):
     __tablename__ = "needs"
+    __text_kind__ = "need"
+    __text_fields__ = {"title": "title_id", "description": "description_id"}
     __table_args__ = (
         Index("ix_needs_status_theme", "status", "theme_id"),
         Index("ix_needs_visibility_status", "visibility", "status"),

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.content.models import TextOwnerMixin
 from portal.core.enums import HelpKind, MatchStatus, OfferStatus, Visibility
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
@@ -55,8 +56,10 @@ OFFER_TRANSITIONS: dict[OfferStatus, set[OfferStatus]] = {
 }
 
 
-class Offer(db.Model):
+class Offer(TextOwnerMixin, db.Model):
     __tablename__ = "offers"
+    __text_kind__ = "offer"
+    __text_fields__ = {"title": "title_id", "description": "description_id"}
     __table_args__ = (Index("ix_offers_visibility_status", "visibility", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

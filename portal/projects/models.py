@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.content.models import TextOwnerMixin
 from portal.core.enums import ProjectStatus, ReportStatus, Visibility
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
@@ -55,7 +56,9 @@ PROJECT_TRANSITIONS: dict[ProjectStatus, set[ProjectStatus]] = {
 }
 
 
-class Project(db.Model):
+class Project(TextOwnerMixin, db.Model):
+    __text_kind__ = "project"
+    __text_fields__ = {"title": "title_id", "description": "description_id"}
     __tablename__ = "projects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,7 +182,9 @@ class Project(db.Model):
         return f"<Project {self.id} {self.status}>"
 
 
-class Milestone(db.Model):
+class Milestone(TextOwnerMixin, db.Model):
+    __text_kind__ = "milestone"
+    __text_fields__ = {"title": "title_id"}
     __tablename__ = "milestones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,7 +213,9 @@ class Milestone(db.Model):
         return self.done_on is None and self.due_on < (today or date.today())
 
 
-class StatusReport(db.Model):
+class StatusReport(TextOwnerMixin, db.Model):
+    __text_kind__ = "status_report"
+    __text_fields__ = {"body": "body_id"}
     __tablename__ = "status_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
