@@ -25,6 +25,7 @@ from portal.core.forms import SelectField
 # overflow the query's parameter).
 from portal.core.http import MAX_ID
 from portal.core.i18n import LANGUAGE_NAMES
+from portal.core.text import clean_text
 
 
 def _optional_int(value: object) -> int | None:
@@ -38,8 +39,9 @@ def _optional_int(value: object) -> int | None:
 
 
 def _clean(value: object) -> object:
-    """Trim, and drop NUL bytes: they are never part of a name (and PostgreSQL refuses them)."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+    """Text fields as the portal stores text (portal.core.text): control characters are never
+    part of a name (and PostgreSQL refuses NUL)."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def _email_address(form: FlaskForm, field: EmailField) -> None:

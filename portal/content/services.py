@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES, TEXT_OWNERS, Text, TextVersion
 from portal.core.enums import NeedStatus, OfferStatus, ProjectStatus
+from portal.core.text import clean_text
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
@@ -123,11 +124,6 @@ def version_token(version: TextVersion | None) -> str:
 _UNCHECKED = object()
 
 
-def clean_body(body: str | None) -> str:
-    # NUL bytes are never text (and PostgreSQL refuses them).
-    return (body or "").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
 def save_version(
     actor: Any,
     text: Text,
@@ -151,7 +147,7 @@ def save_version(
         raise TranslationError(_("This text does not belong to any record."))
     if not can_translate_record(actor, owner.record):
         raise PermissionError("may not translate this text")
-    body = clean_body(body)
+    body = clean_text(body)
     name = field_of(owner, text.id)
     if not body:
         raise TranslationError(_("Enter the text. An empty version cannot be saved."))
