@@ -1,5 +1,7 @@
 """The portal's Flask extensions, as bare module globals bound in ``create_app``."""
 
+from typing import TYPE_CHECKING
+
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_htmx import HTMX
@@ -29,6 +31,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# What models derive from. ``db.Model`` is made at run time, so a type checker cannot see it as
+# a class; to the checker the models derive from ``Base`` (the same declarative base).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 babel = PortalBabel()

@@ -34,7 +34,7 @@ LANGUAGE_NAMES_IN = {
 
 
 def _without_nul(values: MultiDict[str, str]) -> MultiDict[str, str]:
-    cleaned = MultiDict()
+    cleaned: MultiDict[str, str] = MultiDict()
     for key, value in values.items(multi=True):
         cleaned.add(key.replace("\x00", ""), value.replace("\x00", ""))
     return cleaned
@@ -45,7 +45,7 @@ class PortalRequest(Request):
     person types one. Everything else is kept as sent and validated by the forms."""
 
     @cached_property
-    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+    def args(self) -> MultiDict[str, str]:
         return _without_nul(super().args)
 
     def _load_form_data(self) -> None:
@@ -122,7 +122,7 @@ def language_name(code: str) -> str:
 
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments changed (None removes one)."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

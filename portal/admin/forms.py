@@ -32,7 +32,7 @@ def _optional_int(value: object) -> int | None:
     if value in (None, ""):
         return None
     try:
-        number = int(value)  # type: ignore[arg-type]
+        number = int(str(value))
     except (TypeError, ValueError):
         return None
     return number if 0 < number <= MAX_ID else None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import AmendmentKind
 from portal.core.types import UTCDateTime, enum_column, utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.reference.models import City, Theme
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class AgreementExpired(Exception):
         )
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     __tablename__ = "agreements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +99,7 @@ class Agreement(db.Model):
         return f"<Agreement {self.reference}>"
 
 
-class Amendment(db.Model):
+class Amendment(Model):
     __tablename__ = "amendments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,13 +9,13 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_record", "record_type", "record_id"),)
 

@@ -149,7 +149,7 @@ class AuditFilters:
     time_zone: tzinfo = UTC  # the reader's: a day starts at their midnight
 
 
-def events_query(viewer: User, filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+def events_query(viewer: User, filters: AuditFilters) -> Select[Any]:
     """The events ``viewer`` may read, newest first, narrowed by ``filters``."""
     from portal.accounts.models import User
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -47,7 +47,7 @@ class Rendered:
         return self.body
 
 
-class Text(db.Model):
+class Text(Model):
     __tablename__ = "texts"
     __table_args__ = (Index("ix_texts_owner", "owner_type", "owner_id"),)
 
@@ -108,7 +108,7 @@ class Text(db.Model):
         return text
 
 
-class TextVersion(db.Model):
+class TextVersion(Model):
     __tablename__ = "text_versions"
     __table_args__ = (
         UniqueConstraint("text_id", "lang"),
@@ -177,9 +177,7 @@ def _own_texts(mapper: Mapper[Any], connection: Any, record: TextOwnerMixin) -> 
     kind = type(record).__text_kind__
     ids = [getattr(record, column) for column in type(record).__text_fields__.values()]
     connection.execute(
-        update(Text.__table__)
-        .where(Text.__table__.c.id.in_(ids))
-        .values(owner_type=kind, owner_id=record.id)  # type: ignore[attr-defined]
+        update(Text).where(Text.id.in_(ids)).values(owner_type=kind, owner_id=record.id)  # type: ignore[attr-defined]
     )
     # The texts in this session say so too, without asking the database again.
     for name in type(record).__text_fields__:

@@ -302,7 +302,7 @@ def _load(kind: str, ids: list[int]) -> dict[int, Any]:
     """The page's records of one kind with their texts (and versions) and themes."""
     if not ids:
         return {}
-    model = {"need": Need, "offer": Offer, "project": Project}[kind]
+    model: Any = {"need": Need, "offer": Offer, "project": Project}[kind]
     themes = selectinload(Offer.themes) if kind == "offer" else selectinload(model.theme)
     records = db.session.scalars(
         select(model)

@@ -92,7 +92,7 @@ def version_heading(lang: str, existing: bool) -> str:
 # see globals only.
 for helper in (version_label, no_version_label, version_heading, kind_label, field_label):
     bp.add_app_template_global(helper)
-bp.add_app_template_global(CONTENT_LANGUAGES, "CONTENT_LANGUAGES")
+bp.add_app_template_global(CONTENT_LANGUAGES, "CONTENT_LANGUAGES")  # type: ignore[arg-type]
 
 
 def _shown_record(owner: services.Owner) -> tuple[str, int]:

@@ -87,7 +87,8 @@ def record_url(endpoint: str, record_id: int, fallback: str | None = None) -> st
         arguments = rule.arguments - set(rule.defaults or {})
         if len(arguments) == 1:
             try:
-                return url_for(endpoint, **{next(iter(arguments)): record_id})
+                values: dict[str, Any] = {next(iter(arguments)): record_id}
+                return url_for(endpoint, **values)
             except BuildError:
                 break
     if fallback is not None:

@@ -7,14 +7,19 @@ by their own organisation.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from flask_login import AnonymousUserMixin
 
 from portal.core.enums import Visibility
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
-def is_signed_in(user: Any) -> bool:
+
+def is_signed_in(user: Any) -> TypeGuard[User]:
+    """A signed-in person (not None, not the anonymous visitor). A type guard: after it, the
+    checker knows ``user`` is a ``User``."""
     return user is not None and not isinstance(user, AnonymousUserMixin) and user.is_authenticated
 
 

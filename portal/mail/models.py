@@ -8,10 +8,10 @@ from sqlalchemy import String, UnicodeText
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.types import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

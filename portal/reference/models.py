@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.enums import OrganisationKind
 from portal.core.i18n import NamedInThreeLanguages
 from portal.core.types import enum_column
-from portal.extensions import db
+from portal.extensions import Model, db
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -24,7 +24,7 @@ organisation_themes = Table(
 )
 
 
-class City(NamedInThreeLanguages, db.Model):
+class City(NamedInThreeLanguages, Model):
     __tablename__ = "cities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +42,7 @@ class City(NamedInThreeLanguages, db.Model):
         return f"<City {self.code}>"
 
 
-class Theme(NamedInThreeLanguages, db.Model):
+class Theme(NamedInThreeLanguages, Model):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +60,7 @@ class Theme(NamedInThreeLanguages, db.Model):
         return f"<Theme {self.code}>"
 
 
-class District(NamedInThreeLanguages, db.Model):
+class District(NamedInThreeLanguages, Model):
     __tablename__ = "districts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +73,7 @@ class District(NamedInThreeLanguages, db.Model):
     city: Mapped[City] = relationship(back_populates="districts")
 
 
-class Organisation(NamedInThreeLanguages, db.Model):
+class Organisation(NamedInThreeLanguages, Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)

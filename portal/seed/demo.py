@@ -381,7 +381,7 @@ class _DemoLoader:
 
     def project_changed(self, spec: Spec) -> datetime:
         creator = self.user(spec["created_by"])
-        offset = spec.get("status_changed", spec["created"])
+        offset = int(spec.get("status_changed") or spec["created"])
         return self.moment(offset, f"{spec['key']}:status", creator)
 
     def load_project(self, spec: Spec, matches: list[Spec]) -> None:
