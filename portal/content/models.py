@@ -87,9 +87,6 @@ class Text(Model):
         present = {v.lang for v in self.versions if v.body}
         return [lang for lang in CONTENT_LANGUAGES if lang not in present]
 
-    def all_bodies(self) -> str:
-        return " ".join(v.body for v in self.versions)
-
     def set_version(self, lang: str, body: str, author: User | None) -> TextVersion:
         v = self.version(lang)
         if v is None:
