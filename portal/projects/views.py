@@ -1,5 +1,6 @@
 """Project pages: the list, starting a project, the project page with its milestones, reports
-and timeline, and the forms that change it. Rules live in ``portal.projects.services``."""
+and timeline, and the forms that change it. Rules and writes live in
+``portal.projects.services``, lists in ``queries``, the timeline in ``timeline``."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from portal.core.enums import ProjectStatus, ReportStatus
 from portal.core.http import wants_fragment
 from portal.core.i18n import current_language
 from portal.extensions import db, htmx
-from portal.projects import services
+from portal.projects import queries, services, timeline
 from portal.projects.forms import (
     EditProjectForm,
     MilestoneForm,
@@ -48,7 +49,7 @@ bp = Blueprint("projects", __name__, template_folder="templates", url_prefix="/p
 
 
 def _load(project_id: int) -> Project:
-    project = services.get_project(current_user, project_id)
+    project = queries.get_project(current_user, project_id)
     if project is None:
         abort(404)
     return project
@@ -100,7 +101,7 @@ def _render_detail(
         render_template(
             "projects/detail.html",
             project=project,
-            timeline=services.timeline(project),
+            timeline=timeline.timeline(project),
             milestone_form=milestone_form,
             report_form=report_form,
             status_form=status_form,
@@ -119,9 +120,9 @@ def _progress_text(project: Project) -> str:
 
 @bp.route("/")
 def index():
-    filters = services.ProjectFilters.from_args(request.args)
+    filters = queries.ProjectFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int) or 1
-    projects = services.list_projects(
+    projects = queries.list_projects(
         current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
     )
     if wants_fragment():
@@ -149,7 +150,7 @@ def index():
 def new():
     if not current_user.is_coordinator:
         abort(403)
-    candidates = services.candidate_matches()
+    candidates = queries.candidate_matches()
     form = NewProjectForm()
     form.matches.choices = [(str(m.id), str(m.id)) for m in candidates]
     if request.method == "GET":
@@ -160,8 +161,8 @@ def new():
     chosen = [m for m in candidates if m.id in chosen_ids]
     agreement = chosen[0].need.agreement if chosen else default_agreement()
     form.set_choices(
-        services.organisations_in(agreement.requester_city_id),
-        services.organisations_in(agreement.expert_city_id),
+        queries.organisations_in(agreement.requester_city_id),
+        queries.organisations_in(agreement.expert_city_id),
         optional=True,
     )
     code = 200
@@ -182,7 +183,6 @@ def new():
                     expert_lead=_organisation(form.expert_lead.data),
                 )
             except ProjectRuleError as error:
-                db.session.rollback()
                 _field_error(form, error)
             else:
                 flash(_("The project was started. Add its milestones next."), "success")
@@ -208,8 +208,8 @@ def edit(project_id: int):
     agreement = project.agreement
     form = EditProjectForm()
     form.set_choices(
-        services.organisations_in(agreement.requester_city_id),
-        services.organisations_in(agreement.expert_city_id),
+        queries.organisations_in(agreement.requester_city_id),
+        queries.organisations_in(agreement.expert_city_id),
         optional=False,
     )
     if request.method == "GET":
@@ -241,10 +241,8 @@ def edit(project_id: int):
                     expert_lead=_organisation(form.expert_lead.data),
                 )
             except ProjectRuleError as error:
-                db.session.rollback()
                 _field_error(form, error)
             except EditConflict:
-                db.session.rollback()
                 project = _load(project_id)
                 theirs = project
                 # Saving again now overwrites knowingly: the editor has seen their version.
@@ -317,7 +315,6 @@ def add_milestone(project_id: int):
                 weight=form.weight.data,
             )
         except ProjectRuleError as error:
-            db.session.rollback()
             _field_error(form, error)
         else:
             flash(_("The milestone was added."), "success")
@@ -382,7 +379,6 @@ def add_report(project_id: int):
                 lang=form.lang.data or "",
             )
         except ProjectRuleError as error:
-            db.session.rollback()
             _field_error(form, error)
         else:
             flash(_("Your status report was published."), "success")
