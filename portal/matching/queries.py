@@ -97,24 +97,6 @@ def matches_query(viewer: User | None, filters: MatchFilters | None = None) -> S
     return stmt
 
 
-def waiting_for_decision(user: User | None, limit: int | None = None) -> list[Match]:
-    """Proposed matches where ``user``'s side has not accepted yet, oldest first: requesters for
-    their organisation's needs, experts for its offers. Coordinators decide for neither side."""
-    if not is_signed_in(user) or user is None or not (user.is_requester or user.is_expert):
-        return []
-    stmt = (
-        select(Match)
-        .join(Need, Need.id == Match.need_id)
-        .join(Offer, Offer.id == Match.offer_id)
-        .where(waiting_for_predicate(user), Match.visible_to(user))
-        .options(*match_load_options())
-        .order_by(Match.proposed_at, Match.id)
-    )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(db.session.scalars(stmt))
-
-
 def get_visible(viewer: User | None, match_id: int) -> Match | None:
     """The match, or None when it does not exist or ``viewer`` may not see it."""
     if not is_signed_in(viewer):

@@ -499,19 +499,23 @@ def test_decisions_under_an_expired_agreement_are_refused(users, agreement, make
 # ------------------------------------------------------------------------ lists and waiting
 
 
+def waiting_ids(user) -> list[int]:
+    """The matches waiting for ``user``'s side to decide, as the list's filter shows them."""
+    query = queries.matches_query(user, queries.MatchFilters(waiting=True))
+    return [m.id for m in db.session.scalars(query)]
+
+
 def test_waiting_for_decision(users, make_need, make_offer):
     need, offer = make_need(), make_offer()
     by_requester = services.propose(users["requester"], need, offer)
     by_coordinator = services.propose(users["coordinator"], make_need(), make_offer())
-    assert [m.id for m in queries.waiting_for_decision(users["expert"])] == [
-        by_requester.id,
-        by_coordinator.id,
-    ]
-    assert [m.id for m in queries.waiting_for_decision(users["requester"])] == [by_coordinator.id]
+    # Newest first, as the list orders them.
+    assert waiting_ids(users["expert"]) == [by_coordinator.id, by_requester.id]
+    assert waiting_ids(users["requester"]) == [by_coordinator.id]
     for who in ("coordinator", "admin", "other_expert", "other_requester"):
-        assert queries.waiting_for_decision(users[who]) == []
+        assert waiting_ids(users[who]) == []
     services.accept(users["expert"], by_requester)
-    assert [m.id for m in queries.waiting_for_decision(users["expert"])] == [by_coordinator.id]
+    assert waiting_ids(users["expert"]) == [by_coordinator.id]
 
 
 def test_matches_the_viewer_may_see(users, make_need, make_offer, make_match):
@@ -547,7 +551,7 @@ def test_a_restricted_need_drops_out_of_view_once_its_match_is_over(users, make_
     match = services.propose(users["requester"], need, offer)
     # The live match lets the offering organisation see the need, and the match.
     assert queries.get_visible(users["other_expert"], match.id) is match
-    assert [m.id for m in queries.waiting_for_decision(users["other_expert"])] == [match.id]
+    assert waiting_ids(users["other_expert"]) == [match.id]
     services.decline(users["other_expert"], match)
     assert queries.get_visible(users["other_expert"], match.id) is None
     assert queries.get_visible(users["requester"], match.id) is match
