@@ -292,6 +292,23 @@ def test_accepting_an_agreed_match_is_409_and_changes_nothing(login, users, prop
     assert after == before
 
 
+def test_an_acceptance_that_fails_halfway_leaves_nothing_written(login, proposed, monkeypatch):
+    """The service has flushed the agreed match, the need's and the offer's changes when the
+    audit store fails: the request rolls all of it back."""
+    client = login("expert")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(services, "record", broken)
+    response = client.post(f"/matches/{proposed.id}/accept")
+    assert response.status_code == 500
+    match = refreshed(proposed)
+    assert match.status == MatchStatus.PROPOSED and match.expert_accepted_at is None
+    assert match.need.status == NeedStatus.OPEN
+    assert match.offer.committed_days == 0
+
+
 def test_accepting_twice_is_409(login, proposed):
     response = login("requester").post(f"/matches/{proposed.id}/accept")
     assert response.status_code == 409

@@ -242,6 +242,24 @@ def new_project_data(agreed, /, **changes):
     return data
 
 
+def test_a_start_that_fails_halfway_leaves_nothing_written(login, client, users, monkeypatch):
+    """The service has flushed the project, its texts and the need's new status when the audit
+    store fails: the request rolls all of it back."""
+    match = f.agreed_match(users)
+    need_id, need_status = match.need_id, match.need.status
+    login("coordinator")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(services.audit, "record", broken)
+    assert client.post("/projects/new", data=new_project_data(match)).status_code == 500
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Project.id))) == 0
+    assert db.session.get(type(match), match.id).project_id is None
+    assert db.session.get(type(match.need), need_id).status == need_status
+
+
 def test_control_characters_are_dropped_not_a_500(login, client, users):
     match = f.agreed_match(users)
     login("coordinator")
