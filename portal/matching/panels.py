@@ -4,6 +4,7 @@ those who may propose, suggestions with their reasons. Page helpers: they read t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import has_request_context, request
@@ -26,12 +27,12 @@ def _reader_language() -> str | None:
     return current_language() if has_request_context() else None
 
 
-def need_panel(viewer: Any, need: Any) -> dict[str, Any]:
-    """What a need's page shows under "Matches": its matches and, for those who may propose,
-    suggested offers with their reasons. Rendered by ``matching/_need_panel.html``."""
+def _panel(
+    kind: str, viewer: Any, record: Any, may_propose: bool, suggest: Callable[..., Any]
+) -> dict[str, Any]:
     panel: dict[str, Any] = {
-        "kind": "need",
-        "need": need,
+        "kind": kind,
+        kind: record,
         "matches": [],
         "suggestions": [],
         "may_propose": False,
@@ -40,42 +41,27 @@ def need_panel(viewer: Any, need: Any) -> dict[str, Any]:
     }
     if panel["is_hidden"]:
         return panel
-    panel["matches"] = list(
-        db.session.scalars(matches_query(viewer, MatchFilters(need_id=need.id)))
-    )
-    if may_propose_for_need(viewer, need):
+    filters = MatchFilters(**{f"{kind}_id": record.id})
+    panel["matches"] = list(db.session.scalars(matches_query(viewer, filters)))
+    if may_propose:
+        # Experts propose their own offers, requesters their own needs.
+        own_side = viewer.is_expert if kind == "need" else viewer.is_requester
         panel["may_propose"] = True
-        panel["suggestions"] = suggest_offers(
+        panel["suggestions"] = suggest(
             viewer,
-            need,
-            organisation_id=viewer.organisation_id if viewer.is_expert else None,
+            record,
+            organisation_id=viewer.organisation_id if own_side else None,
             lang=_reader_language(),
         )
     return panel
+
+
+def need_panel(viewer: Any, need: Any) -> dict[str, Any]:
+    """What a need's page shows under "Matches": its matches and, for those who may propose,
+    suggested offers with their reasons. Rendered by ``matching/_panel.html``."""
+    return _panel("need", viewer, need, may_propose_for_need(viewer, need), suggest_offers)
 
 
 def offer_panel(viewer: Any, offer: Any) -> dict[str, Any]:
-    """The same for an offer's page, rendered by ``matching/_offer_panel.html``."""
-    panel: dict[str, Any] = {
-        "kind": "offer",
-        "offer": offer,
-        "matches": [],
-        "suggestions": [],
-        "may_propose": False,
-        "is_hidden": not is_signed_in(viewer),
-        "return_to": _current_path(),
-    }
-    if panel["is_hidden"]:
-        return panel
-    panel["matches"] = list(
-        db.session.scalars(matches_query(viewer, MatchFilters(offer_id=offer.id)))
-    )
-    if may_propose_for_offer(viewer, offer):
-        panel["may_propose"] = True
-        panel["suggestions"] = suggest_needs(
-            viewer,
-            offer,
-            organisation_id=viewer.organisation_id if viewer.is_requester else None,
-            lang=_reader_language(),
-        )
-    return panel
+    """The same for an offer's page: suggested needs."""
+    return _panel("offer", viewer, offer, may_propose_for_offer(viewer, offer), suggest_needs)

@@ -139,8 +139,9 @@ def _render_panel(
     else:
         panel = panels.offer_panel(current_user, record)
     panel["return_to"] = return_to
-    template = "matching/_need_panel.html" if kind == "need" else "matching/_offer_panel.html"
-    return render_template(template, panel=panel, status_message=message, is_error=is_error)
+    return render_template(
+        "matching/_panel.html", panel=panel, status_message=message, is_error=is_error
+    )
 
 
 @bp.route("/propose", methods=["GET", "POST"])
