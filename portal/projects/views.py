@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from portal.agreements.models import Agreement
 from portal.agreements.services import default_agreement
 from portal.core.conflicts import EditConflict
 from portal.core.enums import ProjectStatus, ReportStatus
@@ -66,6 +67,29 @@ def _field_error(form: FlaskForm, error: ProjectRuleError) -> None:
 
 def _organisation(org_id: int | None) -> Organisation | None:
     return db.session.get(Organisation, org_id) if org_id is not None else None
+
+
+def _lead_choices(form: Any, agreement: Agreement, *, optional: bool) -> None:
+    """The organisations of each city the agreement joins, as the leads to choose from."""
+    form.set_choices(
+        queries.organisations_in(agreement.requester_city_id),
+        queries.organisations_in(agreement.expert_city_id),
+        optional=optional,
+    )
+
+
+def _plan(form: Any) -> dict[str, Any]:
+    """What the new-project and edit forms both send to the service."""
+    return {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "lang": form.lang.data or "",
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
+        "visibility": form.visibility.data,
+        "requester_lead": _organisation(form.requester_lead.data),
+        "expert_lead": _organisation(form.expert_lead.data),
+    }
 
 
 def _permissions(project: Project) -> dict[str, Any]:
@@ -160,28 +184,13 @@ def new():
     chosen_ids = set(form.matches.data or [])
     chosen = [m for m in candidates if m.id in chosen_ids]
     agreement = chosen[0].need.agreement if chosen else default_agreement()
-    form.set_choices(
-        queries.organisations_in(agreement.requester_city_id),
-        queries.organisations_in(agreement.expert_city_id),
-        optional=True,
-    )
+    _lead_choices(form, agreement, optional=True)
     code = 200
     if request.method == "POST":
         code = 422
         if form.validate_on_submit():
             try:
-                project = services.start_project(
-                    current_user,
-                    chosen,
-                    title=form.title.data or "",
-                    description=form.description.data or "",
-                    lang=form.lang.data or "",
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    visibility=form.visibility.data,
-                    requester_lead=_organisation(form.requester_lead.data),
-                    expert_lead=_organisation(form.expert_lead.data),
-                )
+                project = services.start_project(current_user, chosen, **_plan(form))
             except ProjectRuleError as error:
                 _field_error(form, error)
             else:
@@ -207,11 +216,7 @@ def edit(project_id: int):
         abort(403)
     agreement = project.agreement
     form = EditProjectForm()
-    form.set_choices(
-        queries.organisations_in(agreement.requester_city_id),
-        queries.organisations_in(agreement.expert_city_id),
-        optional=False,
-    )
+    _lead_choices(form, agreement, optional=False)
     if request.method == "GET":
         lang = project.title.original_lang
         form.title.data = project.title.original
@@ -231,14 +236,7 @@ def edit(project_id: int):
                     current_user,
                     project,
                     expected_version=_int_or_none(form.version.data),
-                    title=form.title.data or "",
-                    description=form.description.data or "",
-                    lang=form.lang.data or "",
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    visibility=form.visibility.data,
-                    requester_lead=_organisation(form.requester_lead.data),
-                    expert_lead=_organisation(form.expert_lead.data),
+                    **_plan(form),
                 )
             except ProjectRuleError as error:
                 _field_error(form, error)
