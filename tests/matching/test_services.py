@@ -176,6 +176,27 @@ def test_suggestions_take_a_constant_number_of_queries(app, users, make_need, ma
 # --------------------------------------------------------------------------------- proposing
 
 
+def test_proposal_choices_per_role(users, make_need, make_offer):
+    ours = make_need("Our need")
+    theirs = make_need("Their need", by="other_requester", theme="education")
+    secret = make_need("Their secret", by="other_requester", visibility=Visibility.RESTRICTED)
+    make_need("Our draft", status=NeedStatus.DRAFT)
+    our_offer = make_offer("Our offer")
+    their_offer = make_offer("Their offer", by="other_expert")
+    make_offer("Committed", status=OfferStatus.COMMITTED, committed_days=40)
+
+    def choices(who):
+        found = services.proposal_choices(users[who])
+        return {n.id for n in found["need_choices"]}, {o.id for o in found["offer_choices"]}
+
+    assert choices("requester") == ({ours.id}, {our_offer.id, their_offer.id})
+    assert choices("expert") == ({ours.id, theirs.id}, {our_offer.id})
+    assert choices("coordinator") == (
+        {ours.id, theirs.id, secret.id},
+        {our_offer.id, their_offer.id},
+    )
+
+
 def test_requester_proposes_and_accepts_for_their_side_at_once(users, make_need, make_offer):
     need, offer = make_need(), make_offer()
     match = services.propose(users["requester"], need, offer, message="  Please help.  ")
