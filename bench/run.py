@@ -189,7 +189,7 @@ def suggestion_benchmark(url: str, count: int) -> dict[str, float]:
     from portal.accounts.models import User
     from portal.core.enums import NeedStatus
     from portal.extensions import db
-    from portal.matching.services import suggest_offers
+    from portal.matching.suggestions import suggest_offers
     from portal.needs.models import Need
 
     app = create_app(
@@ -258,7 +258,7 @@ def explain(url: str, records: dict[str, Any]) -> list[dict[str, Any]]:
     from portal.extensions import db
     from portal.needs.services import NeedFilters, list_needs
     from portal.offers.services import OfferFilters, list_offers
-    from portal.projects.services import ProjectFilters, list_projects
+    from portal.projects.queries import ProjectFilters, list_projects
 
     app = create_app(
         {

@@ -28,7 +28,7 @@ if not VENV.is_absolute():
 BIN = VENV / "bin"
 FLASK = [str(BIN / "flask"), "--app", "portal"]
 
-# The bulk accounts (portal/seed/bulk.py).
+# The bulk accounts (bench/bulk/planner.py).
 BULK_PASSWORD = os.environ.get("PORTAL_BULK_PASSWORD", "kyiv-stockholm-bulk-data")
 BULK_TOTP_SECRET = "KYIVSTOCKHOLMBULKKYIVSTOCKHOLMBU"  # noqa: S105 (documented test data)
 BULK_SEED = 20221128

@@ -50,12 +50,17 @@ def seed_demo(if_empty: bool) -> None:
 def seed_bulk(needs: int, offers: int, projects: int, random_seed: int | None, batch_size: int):
     """Many needs, offers, matches and projects for benchmarks (never in production).
 
-    Adds to what is there, in one transaction. The bulk accounts (e-mail domain
+    Adds to what is there, in one transaction (bench/bulk). The bulk accounts (e-mail domain
     bulk.example.org) share the password PORTAL_BULK_PASSWORD (default kyiv-stockholm-bulk-data).
     """
     if not current_app.config.get("DEMO_ALLOWED"):
         raise click.ClickException("Bulk data is refused in a production configuration.")
-    from portal.seed.bulk import BULK_TOTP_SECRET, DEFAULT_PASSWORD, BulkError, BulkLoader
+    try:  # the loader lives with the benchmarks, in the source tree, not in the portal package
+        from bench.bulk import BULK_TOTP_SECRET, DEFAULT_PASSWORD, BulkError, BulkLoader
+    except ImportError:
+        raise click.ClickException(
+            "The bulk loader (bench/bulk) is not importable: run this from the source tree."
+        ) from None
     from portal.seed.reference import load_reference
 
     load_reference()

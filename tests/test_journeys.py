@@ -530,6 +530,7 @@ def agreed(users: dict[str, Any], need: Need, offer: Offer, requester: str = "re
     """The need's requester proposes the offer, the expert accepts."""
     match = matching.propose(users[requester], need, offer)
     matching.accept(users["expert"], match)
+    db.session.commit()
     assert match.status == MatchStatus.AGREED
     return match
 
@@ -788,6 +789,7 @@ def test_journey_2_stockholm_expert_publishes_an_offer_and_accepts_the_proposal(
     # Kyivvodokanal proposes the offer for its restricted need.
     offer = db.session.get(Offer, offer_id)
     match = matching.propose(users["requester"], restricted, offer)
+    db.session.commit()
 
     # The proposal waits on the expert's start page.
     start = get(client, "/")
@@ -851,6 +853,7 @@ def test_journey_2_with_htmx_publish_and_accept_in_place(client, users):
     assert LEAK_NEED_UK not in fragment
 
     match = matching.propose(users["requester"], restricted, db.session.get(Offer, offer_id))
+    db.session.commit()
     page = get(client, f"/offers/{offer_id}")
     accept = page.form(f"/matches/{match.id}/accept")
     assert accept.values()["view"] == "offer"
@@ -915,6 +918,7 @@ def started_project(users: dict[str, Any]) -> tuple[Project, list[Milestone]]:
         )
     ]
     projects.change_status(users["coordinator"], project, ProjectStatus.ACTIVE)
+    db.session.commit()
     return project, milestones
 
 
@@ -1250,6 +1254,7 @@ def kyiv_in_public(app, users):
         description="Protecting the pumping station.",
         **period,
     )
+    db.session.commit()
     assert public_project.visibility == Visibility.PUBLIC
     assert restricted_project.visibility == Visibility.RESTRICTED
     return {

@@ -1,7 +1,7 @@
 """Cost that does not grow with the data: every main page issues the same number of SQL queries
 with 10 records as with 1,000.
 
-The records come from the bulk seeder (``portal.seed.bulk.BulkLoader``, SQLAlchemy Core inserts)
+The records come from the bulk seeder (``bench.bulk.BulkLoader``, SQLAlchemy Core inserts)
 at a small size, then 990 more needs and offers and ~100 more projects. Probe records of the
 standard cast (a need, an offer, a project) get more related rows in between too (matches,
 milestones, status reports), so that both a longer table and a longer list of children under one
@@ -17,12 +17,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from bench.bulk import BulkLoader
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus, Visibility
 from portal.extensions import db
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Project
-from portal.seed.bulk import BulkLoader
 from tests.conftest import count_queries
 from tests.dashboard import builders as b
 

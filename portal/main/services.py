@@ -3,8 +3,7 @@
 ``waiting_for`` answers the start page: proposals the user's side has to decide, milestones
 coming due and status reports to write, each list capped at ``WAITING_LIMIT`` with its total, and
 every query filtered by the visibility predicates so nothing the user may not see is listed or
-counted. It queries the models directly, so the start page works whatever the matching and
-projects modules expose, in a constant number of queries.
+counted; what is due comes from ``portal.projects.timeline``. A constant number of queries.
 
 ``report_accessibility_problem`` mails what someone reports from the accessibility statement to
 every active administrator, each in their own language.
@@ -14,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, exists, func, select, true
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
@@ -33,12 +32,10 @@ from portal.mail import services as mail
 from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
-from portal.projects.models import Milestone, Project, StatusReport, project_organisations
+from portal.projects import timeline
+from portal.projects.models import Project
 
 WAITING_LIMIT = 10
-DUE_SOON_DAYS = 14
-REPORT_INTERVAL_DAYS = 30
-RUNNING_PROJECT_STATES = (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
 
 
 def load_texts(ids: Iterable[int]) -> dict[int, Text]:
@@ -116,16 +113,6 @@ class Waiting:
         return not (self.proposals_total or self.milestones_total or self.reports_total)
 
 
-def _participates(user: Any) -> ColumnElement[bool]:
-    """The user's organisation takes part in the project."""
-    return exists(
-        select(project_organisations.c.project_id).where(
-            project_organisations.c.project_id == Project.id,
-            project_organisations.c.organisation_id == user.organisation_id,
-        )
-    )
-
-
 def proposals_to_decide(user: Any, limit: int = WAITING_LIMIT) -> tuple[list[Proposal], int]:
     """Proposed matches waiting for the user's side: a requester's organisation's needs whose
     requesting side has not accepted, an expert's organisation's offers whose expert side has
@@ -194,28 +181,9 @@ def proposals_to_decide(user: Any, limit: int = WAITING_LIMIT) -> tuple[list[Pro
 def milestones_due_for(
     user: Any, today: date, limit: int = WAITING_LIMIT
 ) -> tuple[list[MilestoneDue], int]:
-    """Milestones not done, overdue or due within 14 days, in running projects where the user's
-    organisation takes part (every visible project for coordinators), soonest first."""
-    rows = db.session.execute(
-        select(
-            Milestone.id,
-            Milestone.title_id,
-            Milestone.due_on,
-            Project.id.label("project_id"),
-            Project.title_id.label("project_title_id"),
-            func.count(Milestone.id).over().label("total"),
-        )
-        .join(Project, Project.id == Milestone.project_id)
-        .where(
-            Milestone.done_on.is_(None),
-            Milestone.due_on <= today + timedelta(days=DUE_SOON_DAYS),
-            Project.status.in_(RUNNING_PROJECT_STATES),
-            Project.visible_to(user),
-            true() if user.is_coordinator else _participates(user),
-        )
-        .order_by(Milestone.due_on, Milestone.id)
-        .limit(limit)
-    ).all()
+    """The milestones coming due or overdue for the user (``projects.timeline``), soonest
+    first, with their total."""
+    rows, total = timeline.milestones_due(user, today, limit)
     items = [
         MilestoneDue(
             milestone_id=row.id,
@@ -227,47 +195,20 @@ def milestones_due_for(
         )
         for row in rows
     ]
-    return items, int(rows[0].total) if rows else 0
+    return items, total
 
 
 def reports_due_for(
     user: Any, now: datetime, limit: int = WAITING_LIMIT
 ) -> tuple[list[ReportDue], int]:
-    """Active projects of the user's organisation with no status report from that organisation
-    in the last 30 days. Only roles that write reports (requesters, experts, coordinators)."""
-    if not (user.is_requester or user.is_expert or user.is_coordinator):
-        return [], 0
-    ours = and_(
-        StatusReport.project_id == Project.id,
-        StatusReport.organisation_id == user.organisation_id,
-    )
-    last_report = select(func.max(StatusReport.created_at)).where(ours).scalar_subquery()
-    recent = exists(
-        select(StatusReport.id).where(
-            ours, StatusReport.created_at >= now - timedelta(days=REPORT_INTERVAL_DAYS)
-        )
-    )
-    rows = db.session.execute(
-        select(
-            Project.id,
-            Project.title_id,
-            last_report.label("last_report_at"),
-            func.count(Project.id).over().label("total"),
-        )
-        .where(
-            Project.status == ProjectStatus.ACTIVE,
-            Project.visible_to(user),
-            _participates(user),
-            ~recent,
-        )
-        .order_by(Project.ends_on, Project.id)
-        .limit(limit)
-    ).all()
+    """The projects the user's organisation owes a status report (``projects.timeline``),
+    the one ending first first, with their total."""
+    rows, total = timeline.reports_due(user, now, limit)
     items = [
         ReportDue(project_id=row.id, title_id=row.title_id, last_report_at=row.last_report_at)
         for row in rows
     ]
-    return items, int(rows[0].total) if rows else 0
+    return items, total
 
 
 def waiting_for(user: Any, today: date | None = None, now: datetime | None = None) -> Waiting:

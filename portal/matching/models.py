@@ -11,7 +11,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UnicodeText, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UnicodeText,
+    and_,
+    false,
+    or_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import MatchStatus, Side
@@ -118,11 +130,33 @@ class Match(db.Model):
 
     # Permissions
     def can_view(self, user: User | None) -> bool:
+        """A match is seen by coordinators and the two organisations, and only while the user
+        may also see both records (a restricted need stays hidden once its match is over)."""
         if not is_signed_in(user) or user is None:
             return False
-        return user.sees_everything or user.organisation_id in (
+        on_a_side = user.sees_everything or user.organisation_id in (
             self.need.organisation_id,
             self.offer.organisation_id,
+        )
+        return on_a_side and self.need.can_view(user) and self.offer.can_view(user)
+
+    @classmethod
+    def visible_to(cls, user: User | None) -> ColumnElement[bool]:
+        """SQL predicate for ``can_view``; the statement must join Need and Offer."""
+        from portal.needs.models import Need
+        from portal.offers.models import Offer
+
+        if not is_signed_in(user) or user is None:
+            return false()
+        both_visible = and_(Need.visible_to(user), Offer.visible_to(user))
+        if user.sees_everything:
+            return both_visible
+        return and_(
+            or_(
+                Need.organisation_id == user.organisation_id,
+                Offer.organisation_id == user.organisation_id,
+            ),
+            both_visible,
         )
 
     def can_decide(self, user: User | None) -> bool:

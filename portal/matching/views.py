@@ -23,18 +23,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from portal.agreements.models import AgreementExpired
-from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, Side
+from portal.core.enums import MatchStatus, Side
 from portal.core.http import MAX_ID, record_url, safe_next, wants_fragment
 from portal.core.paging import page_number
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db, htmx
-from portal.matching import services
+from portal.matching import panels, queries, services
 from portal.matching.forms import DeclineForm, MatchFilterForm, ProposeForm
 from portal.matching.models import Match
+from portal.matching.scoring import Reason, reasons_of, score
 from portal.needs.models import Need
 from portal.offers.models import Offer
 
@@ -42,7 +41,6 @@ bp = Blueprint("matching", __name__, template_folder="templates", url_prefix="/m
 
 # Where a match is shown; the fragment renders its heading and links to suit.
 MATCH_VIEWS = ("index", "detail", "need", "offer")
-CHOICE_LIMIT = 100  # recent needs and offers offered as choices on the propose form
 
 
 def _match_view() -> str:
@@ -51,7 +49,7 @@ def _match_view() -> str:
 
 
 def _load_visible(match_id: int) -> Match:
-    match = services.get_visible(current_user, match_id) if match_id <= MAX_ID else None
+    match = queries.get_visible(current_user, match_id) if match_id <= MAX_ID else None
     if match is None:
         abort(404)
     return match
@@ -64,8 +62,8 @@ def match_record_url(kind: str, record_id: int) -> str | None:
 
 
 @bp.app_template_global("match_reasons")
-def match_reasons(match: Match) -> list[services.Reason]:
-    return services.reasons_of(match)
+def match_reasons(match: Match) -> list[Reason]:
+    return reasons_of(match)
 
 
 # ------------------------------------------------------------------------------------- pages
@@ -78,9 +76,9 @@ def index():
     status = None
     if form.status.data and form.validate():
         status = MatchStatus(form.status.data)
-    filters = services.MatchFilters(status=status, waiting=bool(form.waiting.data))
+    filters = queries.MatchFilters(status=status, waiting=bool(form.waiting.data))
     page = db.paginate(
-        services.matches_query(current_user, filters),
+        queries.matches_query(current_user, filters),
         page=page_number(request.args),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
@@ -115,40 +113,10 @@ def _visible_offer(offer_id: int | None) -> Offer | None:
     return offer if offer is not None and offer.can_view(current_user) else None
 
 
-def _choices() -> dict[str, list[Any]]:
-    """Recent needs and offers the user could propose, to pick from on the propose form."""
-    user = current_user
-    needs = (
-        select(Need)
-        .where(
-            Need.status.in_((NeedStatus.OPEN, NeedStatus.MATCHED)),
-            Need.visible_to(user),
-        )
-        .options(selectinload(Need.title), joinedload(Need.organisation))
-        .order_by(Need.id.desc())
-        .limit(CHOICE_LIMIT)
-    )
-    offers = (
-        select(Offer)
-        .where(Offer.status == OfferStatus.OPEN, Offer.visible_to(user))
-        .options(selectinload(Offer.title), joinedload(Offer.organisation))
-        .order_by(Offer.id.desc())
-        .limit(CHOICE_LIMIT)
-    )
-    if user.is_requester:
-        needs = needs.where(Need.organisation_id == user.organisation_id)
-    if user.is_expert:
-        offers = offers.where(Offer.organisation_id == user.organisation_id)
-    return {
-        "need_choices": list(db.session.scalars(needs)),
-        "offer_choices": list(db.session.scalars(offers)),
-    }
-
-
 def _render_propose(
     form: ProposeForm, need: Need | None, offer: Offer | None, status: int, error: str = ""
 ):
-    preview = services.score(need, offer) if need is not None and offer is not None else None
+    preview = score(need, offer) if need is not None and offer is not None else None
     return (
         render_template(
             "matching/propose.html",
@@ -157,7 +125,7 @@ def _render_propose(
             offer=offer,
             preview=preview,
             error=error,
-            **_choices(),
+            **services.proposal_choices(current_user),
         ),
         status,
     )
@@ -167,12 +135,13 @@ def _render_panel(
     kind: str, record: Any, return_to: str | None, message: str, *, is_error: bool = False
 ):
     if kind == "need":
-        panel = services.need_panel(current_user, record)
+        panel = panels.need_panel(current_user, record)
     else:
-        panel = services.offer_panel(current_user, record)
+        panel = panels.offer_panel(current_user, record)
     panel["return_to"] = return_to
-    template = "matching/_need_panel.html" if kind == "need" else "matching/_offer_panel.html"
-    return render_template(template, panel=panel, status_message=message, is_error=is_error)
+    return render_template(
+        "matching/_panel.html", panel=panel, status_message=message, is_error=is_error
+    )
 
 
 @bp.route("/propose", methods=["GET", "POST"])
@@ -211,7 +180,6 @@ def propose():
             person_days=form.person_days.data,
         )
     except (IllegalTransition, AgreementExpired) as error:
-        db.session.rollback()
         message = error.message if isinstance(error, IllegalTransition) else str(error)
         if htmx and panel_kind:
             record = need if panel_kind == "need" else offer
@@ -260,12 +228,11 @@ def _decide(match_id: int, act):
     try:
         message = act(match)
     except (IllegalTransition, AgreementExpired) as error:
-        db.session.rollback()
         if not htmx:
             raise
         text = error.message if isinstance(error, IllegalTransition) else str(error)
         return _fragment(_load_visible(match_id), view, return_to, text, is_error=True)
-    after = services.get_visible(current_user, match_id)
+    after = queries.get_visible(current_user, match_id)
     if after is None:
         # The decision ended the reader's view of the match (a restricted need stays hidden
         # once its match is over): say what was done without showing the match again.

@@ -1,53 +1,46 @@
-"""Cooperation projects: starting one from agreed matches, planning milestones, reporting,
-moving the status, and the lists and reminders other pages show.
+"""Cooperation projects' writes and their rules: starting one from agreed matches, changing
+the plan, planning and ticking milestones, reporting, moving the status; and the permission
+predicates the templates share.
 
 Every write takes the acting user, checks the permission predicate the templates also use,
-refuses when the agreement has expired (``AgreementExpired``, answered 409), records an audit
-event and commits. Every list goes through ``projects_query`` so that a project a user may not
-see never shows up.
+refuses when the agreement has expired (``AgreementExpired``, answered 409) or a rule is broken
+(``ProjectRuleError``, ``NotAllowed``) before it changes anything, records an audit event and
+flushes: the request commits, or rolls back on any error. Lists and options live in
+``portal.projects.queries``; the timeline and what is due in ``portal.projects.timeline``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
-from flask_babel import format_date, ngettext, to_user_timezone
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Forbidden
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
 from portal.audit import services as audit
-from portal.audit.models import AuditEvent
 from portal.content.models import CONTENT_LANGUAGES, Text
-from portal.content.search import any_version_contains
 from portal.core.conflicts import check_version
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus, Visibility
+from portal.core.text import clean_text
 from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
-from portal.offers.models import Offer
-from portal.projects.models import Milestone, Project, StatusReport, project_organisations
-from portal.reference.models import District, Organisation, Theme
+from portal.projects.models import Milestone, Project, StatusReport
+from portal.reference.models import Organisation
 
 # From most open to most closed: a project is as closed as the most closed of its needs.
 VISIBILITY_ORDER = (Visibility.PUBLIC, Visibility.PARTNERS, Visibility.RESTRICTED)
 CLOSED_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
 MAX_WEIGHT = 100
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-REPORT_INTERVAL_DAYS = 30
 TITLE_MAX = 200
 BODY_MAX = 20_000
-MAX_PAGE = 10_000  # a larger page number would overflow the SQL OFFSET
 
 
 class NotAllowed(Forbidden):
@@ -157,14 +150,8 @@ def check_period(agreement: Agreement, starts_on: date | None, ends_on: date | N
     assert agreement.period_fits(starts_on, ends_on)
 
 
-def clean(value: str | None) -> str:
-    """Without the control characters a browser never sends in text (PostgreSQL refuses NUL),
-    keeping line breaks and tabs."""
-    return _CONTROL.sub("", value or "")
-
-
 def _check_text(value: str | None, field: str, max_length: int = TITLE_MAX) -> str:
-    value = clean(value).strip()
+    value = clean_text(value)
     if not value:
         raise ProjectRuleError(_("This field is required."), field)
     if len(value) > max_length:
@@ -339,7 +326,7 @@ def start_project(
     after = _snapshot(project)
     after["match_ids"] = [m.id for m in matches]
     audit.record(actor, "create", "project", project.id, after=after)
-    db.session.commit()
+    db.session.flush()
     return project
 
 
@@ -386,7 +373,7 @@ def update_project(
     after = _snapshot(project)
     after.update(title=project.title.original, description=project.description.original)
     audit.record(actor, "update", "project", project.id, before, after)
-    db.session.commit()
+    db.session.flush()
     return project
 
 
@@ -411,7 +398,7 @@ def change_status(actor: User, project: Project, target: ProjectStatus) -> Proje
                 audit.record(actor, "close", "need", need.id, need_before, audit.snapshot(need))
     db.session.flush()
     audit.record(actor, "status", "project", project.id, before, audit.snapshot(project))
-    db.session.commit()
+    db.session.flush()
     return project
 
 
@@ -445,7 +432,7 @@ def add_milestone(
     db.session.add(milestone)
     db.session.flush()
     audit.record(actor, "create", "milestone", milestone.id, after=audit.snapshot(milestone))
-    db.session.commit()
+    db.session.flush()
     return milestone
 
 
@@ -468,7 +455,7 @@ def set_milestone_done(actor: User, milestone: Milestone, done: bool) -> Milesto
     db.session.flush()
     action = "done" if done else "undone"
     audit.record(actor, action, "milestone", milestone.id, before, audit.snapshot(milestone))
-    db.session.commit()
+    db.session.flush()
     return milestone
 
 
@@ -506,285 +493,5 @@ def add_report(
     audit.record(
         actor, "report", "project", project.id, before, {"latest_report_status": status.value}
     )
-    db.session.commit()
+    db.session.flush()
     return report
-
-
-# ---------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class ProjectFilters:
-    """What the project list is narrowed to. Unknown values are ignored, not errors: a stale
-    bookmark still shows a list."""
-
-    theme: str | None = None  # Theme.code
-    status: ProjectStatus | None = None
-    district: str | None = None  # District.code (KATOTTH)
-    q: str | None = None
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> ProjectFilters:
-        try:
-            status: ProjectStatus | None = ProjectStatus(args.get("status") or "")
-        except ValueError:
-            status = None
-        return cls(
-            theme=clean(args.get("theme")).strip()[:40] or None,
-            status=status,
-            district=clean(args.get("district")).strip()[:24] or None,
-            q=clean(args.get("q")).strip()[:200] or None,
-        )
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.theme or self.status or self.district or self.q)
-
-
-# What a list row shows, loaded in a fixed number of queries whatever the number of rows:
-# title, theme and district joined into the main query; the leads (users, who bring their
-# organisation and city) and milestones in one more query each. (Joining the leads too makes
-# nine relations, past PostgreSQL's join_collapse_limit: it then joined every visible project
-# before sorting, 60 ms at 10,000 projects instead of 1.)
-LIST_OPTIONS = (
-    joinedload(Project.title),
-    joinedload(Project.theme),
-    joinedload(Project.district),
-    selectinload(Project.requester_lead),
-    selectinload(Project.expert_lead),
-    selectinload(Project.milestones),
-)
-
-
-def projects_query(viewer: User | None, filters: ProjectFilters | None = None) -> Select:
-    """The projects ``viewer`` may see, narrowed by ``filters``, newest first."""
-    filters = filters or ProjectFilters()
-    query = select(Project).where(Project.visible_to(viewer))
-    if filters.theme:
-        query = query.where(
-            Project.theme_id.in_(select(Theme.id).where(Theme.code == filters.theme))
-        )
-    if filters.district:
-        query = query.where(
-            Project.district_id.in_(select(District.id).where(District.code == filters.district))
-        )
-    if filters.status:
-        query = query.where(Project.status == filters.status)
-    if filters.q:
-        searched = [Project.title_id, Project.description_id]
-        query = query.where(any_version_contains(searched, filters.q))
-    return query.order_by(Project.created_at.desc(), Project.id.desc())
-
-
-def list_projects(
-    viewer: User | None, filters: ProjectFilters | None = None, page: int = 1, per_page: int = 20
-):
-    """A page of ``projects_query``: the items and the pager (``flask_sqlalchemy`` Pagination)."""
-    return db.paginate(
-        projects_query(viewer, filters).options(*LIST_OPTIONS),
-        page=min(max(page, 1), MAX_PAGE),
-        per_page=per_page,
-        max_per_page=100,
-        error_out=False,
-    )
-
-
-DETAIL_OPTIONS = (
-    joinedload(Project.title),
-    joinedload(Project.description),
-    joinedload(Project.theme),
-    joinedload(Project.district),
-    joinedload(Project.agreement),
-    joinedload(Project.requester_lead),
-    joinedload(Project.expert_lead),
-    selectinload(Project.organisations),
-    selectinload(Project.milestones).joinedload(Milestone.title),
-    selectinload(Project.milestones).joinedload(Milestone.done_by),
-    selectinload(Project.reports).joinedload(StatusReport.body),
-    selectinload(Project.reports).joinedload(StatusReport.author),
-    selectinload(Project.reports).joinedload(StatusReport.organisation),
-    selectinload(Project.matches).joinedload(Match.need).joinedload(Need.title),
-    selectinload(Project.matches).joinedload(Match.need).joinedload(Need.organisation),
-    selectinload(Project.matches).joinedload(Match.offer).joinedload(Offer.title),
-    selectinload(Project.matches).joinedload(Match.offer).joinedload(Offer.organisation),
-    # can_view of a restricted need or offer looks at its live matches and their other side.
-    selectinload(Project.matches).joinedload(Match.need).selectinload(Need.matches),
-    selectinload(Project.matches).joinedload(Match.offer).selectinload(Offer.matches),
-)
-
-
-def get_project(viewer: User | None, project_id: int) -> Project | None:
-    """The project if ``viewer`` may see it, else None (the view answers 404)."""
-    return db.session.scalar(
-        select(Project)
-        .where(Project.id == project_id, Project.visible_to(viewer))
-        .options(*DETAIL_OPTIONS)
-    )
-
-
-def candidate_matches(agreement: Agreement | None = None) -> list[Match]:
-    """Agreed matches not yet in a project, oldest agreement first."""
-    query = (
-        select(Match)
-        .join(Need, Need.id == Match.need_id)
-        .where(Match.status == MatchStatus.AGREED, Match.project_id.is_(None))
-        .options(
-            selectinload(Match.need).selectinload(Need.title),
-            selectinload(Match.need).selectinload(Need.organisation),
-            selectinload(Match.need).selectinload(Need.agreement),
-            selectinload(Match.offer).selectinload(Offer.title),
-            selectinload(Match.offer).selectinload(Offer.organisation),
-        )
-        .order_by(Match.decided_at, Match.id)
-    )
-    if agreement is not None:
-        query = query.where(Need.agreement_id == agreement.id)
-    return list(db.session.scalars(query))
-
-
-def organisations_in(city_id: int) -> list[Organisation]:
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .where(Organisation.city_id == city_id, Organisation.is_active.is_(True))
-            .order_by(Organisation.name_en)
-        )
-    )
-
-
-def _participating(user: User):
-    return exists(
-        select(project_organisations.c.project_id).where(
-            project_organisations.c.project_id == Project.id,
-            project_organisations.c.organisation_id == user.organisation_id,
-        )
-    )
-
-
-def milestones_due_for(user: User | None, within_days: int = 14) -> list[Milestone]:
-    """Open milestones, overdue or due within ``within_days``, of the running projects the user's
-    organisation takes part in; soonest first."""
-    if not is_signed_in(user) or user is None:
-        return []
-    horizon = date.today() + timedelta(days=within_days)
-    return list(
-        db.session.scalars(
-            select(Milestone)
-            .join(Project, Project.id == Milestone.project_id)
-            .where(
-                Milestone.done_on.is_(None),
-                Milestone.due_on <= horizon,
-                Project.status.in_((ProjectStatus.PLANNED, ProjectStatus.ACTIVE)),
-                _participating(user),
-            )
-            .options(
-                selectinload(Milestone.title),
-                selectinload(Milestone.project).selectinload(Project.title),
-            )
-            .order_by(Milestone.due_on, Milestone.id)
-        )
-    )
-
-
-def reports_due_for(user: User | None) -> list[Project]:
-    """Active projects of the user's organisation without a status report from that
-    organisation in the last 30 days; the one ending first comes first."""
-    if not is_signed_in(user) or user is None:
-        return []
-    since = utcnow() - timedelta(days=REPORT_INTERVAL_DAYS)
-    recent = exists(
-        select(StatusReport.id).where(
-            StatusReport.project_id == Project.id,
-            StatusReport.organisation_id == user.organisation_id,
-            StatusReport.created_at >= since,
-        )
-    )
-    return list(
-        db.session.scalars(
-            select(Project)
-            .where(Project.status == ProjectStatus.ACTIVE, _participating(user), ~recent)
-            .options(selectinload(Project.title))
-            .order_by(Project.ends_on, Project.id)
-        )
-    )
-
-
-# ---------------------------------------------------------------- timeline
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One dated thing on a project's timeline. ``day`` orders; ``at`` is set for events
-    that have a time of day (reports, status changes)."""
-
-    day: date
-    kind: str  # "milestone_due", "milestone_done", "report", "status"
-    at: datetime | None = None
-    milestone: Milestone | None = None
-    report: StatusReport | None = None
-    status: ProjectStatus | None = None
-    previous: ProjectStatus | None = None
-    actor: User | None = None
-
-    @property
-    def sort_key(self) -> tuple[date, float]:
-        return (self.day, self.at.timestamp() if self.at else 0.0)
-
-
-def _local_day(at: datetime) -> date:
-    try:
-        return to_user_timezone(at).date()
-    except RuntimeError:  # outside a request
-        return at.date()
-
-
-def status_changes(project: Project) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.record_type == "project",
-                AuditEvent.record_id == project.id,
-                AuditEvent.action.in_(("create", "status")),
-            )
-            .options(selectinload(AuditEvent.actor))
-            .order_by(AuditEvent.at, AuditEvent.id)
-        )
-    )
-
-
-def timeline(project: Project, today: date | None = None) -> list[TimelineEntry]:
-    """Milestones, status reports and status changes of a project in the order they happened
-    (or are due)."""
-    entries: list[TimelineEntry] = []
-    for event in status_changes(project):
-        after = event.after or {}
-        before = event.before or {}
-        if "status" not in after:
-            continue
-        entries.append(
-            TimelineEntry(
-                day=_local_day(event.at),
-                kind="status",
-                at=event.at,
-                status=ProjectStatus(after["status"]),
-                previous=ProjectStatus(before["status"]) if before.get("status") else None,
-                actor=event.actor,
-            )
-        )
-    for milestone in project.milestones:
-        if milestone.done_on is not None:
-            entries.append(TimelineEntry(milestone.done_on, "milestone_done", milestone=milestone))
-        else:
-            entries.append(TimelineEntry(milestone.due_on, "milestone_due", milestone=milestone))
-    for report in project.reports:
-        entries.append(
-            TimelineEntry(
-                _local_day(report.created_at),
-                "report",
-                at=report.created_at,
-                report=report,
-                actor=report.author,
-            )
-        )
-    return sorted(entries, key=lambda e: e.sort_key)

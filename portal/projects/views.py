@@ -1,5 +1,6 @@
 """Project pages: the list, starting a project, the project page with its milestones, reports
-and timeline, and the forms that change it. Rules live in ``portal.projects.services``."""
+and timeline, and the forms that change it. Rules and writes live in
+``portal.projects.services``, lists in ``queries``, the timeline in ``timeline``."""
 
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from portal.agreements.models import Agreement
 from portal.agreements.services import default_agreement
 from portal.core.conflicts import EditConflict
 from portal.core.enums import ProjectStatus, ReportStatus
 from portal.core.http import wants_fragment
 from portal.core.i18n import current_language
 from portal.extensions import db, htmx
-from portal.projects import services
+from portal.projects import queries, services, timeline
 from portal.projects.forms import (
     EditProjectForm,
     MilestoneForm,
@@ -48,7 +50,7 @@ bp = Blueprint("projects", __name__, template_folder="templates", url_prefix="/p
 
 
 def _load(project_id: int) -> Project:
-    project = services.get_project(current_user, project_id)
+    project = queries.get_project(current_user, project_id)
     if project is None:
         abort(404)
     return project
@@ -65,6 +67,29 @@ def _field_error(form: FlaskForm, error: ProjectRuleError) -> None:
 
 def _organisation(org_id: int | None) -> Organisation | None:
     return db.session.get(Organisation, org_id) if org_id is not None else None
+
+
+def _lead_choices(form: Any, agreement: Agreement, *, optional: bool) -> None:
+    """The organisations of each city the agreement joins, as the leads to choose from."""
+    form.set_choices(
+        queries.organisations_in(agreement.requester_city_id),
+        queries.organisations_in(agreement.expert_city_id),
+        optional=optional,
+    )
+
+
+def _plan(form: Any) -> dict[str, Any]:
+    """What the new-project and edit forms both send to the service."""
+    return {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "lang": form.lang.data or "",
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
+        "visibility": form.visibility.data,
+        "requester_lead": _organisation(form.requester_lead.data),
+        "expert_lead": _organisation(form.expert_lead.data),
+    }
 
 
 def _permissions(project: Project) -> dict[str, Any]:
@@ -100,7 +125,7 @@ def _render_detail(
         render_template(
             "projects/detail.html",
             project=project,
-            timeline=services.timeline(project),
+            timeline=timeline.timeline(project),
             milestone_form=milestone_form,
             report_form=report_form,
             status_form=status_form,
@@ -119,9 +144,9 @@ def _progress_text(project: Project) -> str:
 
 @bp.route("/")
 def index():
-    filters = services.ProjectFilters.from_args(request.args)
+    filters = queries.ProjectFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int) or 1
-    projects = services.list_projects(
+    projects = queries.list_projects(
         current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
     )
     if wants_fragment():
@@ -149,7 +174,7 @@ def index():
 def new():
     if not current_user.is_coordinator:
         abort(403)
-    candidates = services.candidate_matches()
+    candidates = queries.candidate_matches()
     form = NewProjectForm()
     form.matches.choices = [(str(m.id), str(m.id)) for m in candidates]
     if request.method == "GET":
@@ -159,30 +184,14 @@ def new():
     chosen_ids = set(form.matches.data or [])
     chosen = [m for m in candidates if m.id in chosen_ids]
     agreement = chosen[0].need.agreement if chosen else default_agreement()
-    form.set_choices(
-        services.organisations_in(agreement.requester_city_id),
-        services.organisations_in(agreement.expert_city_id),
-        optional=True,
-    )
+    _lead_choices(form, agreement, optional=True)
     code = 200
     if request.method == "POST":
         code = 422
         if form.validate_on_submit():
             try:
-                project = services.start_project(
-                    current_user,
-                    chosen,
-                    title=form.title.data or "",
-                    description=form.description.data or "",
-                    lang=form.lang.data or "",
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    visibility=form.visibility.data,
-                    requester_lead=_organisation(form.requester_lead.data),
-                    expert_lead=_organisation(form.expert_lead.data),
-                )
+                project = services.start_project(current_user, chosen, **_plan(form))
             except ProjectRuleError as error:
-                db.session.rollback()
                 _field_error(form, error)
             else:
                 flash(_("The project was started. Add its milestones next."), "success")
@@ -207,11 +216,7 @@ def edit(project_id: int):
         abort(403)
     agreement = project.agreement
     form = EditProjectForm()
-    form.set_choices(
-        services.organisations_in(agreement.requester_city_id),
-        services.organisations_in(agreement.expert_city_id),
-        optional=False,
-    )
+    _lead_choices(form, agreement, optional=False)
     if request.method == "GET":
         lang = project.title.original_lang
         form.title.data = project.title.original
@@ -231,20 +236,11 @@ def edit(project_id: int):
                     current_user,
                     project,
                     expected_version=_int_or_none(form.version.data),
-                    title=form.title.data or "",
-                    description=form.description.data or "",
-                    lang=form.lang.data or "",
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    visibility=form.visibility.data,
-                    requester_lead=_organisation(form.requester_lead.data),
-                    expert_lead=_organisation(form.expert_lead.data),
+                    **_plan(form),
                 )
             except ProjectRuleError as error:
-                db.session.rollback()
                 _field_error(form, error)
             except EditConflict:
-                db.session.rollback()
                 project = _load(project_id)
                 theirs = project
                 # Saving again now overwrites knowingly: the editor has seen their version.
@@ -317,7 +313,6 @@ def add_milestone(project_id: int):
                 weight=form.weight.data,
             )
         except ProjectRuleError as error:
-            db.session.rollback()
             _field_error(form, error)
         else:
             flash(_("The milestone was added."), "success")
@@ -382,7 +377,6 @@ def add_report(project_id: int):
                 lang=form.lang.data or "",
             )
         except ProjectRuleError as error:
-            db.session.rollback()
             _field_error(form, error)
         else:
             flash(_("Your status report was published."), "success")

@@ -144,6 +144,7 @@ def in_portal(live_server: Any) -> Iterator[None]:
     with live_server.app.test_request_context("/"):
         try:
             yield
+            db.session.commit()  # the services flush; a request would commit here
         finally:
             db.session.remove()
 

@@ -760,6 +760,7 @@ def _need_and_offer(live_server: LiveServer, label: str, proposed: bool) -> dict
             records = {"need_id": need.id, "offer_id": offer.id, "offer_title": offer_title}
             if proposed:
                 match = matching.propose(requester, need, offer, person_days=5)
+                db.session.commit()  # the service flushes; a request would commit here
                 records["match_id"] = match.id
             return records
         finally:

@@ -7,15 +7,9 @@ from datetime import timedelta
 import pytest
 
 from portal.core.enums import HelpKind
-from portal.matching import services
-from portal.matching.services import (
-    PARTIAL_PERIOD_POINTS,
-    WEIGHTS,
-    Reason,
-    period_fit,
-    score,
-    stem,
-)
+from portal.matching import suggestions
+from portal.matching.scoring import PARTIAL_PERIOD_POINTS, WEIGHTS, Reason, period_fit, score
+from portal.matching.terms import shared_terms, stem
 
 from .conftest import TODAY
 
@@ -233,7 +227,7 @@ def test_terms_are_shared_across_languages_only_when_a_translation_exists(make_n
 
 def test_swedish_word_forms_meet():
     assert stem("läckor") == stem("läcka")
-    assert services.shared_terms(["Läckor i ledningar"], ["ledning med läcka"]) == [
+    assert shared_terms(["Läckor i ledningar"], ["ledning med läcka"]) == [
         "läckor",
         "ledningar",
     ]
@@ -308,11 +302,11 @@ def test_fast_path_gives_the_same_score_as_score(make_need, make_offer, users):
             description_translations={"sv": "Läckor i ledningar"},
         ),
     ]
-    suggested = services.suggest_offers(users["coordinator"], need, today=TODAY)
+    suggested = suggestions.suggest_offers(users["coordinator"], need, today=TODAY)
     assert {s.offer.id for s in suggested} == {o.id for o in offers}
     for s in suggested:
         direct = score(need, s.offer, TODAY)
         assert (s.score, s.reasons) == (direct.score, direct.reasons)
-    for s in services.suggest_needs(users["coordinator"], offers[0], today=TODAY):
+    for s in suggestions.suggest_needs(users["coordinator"], offers[0], today=TODAY):
         direct = score(s.need, offers[0], TODAY)
         assert (s.score, s.reasons) == (direct.score, direct.reasons)

@@ -18,8 +18,9 @@ from portal.core.enums import (
 )
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db
-from portal.matching import services
+from portal.matching import queries, services, suggestions
 from portal.matching.models import Match
+from portal.matching.scoring import score
 from tests.conftest import count_queries
 
 from .conftest import TODAY
@@ -47,7 +48,7 @@ def test_suggested_offers_are_ranked_best_first(users, make_need, make_offer):
     best = make_offer("Leak detection training", "Water network leak detection.")
     kind_only = make_offer("Data platforms", "Cloud.", theme_codes=("it_digital",))
     theme_only = make_offer("Sewage plants", "Advice.", help_kind=HelpKind.ADVICE)
-    suggested = services.suggest_offers(users["requester"], need, today=TODAY)
+    suggested = suggestions.suggest_offers(users["requester"], need, today=TODAY)
     assert [s.offer.id for s in suggested] == [best.id, theme_only.id, kind_only.id]
     assert suggested[0].score > suggested[1].score > suggested[2].score
     assert all(s.need is need for s in suggested)
@@ -65,7 +66,7 @@ def test_suggested_offers_leave_out_what_cannot_be_matched(users, make_need, mak
     make_offer(theme_codes=("education",), help_kind=HelpKind.ADVICE)  # nothing in common
     make_offer(available_from=TODAY + timedelta(days=50))  # after the wanted period
     make_offer(available_until=TODAY + timedelta(days=5))  # before it
-    suggested = services.suggest_offers(users["coordinator"], need, today=TODAY)
+    suggested = suggestions.suggest_offers(users["coordinator"], need, today=TODAY)
     assert [s.offer.id for s in suggested] == [fits.id]
 
 
@@ -76,7 +77,7 @@ def test_suggested_offers_leave_out_those_already_on_a_live_match(
     proposed, declined, free = make_offer(), make_offer(), make_offer()
     make_match(need, proposed)
     make_match(need, declined, status=MatchStatus.DECLINED)
-    ids = {s.offer.id for s in services.suggest_offers(users["requester"], need, today=TODAY)}
+    ids = {s.offer.id for s in suggestions.suggest_offers(users["requester"], need, today=TODAY)}
     assert ids == {declined.id, free.id}
 
 
@@ -88,7 +89,7 @@ def test_restricted_offers_are_suggested_only_to_those_who_may_see_them(
     public = make_offer(visibility=Visibility.PUBLIC)
 
     def ids(who):
-        return {s.offer.id for s in services.suggest_offers(users[who], need, today=TODAY)}
+        return {s.offer.id for s in suggestions.suggest_offers(users[who], need, today=TODAY)}
 
     assert ids("requester") == {public.id}
     assert ids("coordinator") == {restricted.id, public.id}
@@ -103,16 +104,17 @@ def test_an_unrelated_expert_never_sees_a_restricted_need_in_suggestions(
     theirs = make_offer(by="other_expert", theme_codes=("water_sewage",))
     ours = make_offer()
     for offer in (theirs, ours):
-        ids = {s.need.id for s in services.suggest_needs(users["other_expert"], offer, today=TODAY)}
+        suggested = suggestions.suggest_needs(users["other_expert"], offer, today=TODAY)
+        ids = {s.need.id for s in suggested}
         assert restricted.id not in ids
         assert partners.id in ids
     coordinator_ids = {
-        s.need.id for s in services.suggest_needs(users["coordinator"], theirs, today=TODAY)
+        s.need.id for s in suggestions.suggest_needs(users["coordinator"], theirs, today=TODAY)
     }
     assert coordinator_ids == {restricted.id, partners.id}
     # Drafts stay with their own organisation.
     make_need(status=NeedStatus.DRAFT)
-    assert len(services.suggest_needs(users["coordinator"], theirs, today=TODAY)) == 2
+    assert len(suggestions.suggest_needs(users["coordinator"], theirs, today=TODAY)) == 2
 
 
 def test_suggested_needs_only_open_ones_and_ranked(users, make_need, make_offer):
@@ -122,7 +124,7 @@ def test_suggested_needs_only_open_ones_and_ranked(users, make_need, make_offer)
     make_need(status=NeedStatus.MATCHED)
     make_need(status=NeedStatus.CLOSED)
     make_need(wanted_until=TODAY - timedelta(days=1))
-    ids = [s.need.id for s in services.suggest_needs(users["expert"], offer, today=TODAY)]
+    ids = [s.need.id for s in suggestions.suggest_needs(users["expert"], offer, today=TODAY)]
     assert ids == [best.id, other_theme.id]
 
 
@@ -130,7 +132,7 @@ def test_suggestions_for_one_organisation_only(users, make_need, make_offer):
     need = make_need()
     ours = make_offer()
     make_offer(by="other_expert")
-    suggested = services.suggest_offers(
+    suggested = suggestions.suggest_offers(
         users["expert"], need, organisation_id=users["expert"].organisation_id, today=TODAY
     )
     assert [s.offer.id for s in suggested] == [ours.id]
@@ -140,7 +142,7 @@ def test_suggestions_respect_the_limit(users, make_need, make_offer):
     need = make_need()
     for _ in range(5):
         make_offer()
-    assert len(services.suggest_offers(users["requester"], need, limit=3, today=TODAY)) == 3
+    assert len(suggestions.suggest_offers(users["requester"], need, limit=3, today=TODAY)) == 3
 
 
 def test_suggestions_take_a_constant_number_of_queries(app, users, make_need, make_offer):
@@ -158,11 +160,11 @@ def test_suggestions_take_a_constant_number_of_queries(app, users, make_need, ma
         _ = (need.title.versions, need.description.versions, offer.title.versions)
         _ = (offer.description.versions, offer.themes)
         with count_queries(app) as offers_q:
-            found_offers = services.suggest_offers(users["requester"], need, today=TODAY)
+            found_offers = suggestions.suggest_offers(users["requester"], need, today=TODAY)
             for s in found_offers:
                 _ = (s.offer.title.versions, s.offer.organisation.name)
         with count_queries(app) as needs_q:
-            found_needs = services.suggest_needs(users["expert"], offer, today=TODAY)
+            found_needs = suggestions.suggest_needs(users["expert"], offer, today=TODAY)
             for s in found_needs:
                 _ = (s.need.title.versions, s.need.organisation.name)
         assert len(found_offers) == len(found_needs) == 10
@@ -172,6 +174,27 @@ def test_suggestions_take_a_constant_number_of_queries(app, users, make_need, ma
 
 
 # --------------------------------------------------------------------------------- proposing
+
+
+def test_proposal_choices_per_role(users, make_need, make_offer):
+    ours = make_need("Our need")
+    theirs = make_need("Their need", by="other_requester", theme="education")
+    secret = make_need("Their secret", by="other_requester", visibility=Visibility.RESTRICTED)
+    make_need("Our draft", status=NeedStatus.DRAFT)
+    our_offer = make_offer("Our offer")
+    their_offer = make_offer("Their offer", by="other_expert")
+    make_offer("Committed", status=OfferStatus.COMMITTED, committed_days=40)
+
+    def choices(who):
+        found = services.proposal_choices(users[who])
+        return {n.id for n in found["need_choices"]}, {o.id for o in found["offer_choices"]}
+
+    assert choices("requester") == ({ours.id}, {our_offer.id, their_offer.id})
+    assert choices("expert") == ({ours.id, theirs.id}, {our_offer.id})
+    assert choices("coordinator") == (
+        {ours.id, theirs.id, secret.id},
+        {our_offer.id, their_offer.id},
+    )
 
 
 def test_requester_proposes_and_accepts_for_their_side_at_once(users, make_need, make_offer):
@@ -184,7 +207,7 @@ def test_requester_proposes_and_accepts_for_their_side_at_once(users, make_need,
     assert match.expert_accepted_at is None
     assert match.waiting_for == [Side.EXPERT]
     assert match.message == "Please help."
-    assert match.score == services.score(need, offer).score
+    assert match.score == score(need, offer).score
     assert f"theme:{need.theme_id}" in match.reasons
     assert audit_actions("match", match.id) == ["propose"]
 
@@ -413,8 +436,11 @@ def test_without_proposed_person_days_the_match_takes_what_is_left(users, make_n
 
 
 def test_acceptance_is_all_or_nothing(users, make_need, make_offer, monkeypatch):
+    """The service flushes and raises; the request's rollback (here by hand) then leaves
+    nothing of the half-done acceptance."""
     need, offer = make_need(), make_offer()
     match = services.propose(users["requester"], need, offer)
+    db.session.commit()
 
     def broken(*args, **kwargs):
         raise RuntimeError("audit store unavailable")
@@ -422,7 +448,7 @@ def test_acceptance_is_all_or_nothing(users, make_need, make_offer, monkeypatch)
     monkeypatch.setattr(services, "record", broken)
     with pytest.raises(RuntimeError):
         services.accept(users["expert"], match)
-    db.session.expire_all()
+    db.session.rollback()
     assert match.status == MatchStatus.PROPOSED
     assert match.expert_accepted_at is None
     assert need.status == NeedStatus.OPEN
@@ -494,19 +520,23 @@ def test_decisions_under_an_expired_agreement_are_refused(users, agreement, make
 # ------------------------------------------------------------------------ lists and waiting
 
 
+def waiting_ids(user) -> list[int]:
+    """The matches waiting for ``user``'s side to decide, as the list's filter shows them."""
+    query = queries.matches_query(user, queries.MatchFilters(waiting=True))
+    return [m.id for m in db.session.scalars(query)]
+
+
 def test_waiting_for_decision(users, make_need, make_offer):
     need, offer = make_need(), make_offer()
     by_requester = services.propose(users["requester"], need, offer)
     by_coordinator = services.propose(users["coordinator"], make_need(), make_offer())
-    assert [m.id for m in services.waiting_for_decision(users["expert"])] == [
-        by_requester.id,
-        by_coordinator.id,
-    ]
-    assert [m.id for m in services.waiting_for_decision(users["requester"])] == [by_coordinator.id]
+    # Newest first, as the list orders them.
+    assert waiting_ids(users["expert"]) == [by_coordinator.id, by_requester.id]
+    assert waiting_ids(users["requester"]) == [by_coordinator.id]
     for who in ("coordinator", "admin", "other_expert", "other_requester"):
-        assert services.waiting_for_decision(users[who]) == []
+        assert waiting_ids(users[who]) == []
     services.accept(users["expert"], by_requester)
-    assert [m.id for m in services.waiting_for_decision(users["expert"])] == [by_coordinator.id]
+    assert waiting_ids(users["expert"]) == [by_coordinator.id]
 
 
 def test_matches_the_viewer_may_see(users, make_need, make_offer, make_match):
@@ -519,7 +549,7 @@ def test_matches_the_viewer_may_see(users, make_need, make_offer, make_match):
     )
 
     def ids(who, **filters):
-        query = services.matches_query(users[who], services.MatchFilters(**filters))
+        query = queries.matches_query(users[who], queries.MatchFilters(**filters))
         return {m.id for m in db.session.scalars(query)}
 
     assert ids("coordinator") == {ours.id, theirs.id, unrelated.id}
@@ -532,8 +562,8 @@ def test_matches_the_viewer_may_see(users, make_need, make_offer, make_match):
     assert ids("other_requester", waiting=True) == {unrelated.id}
     assert ids("other_expert", waiting=True) == set()
     assert ids("expert", status=MatchStatus.AGREED) == set()
-    assert services.get_visible(users["other_expert"], ours.id) is None
-    assert services.get_visible(users["expert"], ours.id) is ours
+    assert queries.get_visible(users["other_expert"], ours.id) is None
+    assert queries.get_visible(users["expert"], ours.id) is ours
 
 
 def test_a_restricted_need_drops_out_of_view_once_its_match_is_over(users, make_need, make_offer):
@@ -541,8 +571,8 @@ def test_a_restricted_need_drops_out_of_view_once_its_match_is_over(users, make_
     offer = make_offer(by="other_expert")
     match = services.propose(users["requester"], need, offer)
     # The live match lets the offering organisation see the need, and the match.
-    assert services.get_visible(users["other_expert"], match.id) is match
-    assert [m.id for m in services.waiting_for_decision(users["other_expert"])] == [match.id]
+    assert queries.get_visible(users["other_expert"], match.id) is match
+    assert waiting_ids(users["other_expert"]) == [match.id]
     services.decline(users["other_expert"], match)
-    assert services.get_visible(users["other_expert"], match.id) is None
-    assert services.get_visible(users["requester"], match.id) is match
+    assert queries.get_visible(users["other_expert"], match.id) is None
+    assert queries.get_visible(users["requester"], match.id) is match

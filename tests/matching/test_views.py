@@ -8,7 +8,7 @@ from flask_login import login_user
 
 from portal.core.enums import MatchStatus, NeedStatus, Visibility
 from portal.extensions import db
-from portal.matching import services
+from portal.matching import panels, services
 from portal.matching.models import Match
 from tests.conftest import count_queries
 
@@ -33,7 +33,13 @@ def pair(make_need, make_offer):
 def proposed(users, pair):
     """Proposed by the requester: waits for the expert side."""
     need, offer = pair
-    return services.propose(users["requester"], need, offer)
+    return saved(services.propose(users["requester"], need, offer))
+
+
+def saved(result):
+    """What a service wrote, committed as the request that called it would."""
+    db.session.commit()
+    return result
 
 
 def refreshed(match: Match) -> Match:
@@ -100,8 +106,8 @@ def test_the_list_shows_only_visible_matches(login, proposed, who, sees):
 def test_waiting_for_your_decision_comes_first_and_is_said_in_words(
     login, users, make_need, make_offer, make_match
 ):
-    waiting = services.propose(users["requester"], make_need("First need"), make_offer())
-    mine = services.propose(users["expert"], make_need("Second need"), make_offer())
+    waiting = saved(services.propose(users["requester"], make_need("First need"), make_offer()))
+    mine = saved(services.propose(users["expert"], make_need("Second need"), make_offer()))
     page = body(login("expert").get("/matches/"))
     assert page.index(f'id="match-{waiting.id}"') < page.index(f'id="match-{mine.id}"')
     assert page.count("Waiting for your decision") == 1
@@ -109,9 +115,9 @@ def test_waiting_for_your_decision_comes_first_and_is_said_in_words(
 
 
 def test_filter_by_status_and_waiting(login, users, make_need, make_offer):
-    agreed = services.propose(users["requester"], make_need("Agreed need"), make_offer())
-    services.accept(users["expert"], agreed)
-    waiting = services.propose(users["requester"], make_need("Waiting need"), make_offer())
+    agreed = saved(services.propose(users["requester"], make_need("Agreed need"), make_offer()))
+    saved(services.accept(users["expert"], agreed))
+    waiting = saved(services.propose(users["requester"], make_need("Waiting need"), make_offer()))
     client = login("expert")
     page = body(client.get("/matches/?status=agreed"))
     assert f'id="match-{agreed.id}"' in page and f'id="match-{waiting.id}"' not in page
@@ -193,10 +199,10 @@ def test_a_restricted_need_is_not_shown_through_a_finished_match(
     login, users, make_need, make_offer
 ):
     need = make_need(visibility=Visibility.RESTRICTED)
-    match = services.propose(users["requester"], need, make_offer(by="other_expert"))
+    match = saved(services.propose(users["requester"], need, make_offer(by="other_expert")))
     client = login("other_expert")
     assert client.get(f"/matches/{match.id}").status_code == 200
-    services.decline(users["other_expert"], match)
+    saved(services.decline(users["other_expert"], match))
     assert client.get(f"/matches/{match.id}").status_code == 404
 
 
@@ -215,7 +221,7 @@ def test_buttons_appear_exactly_when_allowed(login, proposed, who, buttons):
 
 
 def test_no_buttons_once_decided(login, users, proposed):
-    services.accept(users["expert"], proposed)
+    saved(services.accept(users["expert"], proposed))
     for who in ("requester", "expert", "coordinator"):
         client = login(who)
         page = body(client.get(f"/matches/{proposed.id}"))
@@ -243,8 +249,8 @@ def test_accept_without_javascript_redirects_with_a_message(login, proposed):
 def test_accept_goes_back_to_the_page_it_came_from_but_only_inside_the_portal(
     login, users, make_need, make_offer
 ):
-    first = services.propose(users["requester"], make_need(), make_offer())
-    second = services.propose(users["requester"], make_need(), make_offer())
+    first = saved(services.propose(users["requester"], make_need(), make_offer()))
+    second = saved(services.propose(users["requester"], make_need(), make_offer()))
     client = login("expert")
     response = client.post(f"/matches/{first.id}/accept", data={"next": "https://evil.example/"})
     assert response.headers["Location"] == f"/matches/{first.id}"
@@ -268,7 +274,7 @@ def test_accept_with_htmx_returns_the_match_fragment_and_a_live_message(login, p
 
 
 def test_accepting_an_agreed_match_is_409_and_changes_nothing(login, users, proposed):
-    services.accept(users["expert"], proposed)
+    saved(services.accept(users["expert"], proposed))
     match = refreshed(proposed)
     before = (match.version, match.offer.committed_days, match.offer.version, match.need.version)
     client = login("expert")
@@ -284,6 +290,23 @@ def test_accepting_an_agreed_match_is_409_and_changes_nothing(login, users, prop
     match = refreshed(proposed)
     after = (match.version, match.offer.committed_days, match.offer.version, match.need.version)
     assert after == before
+
+
+def test_an_acceptance_that_fails_halfway_leaves_nothing_written(login, proposed, monkeypatch):
+    """The service has flushed the agreed match, the need's and the offer's changes when the
+    audit store fails: the request rolls all of it back."""
+    client = login("expert")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(services, "record", broken)
+    response = client.post(f"/matches/{proposed.id}/accept")
+    assert response.status_code == 500
+    match = refreshed(proposed)
+    assert match.status == MatchStatus.PROPOSED and match.expert_accepted_at is None
+    assert match.need.status == NeedStatus.OPEN
+    assert match.offer.committed_days == 0
 
 
 def test_accepting_twice_is_409(login, proposed):
@@ -325,7 +348,7 @@ def proposed_restricted(users, make_need, make_offer):
     """A restricted need's proposal: the expert's organisation sees the need only while the
     match is live."""
     need = make_need(visibility=Visibility.RESTRICTED)
-    return services.propose(users["requester"], need, make_offer())
+    return saved(services.propose(users["requester"], need, make_offer()))
 
 
 def test_declining_a_restricted_need_with_htmx_says_so_without_showing_it(
@@ -523,7 +546,7 @@ def test_the_broker_form_previews_score_and_reasons(login, pair):
 def render_panel(app, user, kind, record) -> str:
     with app.test_request_context("/"):
         login_user(user)
-        panel = (services.need_panel if kind == "need" else services.offer_panel)(user, record)
+        panel = (panels.need_panel if kind == "need" else panels.offer_panel)(user, record)
         return render_template(f"matching/_{kind}_panel.html", panel=panel)
 
 

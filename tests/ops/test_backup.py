@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import make_url
 
+from bench.bulk import BulkLoader
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 from portal.content.models import TextVersion
@@ -18,7 +19,6 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.needs.models import Need
 from portal.ops import backup
-from portal.seed.bulk import BulkLoader
 
 
 def table_counts() -> dict[str, int]:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from bench.bulk import BULK_EMAIL_DOMAIN, DEFAULT_PASSWORD
 from portal import create_app
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
@@ -30,7 +31,6 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import District, Organisation, Theme
-from portal.seed.bulk import BULK_EMAIL_DOMAIN, DEFAULT_PASSWORD
 
 SIZES = ["--needs", "300", "--offers", "90", "--projects", "40", "--seed", "20221128"]
 
@@ -380,7 +380,7 @@ def test_phrase_banks_are_parallel_translations():
     """Swedish and English phrases are not Ukrainian, and a number slot is in all three."""
     import re
 
-    from portal.seed import bulk_phrases as ph
+    from bench.bulk import phrases as ph
 
     cyrillic = re.compile("[\u0400-\u04ff]")
     phrases: list[ph.P] = [*ph.HELP.values(), *ph.STREETS, *ph.NEED_TITLES, *ph.OFFER_TITLES]

@@ -18,10 +18,12 @@ from portal.core.enums import (
     Visibility,
 )
 from portal.core.transitions import IllegalTransition
+from portal.core.types import utcnow
 from portal.extensions import db
-from portal.projects import services
+from portal.projects import queries, services, timeline
 from portal.projects.models import Project
-from portal.projects.services import NotAllowed, ProjectFilters, ProjectRuleError
+from portal.projects.queries import ProjectFilters
+from portal.projects.services import NotAllowed, ProjectRuleError
 from tests.projects import factories as f
 
 pytestmark = pytest.mark.usefixtures("req")
@@ -508,7 +510,7 @@ def test_visibility_in_queries(users):
     restricted = f.start(users, [restricted_match], title="Restricted one")
 
     def visible(user):
-        return {p.id for p in db.session.scalars(services.projects_query(user))}
+        return {p.id for p in db.session.scalars(queries.projects_query(user))}
 
     assert visible(None) == {public.id}
     assert visible(users["other_requester"]) == {public.id, partners.id}
@@ -531,7 +533,7 @@ def test_filters(users):
     services.change_status(users["coordinator"], school, ProjectStatus.ACTIVE)
 
     def ids(**filters):
-        query = services.projects_query(users["coordinator"], ProjectFilters(**filters))
+        query = queries.projects_query(users["coordinator"], ProjectFilters(**filters))
         return {p.id for p in db.session.scalars(query)}
 
     assert ids() == {water.id, school.id}
@@ -549,7 +551,7 @@ def test_filters_from_query_arguments_ignore_junk():
     assert ProjectFilters.from_args({"status": "active"}).status == ProjectStatus.ACTIVE
 
 
-def test_milestones_due_for(users):
+def test_milestones_due(users):
     today = date.today()
     project = f.start(
         users, starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=90)
@@ -560,27 +562,37 @@ def test_milestones_due_for(users):
     done = f.milestone(project, "Done", due_on=today)
     services.set_milestone_done(users["requester"], done, True)
 
-    assert [m.id for m in services.milestones_due_for(users["requester"])] == [overdue.id, soon.id]
-    assert [m.id for m in services.milestones_due_for(users["expert"])] == [overdue.id, soon.id]
-    assert services.milestones_due_for(users["other_requester"]) == []
-    assert services.milestones_due_for(None) == []
+    def due(who):
+        rows, total = timeline.milestones_due(users.get(who), today, limit=10)
+        assert total == len(rows)
+        return [row.id for row in rows]
+
+    assert due("requester") == [overdue.id, soon.id]
+    assert due("expert") == [overdue.id, soon.id]
+    assert due("other_requester") == []
+    assert due(None) == []
 
 
-def test_reports_due_for(users):
+def test_reports_due(users):
+    def due(who):
+        rows, total = timeline.reports_due(users[who], utcnow(), limit=10)
+        assert total == len(rows)
+        return [row.id for row in rows]
+
     project = f.start(users)
-    assert services.reports_due_for(users["requester"]) == []  # planned, not active yet
+    assert due("requester") == []  # planned, not active yet
     services.change_status(users["coordinator"], project, ProjectStatus.ACTIVE)
-    assert [p.id for p in services.reports_due_for(users["requester"])] == [project.id]
+    assert due("requester") == [project.id]
     services.add_report(
         users["requester"], project, status=ReportStatus.ON_TRACK, body="Fine.", lang="uk"
     )
-    assert services.reports_due_for(users["requester"]) == []
-    assert [p.id for p in services.reports_due_for(users["expert"])] == [project.id]
-    assert services.reports_due_for(users["other_expert"]) == []
+    assert due("requester") == []
+    assert due("expert") == [project.id]
+    assert due("other_expert") == []
     # A report older than 30 days no longer counts.
     project.reports[0].created_at -= timedelta(days=31)
     db.session.commit()
-    assert [p.id for p in services.reports_due_for(users["requester"])] == [project.id]
+    assert due("requester") == [project.id]
 
 
 def test_timeline_merges_milestones_reports_and_status_changes(users):
@@ -590,7 +602,7 @@ def test_timeline_merges_milestones_reports_and_status_changes(users):
     services.add_report(
         users["expert"], project, status=ReportStatus.ON_TRACK, body="Fine.", lang="sv"
     )
-    entries = services.timeline(project)
+    entries = timeline.timeline(project)
     kinds = [e.kind for e in entries]
     assert sorted(kinds) == ["milestone_due", "report", "status", "status"]
     assert [e.sort_key for e in entries] == sorted(e.sort_key for e in entries)

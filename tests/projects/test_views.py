@@ -37,6 +37,7 @@ def project(app, users):
     match = f.agreed_match(users, visibility=Visibility.PARTNERS)
     with app.test_request_context():
         project = f.start(users, [match])
+        db.session.commit()
     f.milestone(project, "Survey of pressure zones", weight=1, due_on=f.START)
     f.milestone(project, "Pilot installation", weight=3, due_on=f.END)
     return project
@@ -46,7 +47,9 @@ def project(app, users):
 def restricted(app, users):
     match = f.agreed_match(users, visibility=Visibility.RESTRICTED, need_title="Secret pumps")
     with app.test_request_context():
-        return f.start(users, [match], title="Pumping station renewal")
+        project = f.start(users, [match], title="Pumping station renewal")
+        db.session.commit()
+    return project
 
 
 # ---------------------------------------------------------------- the list
@@ -55,6 +58,7 @@ def restricted(app, users):
 def test_anonymous_list_shows_public_projects_only(app, client, users, project, restricted):
     with app.test_request_context():
         public = f.start(users, title="Open data for school meals")
+        db.session.commit()
     response = client.get("/projects/")
     assert response.status_code == 200
     html = body(response)
@@ -84,6 +88,7 @@ def test_restricted_project_is_listed_only_for_participants(login, client, restr
 def test_htmx_filter_returns_only_the_fragment(app, client, users, project):
     with app.test_request_context():
         f.start(users, [f.agreed_match(users, theme_code="education")], title="School kitchens")
+        db.session.commit()
     response = client.get("/projects/?theme=education", headers=HX)
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
@@ -129,6 +134,7 @@ def test_filters_narrow_the_list(app, login, client, users, project):
             lang="uk",
         )
         services.change_status(users["coordinator"], school, ProjectStatus.ACTIVE)
+        db.session.commit()
     login("expert")
     assert "Шкільні їдальні" in body(client.get("/projects/?status=active"))
     assert "Leak detection pilot" not in body(client.get("/projects/?status=active"))
@@ -234,6 +240,24 @@ def new_project_data(agreed, /, **changes):
     }
     data.update(changes)
     return data
+
+
+def test_a_start_that_fails_halfway_leaves_nothing_written(login, client, users, monkeypatch):
+    """The service has flushed the project, its texts and the need's new status when the audit
+    store fails: the request rolls all of it back."""
+    match = f.agreed_match(users)
+    need_id, need_status = match.need_id, match.need.status
+    login("coordinator")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(services.audit, "record", broken)
+    assert client.post("/projects/new", data=new_project_data(match)).status_code == 500
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Project.id))) == 0
+    assert db.session.get(type(match), match.id).project_id is None
+    assert db.session.get(type(match.need), need_id).status == need_status
 
 
 def test_control_characters_are_dropped_not_a_500(login, client, users):
@@ -355,6 +379,7 @@ def test_project_page_shows_reports_latest_first(app, client, login, users, proj
         services.add_report(
             users["requester"], project, status=ReportStatus.ON_TRACK, body="Parts in.", lang="en"
         )
+        db.session.commit()
     login("expert")
     html = body(client.get(f"/projects/{project.id}"))
     assert html.index("Parts in.") < html.index("Parts late.")
@@ -427,6 +452,7 @@ def test_tick_of_a_restricted_project_is_404_for_outsiders(login, client, users,
 def test_milestone_of_another_project_is_404(app, login, client, users, project):
     with app.test_request_context():
         other = f.start(users, title="Other")
+        db.session.commit()
     m = f.milestone(other)
     login("requester")
     url = f"/projects/{project.id}/milestones/{m.id}/toggle"

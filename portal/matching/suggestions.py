@@ -1,0 +1,347 @@
+"""Suggestions: the open offers that fit a need, and the open needs an offer fits, best first.
+
+SQL prefilters the candidates (open, visible, same agreement, period overlapping, capacity
+left, same theme or kind of help, not already on a live match) and orders them by everything
+but the shared terms; at most CANDIDATE_LIMIT are scored in Python with ``scoring.combine``.
+A constant number of queries whatever the number of records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    case,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.content.models import TextVersion
+from portal.core.enums import NeedStatus, OfferStatus, Priority
+from portal.extensions import db
+from portal.matching.queries import live_match_between
+from portal.matching.scoring import (
+    PARTIAL_PERIOD_POINTS,
+    WEIGHTS,
+    Reason,
+    combine,
+    period_fit,
+    terms_of_need,
+    terms_of_offer,
+)
+from portal.matching.terms import Terms
+from portal.needs.models import Need
+from portal.offers.models import Offer, offer_themes
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+CANDIDATE_LIMIT = 100  # at most this many candidates are scored in Python
+
+
+@dataclass
+class Suggestion:
+    """A pair the portal suggests, with its score and reasons."""
+
+    need: Need
+    offer: Offer
+    score: int
+    reasons: list[Reason]
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _same_agreement(column: Any, agreement_id: int) -> ColumnElement[bool]:
+    if _postgresql():
+        return column == agreement_id
+    # "+ 0" on SQLite: there is usually one agreement, and SQLite without statistics would
+    # otherwise walk the whole agreement through its index instead of the theme's. (On
+    # PostgreSQL the expression would hide the column's statistics from the planner, which
+    # then expects ten rows where there are thousands and picks nested loops.)
+    return column + 0 == agreement_id
+
+
+def _id_in(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column IN ids`` as one array parameter on PostgreSQL (``= ANY(%s)``): two hundred
+    separate parameters cost more to render and send than the query costs to run."""
+    if _postgresql():
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _text_bodies(text_ids: Iterable[int]) -> dict[int, list[str]]:
+    """text id → the case-folded bodies of all its language versions, in one query."""
+    ids = sorted(set(text_ids))
+    found: dict[int, list[str]] = {}
+    if ids:
+        rows = db.session.execute(
+            select(TextVersion.text_id, TextVersion.folded).where(_id_in(TextVersion.text_id, ids))
+        )
+        for text_id, folded in rows:
+            found.setdefault(text_id, []).append(folded)
+    return found
+
+
+def _period_order(full: ColumnElement[bool]) -> Any:
+    return case((full, WEIGHTS["period"]), else_=PARTIAL_PERIOD_POINTS)
+
+
+def _candidates(tiers: Sequence[Callable[[], Select[Any]]]) -> list[Any]:
+    """Up to CANDIDATE_LIMIT rows from disjoint tiers, each prefiltered and ordered by its score
+    in SQL: the same theme and kind of help, then the same theme, then the same kind of help.
+    A later tier is asked only while the candidates are too few, so a query reads one theme's
+    (or one kind's) rows through its index rather than every open record. (A pair in the theme
+    but of another kind can score more than the weakest pair of the first tier; it is left out
+    only when the first tier alone fills the candidates.) One to three queries, whatever the
+    number of records."""
+    rows: list[Any] = []
+    for tier in tiers:
+        rows += db.session.execute(tier().limit(CANDIDATE_LIMIT - len(rows)))
+        if len(rows) >= CANDIDATE_LIMIT:
+            break
+    return rows
+
+
+def suggest_offers(
+    viewer: User | None,
+    need: Need,
+    limit: int = 10,
+    *,
+    organisation_id: int | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Suggestion]:
+    """Open offers ``viewer`` may see that fit ``need``, best first; not those already on a live
+    match with it. ``organisation_id`` keeps only that organisation's offers (an expert proposes
+    their own). A constant number of queries whatever the number of offers."""
+    today = today or date.today()
+    start = max(need.wanted_from or today, today)
+    end = need.wanted_until
+    if end is not None and end < start:
+        return []
+    remaining = Offer.capacity_days - Offer.committed_days
+    # Same rules as period_fit and _combine, with the offer's columns.
+    covers_start = true() if need.wanted_from is None else Offer.available_from <= start
+    covers_end = true() if end is None else Offer.available_until >= end
+    needed = need.person_days
+    capacity_order: Any = (
+        literal(WEIGHTS["capacity"])
+        if not needed or needed <= 0
+        else case(
+            (remaining >= needed, WEIGHTS["capacity"]),
+            else_=(remaining * WEIGHTS["capacity"]) // needed,
+        )
+    )
+    base = _period_order(and_(covers_start, covers_end)) + capacity_order
+    # The cheap column tests first; the visibility and live-match subqueries last.
+    conditions = [
+        Offer.status == OfferStatus.OPEN,
+        Offer.available_until >= start,
+        remaining > 0,
+        _same_agreement(Offer.agreement_id, need.agreement_id),
+    ]
+    if end is not None:
+        conditions.append(Offer.available_from <= end)
+    if organisation_id is not None:
+        conditions.append(Offer.organisation_id == organisation_id)
+    conditions += [Offer.visible_to(viewer), ~live_match_between(need.id, Offer.id)]
+    columns = (
+        Offer.id,
+        Offer.title_id,
+        Offer.description_id,
+        Offer.help_kind,
+        Offer.available_from,
+        Offer.available_until,
+        Offer.capacity_days,
+        Offer.committed_days,
+    )
+    in_theme = Offer.id.in_(
+        select(offer_themes.c.offer_id).where(offer_themes.c.theme_id == need.theme_id)
+    )
+    same_kind = Offer.help_kind == need.help_kind
+
+    def tier(theme: bool, kind: bool) -> Select[Any]:
+        points = (WEIGHTS["theme"] if theme else 0) + (WEIGHTS["help_kind"] if kind else 0)
+        order = base + points
+        return (
+            select(*columns, literal(theme).label("theme_match"))
+            .where(in_theme if theme else ~in_theme, same_kind if kind else ~same_kind)
+            .where(*conditions)
+            .order_by(order.desc(), Offer.id.desc())
+        )
+
+    rows = _candidates(
+        [lambda: tier(True, True), lambda: tier(True, False), lambda: tier(False, True)]
+    )
+    if not rows:
+        return []
+    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
+    need_terms = terms_of_need(need, lang)
+    ranked = []
+    for rank, row in enumerate(rows):
+        scored = combine(
+            theme_id=need.theme_id if row.theme_match else None,
+            help_kind=need.help_kind if row.help_kind == need.help_kind else None,
+            period=period_fit(
+                need.wanted_from, end, row.available_from, row.available_until, today
+            ),
+            remaining=max(row.capacity_days - row.committed_days, 0),
+            needed=need.person_days,
+            shared_terms=need_terms.shared_with(
+                Terms(texts.get(row.title_id, []) + texts.get(row.description_id, []))
+            ),
+        )
+        ranked.append((-scored.score, rank, row.id, scored))
+    ranked.sort(key=lambda item: item[:2])
+    best = ranked[:limit]
+    offers = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Offer)
+            .where(Offer.id.in_([item[2] for item in best]))
+            .options(selectinload(Offer.title), joinedload(Offer.organisation))
+        )
+    }
+    return [
+        Suggestion(need, offers[offer_id], scored.score, scored.reasons)
+        for _s, _r, offer_id, scored in best
+        if offer_id in offers
+    ]
+
+
+def suggest_needs(
+    viewer: User | None,
+    offer: Offer,
+    limit: int = 10,
+    *,
+    organisation_id: int | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Suggestion]:
+    """Open needs ``viewer`` may see that ``offer`` fits, best first; not those already on a live
+    match with it. ``organisation_id`` keeps only that organisation's needs (a requester proposes
+    for their own). A constant number of queries whatever the number of needs."""
+    today = today or date.today()
+    remaining = offer.remaining_days
+    a_start = max(offer.available_from or today, today)
+    a_end = offer.available_until
+    if (
+        offer.status != OfferStatus.OPEN
+        or remaining <= 0
+        or (a_end is not None and a_end < a_start)
+    ):
+        return []
+    theme_ids = [t.id for t in offer.themes]
+    # Same rules as period_fit and _combine, with the need's columns.
+    covers_start = or_(
+        Need.wanted_from.is_(None),
+        Need.wanted_from >= a_start,
+        true() if (offer.available_from or today) <= today else false(),
+    )
+    covers_end = (
+        true() if a_end is None else or_(Need.wanted_until.is_(None), Need.wanted_until <= a_end)
+    )
+    base = _period_order(and_(covers_start, covers_end)) + case(
+        (or_(Need.person_days.is_(None), Need.person_days <= remaining), WEIGHTS["capacity"]),
+        else_=literal(remaining * WEIGHTS["capacity"], Integer) // Need.person_days,
+    )
+    # The cheap column tests first; the visibility and live-match subqueries last.
+    conditions = [
+        Need.status == NeedStatus.OPEN,
+        or_(Need.wanted_until.is_(None), Need.wanted_until >= a_start),
+        _same_agreement(Need.agreement_id, offer.agreement_id),
+    ]
+    if a_end is not None:
+        conditions.append(or_(Need.wanted_from.is_(None), Need.wanted_from <= a_end))
+    if organisation_id is not None:
+        conditions.append(Need.organisation_id == organisation_id)
+    conditions += [Need.visible_to(viewer), ~live_match_between(Need.id, offer.id)]
+    priority_rank = case({p.value: p.rank for p in Priority}, value=Need.priority, else_=9)
+    columns = (
+        Need.id,
+        Need.title_id,
+        Need.description_id,
+        Need.theme_id,
+        Need.help_kind,
+        Need.wanted_from,
+        Need.wanted_until,
+        Need.person_days,
+    )
+    in_theme = Need.theme_id.in_(theme_ids)
+    same_kind = Need.help_kind == offer.help_kind
+
+    def tier(theme: bool, kind: bool) -> Select[Any]:
+        points = (WEIGHTS["theme"] if theme else 0) + (WEIGHTS["help_kind"] if kind else 0)
+        order = base + points
+        return (
+            select(*columns)
+            .where(in_theme if theme else ~in_theme, same_kind if kind else ~same_kind)
+            .where(*conditions)
+            .order_by(order.desc(), priority_rank, Need.id.desc())
+        )
+
+    tiers = [lambda: tier(False, True)]
+    if theme_ids:
+        tiers = [lambda: tier(True, True), lambda: tier(True, False), *tiers]
+    rows = _candidates(tiers)
+    if not rows:
+        return []
+    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
+    offer_terms = terms_of_offer(offer)
+    theme_set = set(theme_ids)
+    ranked = []
+    for rank, row in enumerate(rows):
+        facts = {
+            "theme_id": row.theme_id if row.theme_id in theme_set else None,
+            "help_kind": offer.help_kind if row.help_kind == offer.help_kind else None,
+            "period": period_fit(
+                row.wanted_from, row.wanted_until, offer.available_from, a_end, today
+            ),
+            "remaining": remaining,
+            "needed": row.person_days,
+        }
+        # Ranked by how many terms are shared; which words name them (the reader's language
+        # first) is worked out below for the few suggestions shown.
+        need_terms = Terms(texts.get(row.title_id, []) + texts.get(row.description_id, []))
+        shared = sorted(need_terms.shared_stems(offer_terms))
+        scored = combine(**facts, shared_terms=shared)
+        ranked.append((-scored.score, rank, row.id, facts))
+    ranked.sort(key=lambda item: item[:2])
+    best = ranked[:limit]
+    needs = {
+        n.id: n
+        for n in db.session.scalars(
+            select(Need)
+            .where(Need.id.in_([item[2] for item in best]))
+            .options(
+                selectinload(Need.title),
+                selectinload(Need.description),
+                joinedload(Need.organisation),
+                joinedload(Need.theme),
+            )
+        )
+    }
+    suggestions = []
+    for _s, _r, need_id, facts in best:
+        if need_id in needs:
+            need = needs[need_id]
+            shared = terms_of_need(need, lang).shared_with(offer_terms)
+            scored = combine(**facts, shared_terms=shared)
+            suggestions.append(Suggestion(need, offer, scored.score, scored.reasons))
+    return suggestions
