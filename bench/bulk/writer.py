@@ -73,13 +73,21 @@ class BulkLoader(BulkPlanner):
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
 
     def _write_texts(
-        self, items: list[tuple[Tri, str, tuple[str, ...], int | None, datetime]]
+        self,
+        items: list[tuple[Tri, str, tuple[str, ...], int | None, datetime]],
+        owners: list[tuple[str, int]],
     ) -> list[int]:
-        """Insert texts (original language plus extra versions); returns their ids in order."""
+        """Insert texts (original language plus extra versions), each with the record that owns
+        it (kind, id: what TextOwnerMixin writes for records the ORM inserts); returns their ids
+        in order."""
         ids = self.ids.take(Text.__table__, len(items))
         texts, versions = [], []
-        for text_id, (tri, original, extra, author, at) in zip(ids, items):
-            texts.append({"id": text_id, "original_lang": original})
+        for text_id, (tri, original, extra, author, at), (kind, owner_id) in zip(
+            ids, items, owners
+        ):
+            texts.append(
+                {"id": text_id, "original_lang": original, "owner_type": kind, "owner_id": owner_id}
+            )
             for lang in (original, *extra):
                 body = tri[LANG_INDEX[lang]]
                 versions.append(
@@ -105,14 +113,15 @@ class BulkLoader(BulkPlanner):
     def _write_offers(self, tick: Callable[[int], None]) -> None:
         for chunk in self._chunks(self.offers, key=lambda o: o.created_at):
             ids = self.ids.take(Offer.__table__, len(chunk))
-            text_items = []
-            for offer in chunk:
+            text_items, owners = [], []
+            for offer_id, offer in zip(ids, chunk):
                 title, description = self._offer_texts(offer)
                 for tri in (title, description):
                     text_items.append(
                         (tri, "sv", offer.extra_langs, offer.author, offer.created_at)
                     )
-            text_ids = self._write_texts(text_items)
+                    owners.append(("offer", offer_id))
+            text_ids = self._write_texts(text_items, owners)
             rows, theme_rows = [], []
             for n, (offer_id, offer) in enumerate(zip(ids, chunk)):
                 offer.id = offer_id
@@ -148,12 +157,13 @@ class BulkLoader(BulkPlanner):
     def _write_needs(self, tick: Callable[[int], None]) -> None:
         for chunk in self._chunks(self.needs, key=lambda n: n.created_at):
             ids = self.ids.take(Need.__table__, len(chunk))
-            text_items = []
-            for need in chunk:
+            text_items, owners = [], []
+            for need_id, need in zip(ids, chunk):
                 title, description = self._need_texts(need)
                 for tri in (title, description):
                     text_items.append((tri, "uk", need.extra_langs, need.author, need.created_at))
-            text_ids = self._write_texts(text_items)
+                    owners.append(("need", need_id))
+            text_ids = self._write_texts(text_items, owners)
             rows = []
             for n, (need_id, need) in enumerate(zip(ids, chunk)):
                 need.id = need_id
@@ -188,8 +198,8 @@ class BulkLoader(BulkPlanner):
     def _write_projects(self, tick: Callable[[int], None]) -> None:
         for chunk in self._chunks(self.projects, key=lambda p: p.created_at):
             ids = self.ids.take(Project.__table__, len(chunk))
-            text_items = []
-            for project in chunk:
+            text_items, owners = [], []
+            for project_id, project in zip(ids, chunk):
                 title, description = self._project_texts(project)
                 for tri in (title, description):
                     text_items.append(
@@ -201,7 +211,8 @@ class BulkLoader(BulkPlanner):
                             project.created_at,
                         )
                     )
-            text_ids = self._write_texts(text_items)
+                    owners.append(("project", project_id))
+            text_ids = self._write_texts(text_items, owners)
             rows, org_rows = [], []
             for n, (project_id, project) in enumerate(zip(ids, chunk)):
                 project.id = project_id
@@ -260,8 +271,8 @@ class BulkLoader(BulkPlanner):
                     )
                 )
                 owners.append((project, milestone))
-        text_ids = self._write_texts(items)
         ids = self.ids.take(Milestone.__table__, len(owners))
+        text_ids = self._write_texts(items, [("milestone", i) for i in ids])
         rows = [
             {
                 "id": milestone_id,
@@ -292,8 +303,8 @@ class BulkLoader(BulkPlanner):
                     )
                 )
                 owners.append((project, report))
-        text_ids = self._write_texts(items)
         ids = self.ids.take(StatusReport.__table__, len(owners))
+        text_ids = self._write_texts(items, [("status_report", i) for i in ids])
         rows = [
             {
                 "id": report_id,

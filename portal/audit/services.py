@@ -107,18 +107,12 @@ def visible_events(viewer: User) -> ColumnElement[bool]:
         .join(Project, Project.id == StatusReport.project_id)
         .where(Project.visible_to(viewer)),
     }
-    if not viewer.sees_everything:
-        guarded["match"] = (
-            select(Match.id)
-            .join(Need, Need.id == Match.need_id)
-            .join(Offer, Offer.id == Match.offer_id)
-            .where(
-                or_(
-                    Need.organisation_id == viewer.organisation_id,
-                    Offer.organisation_id == viewer.organisation_id,
-                )
-            )
-        )
+    guarded["match"] = (
+        select(Match.id)
+        .join(Need, Need.id == Match.need_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(Match.visible_to(viewer))
+    )
     return or_(
         AuditEvent.record_type.not_in(list(guarded)),
         *(

@@ -145,6 +145,25 @@ def test_texts_vary_and_are_folded_for_search(bulk):
     assert need.id in found
 
 
+def test_every_text_knows_the_record_that_refers_to_it(bulk):
+    referring = {
+        ("need", "needs", "title_id"),
+        ("need", "needs", "description_id"),
+        ("offer", "offers", "title_id"),
+        ("offer", "offers", "description_id"),
+        ("project", "projects", "title_id"),
+        ("project", "projects", "description_id"),
+        ("milestone", "milestones", "title_id"),
+        ("status_report", "status_reports", "body_id"),
+    }
+    expected = {}
+    for kind, table, column in referring:
+        for record_id, text_id in q(f"SELECT id, {column} FROM {table}"):  # noqa: S608
+            expected[text_id] = (kind, record_id)
+    owners = {row[0]: (row[1], row[2]) for row in q("SELECT id, owner_type, owner_id FROM texts")}
+    assert expected and owners == expected
+
+
 def test_critical_themes_are_restricted(bulk):
     leaks = scalar(
         "SELECT count(*) FROM needs n JOIN themes t ON t.id = n.theme_id "
