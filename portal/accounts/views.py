@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.accounts import services, twofactor
@@ -222,9 +223,10 @@ def _throttled(template: str, field: Any, retry_after: int, **context: Any) -> R
     """Too many failures from this address: 429 with Retry-After, the form kept."""
     field.errors = [
         *field.errors,
-        _(
-            "Too many failed attempts from your network. Wait %(seconds)d seconds and try again.",
-            seconds=retry_after,
+        ngettext(
+            "Too many failed attempts from your network. Wait %(num)d second and try again.",
+            "Too many failed attempts from your network. Wait %(num)d seconds and try again.",
+            retry_after,
         ),
     ]
     response = current_app.make_response((render_template(template, **context), 429))
