@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 
 import pyotp
-import pytest
 
 from portal.accounts import services, twofactor
 from portal.accounts.models import User
