@@ -1,8 +1,11 @@
-"""Signing in and out, lockout, sessions, passwords, invitations and password resets."""
+"""Signing in and out, lockout (with device cookies), the second factor's limits, sessions and
+re-authentication, passwords, notifications of security changes, invitations and password
+resets."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import secrets
 from datetime import datetime
@@ -30,6 +33,11 @@ from portal.core.enums import Role
 from portal.core.types import utcnow
 from portal.extensions import cache, db
 from portal.reference.models import Organisation
+
+log = logging.getLogger(__name__)
+
+# When the session last proved the password (and code): at sign-in or on the confirmation page.
+AUTHENTICATED_AT = "authenticated_at"
 
 # Verifying against a real hash keeps "unknown e-mail" as slow as "wrong password".
 _DUMMY_HASHES: dict[bool, str] = {}
@@ -127,10 +135,21 @@ def _address_key(address: str | None) -> str:
     return f"signin-failures:{address or '-'}"
 
 
+def _address_record(address: str | None) -> tuple[int, float] | None:
+    """(failures, moment of the last) of an address within the window, from the shared cache
+    (Redis when there is one, so that every worker counts together)."""
+    try:
+        record = cache.get(_address_key(address))
+    except Exception as error:  # the shared cache unreachable: no delay rather than no sign-in
+        log.warning("sign-in failures of an address not read: %s", error.__class__.__name__)
+        return None
+    return record if isinstance(record, tuple | list) and len(record) == 2 else None
+
+
 def _address_wait(address: str | None, now: datetime) -> int:
     """Seconds this address must still wait before its next attempt (0: none)."""
     config = current_app.config
-    record = cache.get(_address_key(address))
+    record = _address_record(address)
     if not record:
         return 0
     count, last = record
@@ -143,10 +162,13 @@ def _address_wait(address: str | None, now: datetime) -> int:
 
 def _address_failed(address: str | None, now: datetime) -> None:
     config = current_app.config
-    record = cache.get(_address_key(address)) or (0, 0.0)
+    record = _address_record(address) or (0, 0.0)
     window = config["LOCKOUT_WINDOW"].total_seconds()
     count = record[0] if now.timestamp() - record[1] <= window else 0
-    cache.set(_address_key(address), (count + 1, now.timestamp()), timeout=int(window))
+    try:
+        cache.set(_address_key(address), (count + 1, now.timestamp()), timeout=int(window))
+    except Exception as error:  # the shared cache unreachable: the per-account rules still hold
+        log.warning("sign-in failures of an address not counted: %s", error.__class__.__name__)
 
 
 def _record_failure(user: User, trusted: bool, now: datetime) -> None:
@@ -337,6 +359,13 @@ def check_code(user: User, code: str, *, step: str = "second factor") -> CodeOut
     else:
         accepted = accepted or twofactor.use_recovery_code(user, code)
     if not accepted:
+        if twofactor.is_replay(user, code):
+            # A code used a moment ago (a second tab, a double click): refused, not a guess.
+            audit.record(
+                user, "login_failed", "user", user.id, after={"step": step, "replayed": True}
+            )
+            db.session.commit()
+            return CodeOutcome.WRONG
         return _code_failed(user, now, step)
     user.second_factor_challenge = None
     user.challenge_failures = 0
@@ -368,9 +397,6 @@ def sign_in(user: User) -> None:
     audit.record(user, "login", "user", user.id)
     db.session.commit()
     start_session(user)
-
-
-AUTHENTICATED_AT = "authenticated_at"
 
 
 def recently_authenticated() -> bool:
@@ -604,8 +630,13 @@ def redeem_token(record: OneTimeToken, new_password: str) -> User:
         raise AccountError(" ".join(problems))
     user.set_password(new_password)
     record.used_at = utcnow()
+    # A new password ends the sign-in lockouts (not the second factor's: the mailbox alone
+    # does not prove the phone).
     user.failed_logins = 0
     user.locked_until = None
+    user.device_failed_logins = 0
+    user.device_locked_until = None
+    user.lockouts = 0
     action = (
         "invitation_accepted" if record.purpose == TokenPurpose.INVITATION else "password_reset"
     )

@@ -156,6 +156,14 @@ def verify_user_code(user: User, code: str) -> bool:
     return verify_code(user, user_secret(user), code)
 
 
+def is_replay(user: User, code: str) -> bool:
+    """Whether ``code`` is a right code of a time step already used: refused, but no guess."""
+    if not user.has_totp or user.totp_last_step is None:
+        return False
+    step = matching_step(user_secret(user), code)
+    return step is not None and step <= user.totp_last_step
+
+
 def enable(user: User, secret: str) -> list[str]:
     """Turn TOTP on with a confirmed secret; returns fresh recovery codes to show once."""
     user.totp_secret_encrypted = encrypt_secret(secret)

@@ -411,3 +411,14 @@ def test_sessions_survive_a_secret_key_rotation(app, login):
     app.config.update(SECRET_KEY="a new secret key of enough length", SECRET_KEY_FALLBACKS=[old])
     app.secret_key = app.config["SECRET_KEY"]
     assert client.get("/profile").status_code == 200
+
+
+def test_a_replayed_code_is_refused_but_not_counted_as_a_guess(client):
+    code = fresh_code(client, COORDINATOR)
+    client.post("/login", data={"email": COORDINATOR, "password": PASSWORD})
+    assert client.post("/login/verify", data={"code": code}).status_code == 302
+    client.logout()
+    client.post("/login", data={"email": COORDINATOR, "password": PASSWORD})
+    assert client.post("/login/verify", data={"code": code}).status_code == 422
+    assert _user(COORDINATOR).challenge_failures == 0
+    assert _failures(_user(COORDINATOR).id, replayed=True) == 1
