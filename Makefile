@@ -41,7 +41,8 @@ run: db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Production-like: gunicorn (gunicorn.conf.py) with PORTAL_ENV=production after `db upgrade` and
-## `seed reference`. Needs SECRET_KEY, DATABASE_URL (PostgreSQL) and REDIS_URL; see README.
+## `seed reference`. Needs SECRET_KEY, TOTP_ENCRYPTION_KEY, DATABASE_URL (PostgreSQL) and REDIS_URL
+## (PORTAL_BASE_URL defaults to http://HOST:PORT); see README.
 serve: install compile-translations
 	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
 

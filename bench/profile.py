@@ -49,6 +49,10 @@ def main() -> int:
     if args.redis_url:
         os.environ["REDIS_URL"] = args.redis_url
     os.environ.setdefault("SECRET_KEY", "profile-" + os.urandom(8).hex())
+    # What production requires: the test client's own address, and the TOTP key that
+    # bulk_second_factor derives from SECRET_KEY.
+    os.environ.setdefault("PORTAL_BASE_URL", "http://localhost")
+    os.environ.setdefault("TOTP_ENCRYPTION_KEY", os.environ["SECRET_KEY"])
     if args.totp_secret and args.database_url:
         # Bulk data's coordinators: their second factor, encrypted under this SECRET_KEY.
         bulk_second_factor(args.database_url, os.environ["SECRET_KEY"])

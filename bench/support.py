@@ -263,7 +263,16 @@ def production_env(url: str, redis_url: str, port: int, **extra: str) -> dict[st
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PORTAL_ENV", "FLASK_APP")
+        if k
+        not in (
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "PORTAL_ENV",
+            "FLASK_APP",
+            "PORTAL_BASE_URL",
+            "TOTP_ENCRYPTION_KEY",
+        )
     }
     env.update(
         PORTAL_ENV="production",
@@ -275,8 +284,12 @@ def production_env(url: str, redis_url: str, port: int, **extra: str) -> dict[st
         WEB_CONCURRENCY="2",
         # A cache of its own: nothing kept by an earlier run, or for another database, is read.
         CACHE_KEY_PREFIX=f"bench-{secrets.token_hex(6)}:",
+        PORTAL_BASE_URL=f"http://127.0.0.1:{port}",
     )
     env.update(extra)
+    # Production requires its own TOTP key; this one is the key bulk_second_factor derives from
+    # SECRET_KEY, so the bulk coordinators' second factor still works.
+    env.setdefault("TOTP_ENCRYPTION_KEY", env["SECRET_KEY"])
     return env
 
 

@@ -211,6 +211,22 @@ def users_totp_code(email: str) -> None:
     click.echo(pyotp.TOTP(secret).now())
 
 
+@users_cli.command("reencrypt-totp")
+def users_reencrypt_totp() -> None:
+    """Rewrite every second-factor secret under the current TOTP_ENCRYPTION_KEY (after a key
+    rotation: the old key stays in TOTP_ENCRYPTION_KEY_FALLBACKS until this has run)."""
+    from portal.accounts.twofactor import reencrypt_all
+
+    rewritten, unreadable = reencrypt_all()
+    db.session.commit()
+    click.echo(f"Re-encrypted {rewritten} second-factor secrets under the current key.")
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} secrets could not be decrypted with any configured key (see the log); "
+            "those people must set up two-factor sign-in again."
+        )
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)

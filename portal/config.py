@@ -1,8 +1,14 @@
 """Configuration from the environment.
 
 Development generates a secret key once into ``instance/``; production refuses to start
-without ``SECRET_KEY``. ``DATABASE_URL`` picks the database (SQLite in ``instance/portal.db``
-by default) and ``REDIS_URL`` the shared state store, when there is one.
+without ``SECRET_KEY``, ``TOTP_ENCRYPTION_KEY`` and ``PORTAL_BASE_URL``. ``DATABASE_URL`` picks
+the database (SQLite in ``instance/portal.db`` by default) and ``REDIS_URL`` the shared state
+store, when there is one.
+
+``PORTAL_BASE_URL`` is where people reach the portal: every link in an e-mail is built from it,
+never from the request's Host header, and requests for any other host are refused (400) through
+Flask's ``TRUSTED_HOSTS``. Old keys stay readable while they are rotated out:
+``SECRET_KEY_FALLBACKS`` and ``TOTP_ENCRYPTION_KEY_FALLBACKS`` (comma-separated, newest first).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigurationError(RuntimeError):
@@ -62,6 +69,23 @@ def _postgresql_engine_options(env: Mapping[str, str]) -> dict:
         "pool_timeout": _env_int(env, "DB_POOL_TIMEOUT", 10),
         "connect_args": connect_args,
     }
+
+
+def _env_list(env: Mapping[str, str], name: str) -> list[str]:
+    return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def _base_url(value: str) -> str:
+    """``value`` as the portal's address: http(s), a host, perhaps a port and a path prefix."""
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"PORTAL_BASE_URL must look like https://portal.example.org, not {value!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError("PORTAL_BASE_URL must hold no query, fragment or credentials")
+    return value
 
 
 def _development_secret(instance_path: Path) -> str:
@@ -119,9 +143,33 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     # When Redis is unreachable, limit per process instead of failing every limited request.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Sign-in protection (README, "Security in short"). Progressive: each further lockout of an
+    # account doubles its length, up to LOCKOUT_MAX_DURATION.
+    LOCKOUT_MAX_DURATION = timedelta(hours=24)
+    # Failed sign-ins from one address (whatever the accounts) before it must wait between
+    # attempts: 1 s, then twice as long after each further failure, up to ADDRESS_MAX_DELAY.
+    ADDRESS_DELAY_AFTER = 20
+    ADDRESS_MAX_DELAY = timedelta(minutes=15)
+    # A browser that signed in to an account keeps a signed "device cookie" this long; failures
+    # from other browsers do not lock it out (OWASP's device cookies).
+    DEVICE_COOKIE_NAME = "portal_device"
+    DEVICE_COOKIE_LIFETIME = timedelta(days=180)
+    # Wrong second-factor codes: this many end the pending sign-in (the password again); this
+    # many rounds within SECOND_FACTOR_WINDOW lock the second factor for SECOND_FACTOR_LOCKOUT.
+    SECOND_FACTOR_ATTEMPTS = 5
+    SECOND_FACTOR_ROUNDS = 3
+    SECOND_FACTOR_WINDOW = timedelta(hours=1)
+    SECOND_FACTOR_LOCKOUT = timedelta(hours=1)
+    # How long a sign-in or a confirmation of the password (and code) counts as recent enough
+    # to change the password or the second factor.
+    REAUTHENTICATION_WINDOW = timedelta(minutes=5)
     DEMO_ALLOWED = True
     TESTING = False
     DEBUG = False
+    # Where the portal is reached when PORTAL_BASE_URL is not set (development and tests).
+    DEFAULT_BASE_URL: str | None = "http://localhost:5000"
+    # Also accepted as Host besides PORTAL_BASE_URL's, outside production.
+    LOCAL_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1")
 
     def __init__(self, instance_path: Path, overrides: dict | None = None) -> None:
         env = os.environ
@@ -138,15 +186,25 @@ class Config:
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "portal@localhost")
         self.TOTP_ENCRYPTION_KEY = env.get("TOTP_ENCRYPTION_KEY") or None
+        self.TOTP_ENCRYPTION_KEY_FALLBACKS = _env_list(env, "TOTP_ENCRYPTION_KEY_FALLBACKS")
         self.SECRET_KEY = (
             (overrides or {}).get("SECRET_KEY")
             or env.get("SECRET_KEY")
             or self.secret_fallback(instance_path)
         )
+        # Flask tries these after SECRET_KEY when reading a session: rotation signs nobody out.
+        self.SECRET_KEY_FALLBACKS = _env_list(env, "SECRET_KEY_FALLBACKS")
+        self.PORTAL_BASE_URL = env.get("PORTAL_BASE_URL") or self.DEFAULT_BASE_URL
+        self.EXTRA_TRUSTED_HOSTS = _env_list(env, "PORTAL_TRUSTED_HOSTS")
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():
             setattr(self, key, value)
+        self.check_required()
+        if self.PORTAL_BASE_URL:
+            self.PORTAL_BASE_URL = _base_url(self.PORTAL_BASE_URL)
+        if "TRUSTED_HOSTS" not in (overrides or {}):
+            self.TRUSTED_HOSTS = self.trusted_hosts()
         if "SQLALCHEMY_ENGINE_OPTIONS" in (overrides or {}):
             pass  # given explicitly (tests)
         elif self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
@@ -168,6 +226,16 @@ class Config:
     def secret_fallback(self, instance_path: Path) -> str:
         return _development_secret(instance_path)
 
+    def check_required(self) -> None:
+        """Production refuses to start without what it cannot guess (see ProductionConfig)."""
+
+    def trusted_hosts(self) -> list[str]:
+        """The Host names answered: PORTAL_BASE_URL's, PORTAL_TRUSTED_HOSTS (a load balancer's
+        health check by address, say) and, outside production, this machine's own names."""
+        hosts = [urlsplit(self.PORTAL_BASE_URL).hostname or ""] if self.PORTAL_BASE_URL else []
+        hosts += [*self.EXTRA_TRUSTED_HOSTS, *self.LOCAL_HOSTS]
+        return list(dict.fromkeys(host for host in hosts if host))
+
 
 class DevelopmentConfig(Config):
     pass
@@ -176,6 +244,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    DEFAULT_BASE_URL = "http://localhost"  # the test client's host
     DASHBOARD_CACHE_SECONDS = 0  # every test sees the counts of its own data
     REFERENCE_CACHE_SECONDS = 0  # tests add organisations directly
     DEMO_ALLOWED = True
@@ -189,9 +258,23 @@ class ProductionConfig(Config):
     DEMO_ALLOWED = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    DEFAULT_BASE_URL = None
+    LOCAL_HOSTS = ()
 
     def secret_fallback(self, instance_path: Path) -> str:
         raise ConfigurationError("SECRET_KEY must be set in production")
+
+    def check_required(self) -> None:
+        if not self.PORTAL_BASE_URL:
+            raise ConfigurationError(
+                "PORTAL_BASE_URL must be set in production: the address people use, "
+                "e.g. https://portal.example.org (links in e-mail are built from it)"
+            )
+        if not self.TOTP_ENCRYPTION_KEY:
+            raise ConfigurationError(
+                "TOTP_ENCRYPTION_KEY must be set in production: it encrypts the second "
+                "factor's secrets, and must not change when SECRET_KEY does"
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

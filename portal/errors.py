@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from portal.agreements.models import AgreementExpired
 from portal.core.transitions import IllegalTransition
@@ -80,6 +80,12 @@ def register_error_handlers(app: Flask) -> None:
         if code == 429 and retry_after:
             response.headers["Retry-After"] = retry_after
         return response
+
+    @app.errorhandler(SecurityError)
+    def foreign_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS (config.py): no URL of the portal can be built for it,
+        # so no page either; a plain answer, as for any malformed request.
+        return "Bad Request: unknown host", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -154,6 +154,8 @@ def portal_env(tmp: Path, portal_env_name: str, secret_key: str) -> dict[str, st
     env.update(
         PORTAL_ENV=portal_env_name,
         SECRET_KEY=secret_key,
+        # Production requires its own key; the seed (development) encrypts with the same one.
+        TOTP_ENCRYPTION_KEY=f"{secret_key}-totp",
         DATABASE_URL=f"sqlite:///{tmp / 'portal.db'}",
         PYTHONPATH=str(ROOT),
     )
@@ -241,6 +243,7 @@ class Server:
         self.cert, self.key = self_signed_certificate(tmp)
         self.port = free_port()
         self.base = f"https://127.0.0.1:{self.port}"
+        env = {**env, "PORTAL_BASE_URL": self.base}  # links in mail; other Host headers: 400
         self.log = tmp / "server.log"
         self.access_log = tmp / "access.log"
         # The production settings (gunicorn.conf.py) with a local bind, TLS and log files.

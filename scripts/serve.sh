@@ -2,6 +2,9 @@
 # Production-like start: migrate, load reference data, then gunicorn with PORTAL_ENV=production.
 # `make serve` runs this; a systemd unit or a container can run it directly.
 #   SECRET_KEY    required, the same on every app server
+#   TOTP_ENCRYPTION_KEY  required, the same on every app server; encrypts second-factor secrets
+#   PORTAL_BASE_URL  the address people use (links in e-mail; other Host headers get 400);
+#                 default http://HOST:PORT, enough on this machine only
 #   DATABASE_URL  required, postgresql://user@host:5432/dbname (password via the URL or PGPASSWORD)
 #   REDIS_URL     required, redis://host:6379/0 (rate limits shared by all workers and servers)
 #   HOST, PORT    where gunicorn listens (default 127.0.0.1:8000); see gunicorn.conf.py for more
@@ -15,6 +18,9 @@ fail() { echo "serve: $*" >&2; exit 1; }
 [ -n "${SECRET_KEY:-}" ] || fail "SECRET_KEY is not set. Generate one once and keep it, e.g.
   export SECRET_KEY=\"\$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\""
 [ "${#SECRET_KEY}" -ge 32 ] || fail "SECRET_KEY is too short (at least 32 characters)."
+[ -n "${TOTP_ENCRYPTION_KEY:-}" ] || fail "TOTP_ENCRYPTION_KEY is not set. Generate one once and keep it apart from SECRET_KEY, e.g.
+  export TOTP_ENCRYPTION_KEY=\"\$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')\""
+[ "${#TOTP_ENCRYPTION_KEY}" -ge 32 ] || fail "TOTP_ENCRYPTION_KEY is too short (at least 32 characters)."
 case "${DATABASE_URL:-}" in
   postgres://* | postgresql://* | postgresql+psycopg://*) ;;
   "") fail "DATABASE_URL is not set, e.g. DATABASE_URL=postgresql://portal@127.0.0.1:5432/portal" ;;
@@ -26,6 +32,10 @@ case "${REDIS_URL:-}" in
 esac
 
 export PORTAL_ENV=production
+if [ -z "${PORTAL_BASE_URL:-}" ]; then
+  export PORTAL_BASE_URL="http://${HOST:-127.0.0.1}:${PORT:-8000}"
+  echo "serve: PORTAL_BASE_URL is not set; links in e-mail point to $PORTAL_BASE_URL" >&2
+fi
 FLASK=("$VENV/bin/flask" --app portal)
 if [ "${PORTAL_MIGRATE_ON_START:-1}" != "0" ]; then
   "${FLASK[@]}" db upgrade

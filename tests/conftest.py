@@ -21,6 +21,10 @@ from sqlalchemy.pool import NullPool
 from portal import create_app
 from portal.extensions import db
 
+# What production requires (portal/config.py), for the tests that build a production portal.
+os.environ.setdefault("PORTAL_BASE_URL", "http://localhost")
+os.environ.setdefault("TOTP_ENCRYPTION_KEY", "testing-totp-key-not-for-production")
+
 PASSWORD = "correct horse battery staple"
 # Coordinators and admins must use a second factor; the test cast's share this secret.
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -59,6 +63,9 @@ class PortalClient(FlaskClient):
         # Each request gets its own application context, as in production: a test that holds
         # the app context must not share ``g`` (the signed-in user, the locale) or the database
         # session between requests.
+        # Read and close the response as a server does once it has sent it: work the portal
+        # does after the response (mail.after_response) has then run.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -41,7 +41,7 @@ def test_switcher_names_each_language_in_itself(client):
 
 def test_signed_in_choice_is_stored_in_the_profile(client, login):
     login("expert")
-    client.get("/?lang=uk")
+    client.post("/language", data={"lang": "uk"})  # the switcher; a GET's ?lang= is not stored
     db.session.expire_all()
     assert (
         db.session.scalar(db.select(User.locale).filter_by(email="expert@stockholm.test")) == "uk"

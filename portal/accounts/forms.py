@@ -51,6 +51,24 @@ class ConfirmPasswordForm(FlaskForm):
     )
 
 
+class ConfirmIdentityForm(FlaskForm):
+    """Re-authentication: the password, and the current code when the second factor is on."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code"),
+        description=_l(
+            "The six-digit code from your authenticator app, or one of your recovery codes."
+        ),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"},
+    )
+
+
 class NewPasswordMixin:
     new_password = PasswordField(
         _l("New password"),

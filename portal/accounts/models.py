@@ -45,10 +45,24 @@ class User(UserMixin, db.Model):
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Sign-in throttling: failures within the window, and the end of a lockout.
+    # Sign-in throttling: failures within the window, and the end of a lockout, for browsers
+    # without the account's device cookie (anyone who knows the e-mail address)...
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     first_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # ... lockouts since the last successful sign-in (each one lasts twice as long)...
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # ... and the same for browsers that signed in to the account before (device cookie).
+    device_failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    device_first_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The pending sign-in waiting for a code (a digest of the id its browser holds) and its
+    # wrong codes; wrong codes of all sign-ins within the window, and the second factor's lock.
+    second_factor_challenge: Mapped[str | None] = mapped_column(String(64))
+    challenge_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_failed_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    second_factor_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-factor sign-in: the TOTP secret encrypted at rest, and the last time step used (replay).
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,19 +1,26 @@
 """Two-factor sign-in with TOTP (RFC 6238) and one-time recovery codes.
 
-Secrets are encrypted at rest with a key derived from ``TOTP_ENCRYPTION_KEY`` (or ``SECRET_KEY``).
-A code is accepted once (its time step is remembered, so a replay is refused) with ±1 step of
-clock drift. The QR code is drawn locally as inline SVG: nothing leaves the portal.
+Secrets are encrypted at rest with a key derived from ``TOTP_ENCRYPTION_KEY`` (required in
+production; ``SECRET_KEY`` elsewhere). Older keys (``TOTP_ENCRYPTION_KEY_FALLBACKS``, and
+``SECRET_KEY`` with its fallbacks, which encrypted secrets before ``TOTP_ENCRYPTION_KEY`` was set)
+still decrypt until ``flask users reencrypt-totp`` has rewritten every secret under the current
+key. A secret no key can decrypt is logged as such, and the person told that their code cannot be
+checked, never that it is wrong. A code is accepted once (its time step is remembered, so a
+replay is refused) with ±1 step of clock drift. The QR code is drawn locally as inline SVG:
+nothing leaves the portal.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, g, has_app_context
@@ -27,17 +34,37 @@ from portal.extensions import db
 if TYPE_CHECKING:
     from portal.accounts.models import User
 
+log = logging.getLogger(__name__)
+
 ISSUER = "Stockholm–Kyiv portal"
 RECOVERY_CODE_COUNT = 10
 MFA_FOR_EVERYONE = "mfa_required_for_everyone"
 
 
-def _fernet() -> Fernet:
-    secret = current_app.config.get("TOTP_ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
+class SecretUnreadable(RuntimeError):
+    """The stored secret cannot be decrypted with any configured key: a configuration problem
+    (a changed or missing TOTP_ENCRYPTION_KEY), not a wrong code."""
+
+
+@lru_cache(maxsize=16)
+def _derived(secret: str) -> Fernet:
     key = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"portal-totp", info=b"totp secrets"
     ).derive(secret.encode())
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encryption_keys() -> list[str]:
+    """The current key first, then every key a stored secret may still be encrypted under."""
+    config = current_app.config
+    keys = [config.get("TOTP_ENCRYPTION_KEY") or config["SECRET_KEY"]]
+    keys += config.get("TOTP_ENCRYPTION_KEY_FALLBACKS") or []
+    keys += [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or [])]
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet([_derived(key) for key in encryption_keys()])
 
 
 def encrypt_secret(secret: str) -> str:
@@ -49,6 +76,38 @@ def decrypt_secret(token: str) -> str | None:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         return None
+
+
+def user_secret(user: User) -> str:
+    """The user's TOTP secret; SecretUnreadable (logged) when no configured key opens it."""
+    secret = decrypt_secret(user.totp_secret_encrypted or "")
+    if secret is None:
+        log.error(
+            "the second factor of user %s cannot be decrypted with any configured key "
+            "(TOTP_ENCRYPTION_KEY or its fallbacks changed?)",
+            user.id,
+        )
+        raise SecretUnreadable(user.id)
+    return secret
+
+
+def reencrypt_all() -> tuple[int, int]:
+    """Every stored secret rewritten under the current key (after a key rotation); returns how
+    many were rewritten and how many no key could decrypt (left as they are, and logged)."""
+    from portal.accounts.models import User
+
+    fernet = _fernet()
+    rewritten = unreadable = 0
+    for user in db.session.scalars(db.select(User).where(User.totp_secret_encrypted.is_not(None))):
+        try:
+            user.totp_secret_encrypted = fernet.rotate(
+                (user.totp_secret_encrypted or "").encode()
+            ).decode()
+            rewritten += 1
+        except InvalidToken:
+            log.error("the second factor of user %s cannot be decrypted; left as it is", user.id)
+            unreadable += 1
+    return rewritten, unreadable
 
 
 def new_secret() -> str:
@@ -88,10 +147,21 @@ def verify_code(user: User, secret: str, code: str) -> bool:
 
 
 def verify_user_code(user: User, code: str) -> bool:
+    """Whether ``code`` is the user's current code; SecretUnreadable when it cannot be told."""
     if not user.has_totp or user.totp_secret_encrypted is None:
         return False
-    secret = decrypt_secret(user.totp_secret_encrypted)
-    return secret is not None and verify_code(user, secret, code)
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return False  # a recovery code, or nothing: no need to open the secret
+    return verify_code(user, user_secret(user), code)
+
+
+def is_replay(user: User, code: str) -> bool:
+    """Whether ``code`` is a right code of a time step already used: refused, but no guess."""
+    if not user.has_totp or user.totp_last_step is None:
+        return False
+    step = matching_step(user_secret(user), code)
+    return step is not None and step <= user.totp_last_step
 
 
 def enable(user: User, secret: str) -> list[str]:

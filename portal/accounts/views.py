@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    after_this_request,
     current_app,
     flash,
     jsonify,
@@ -16,12 +21,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.accounts import services, twofactor
 from portal.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
+    ConfirmIdentityForm,
     ConfirmPasswordForm,
     EnrolForm,
     ForgotPasswordForm,
@@ -31,20 +38,24 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import TokenPurpose, User
 from portal.audit import services as audit
-from portal.core.http import safe_next
+from portal.core.http import actor, safe_next
 from portal.core.types import utcnow
 from portal.extensions import db, htmx, limiter, login_manager
-from portal.mail import services as mail
+from portal.mail.services import after_response
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 PENDING = "pending_2fa_user"
 PENDING_AT = "pending_2fa_at"
+PENDING_CHALLENGE = "pending_2fa_challenge"
 PENDING_TIMEOUT_SECONDS = 300
-ENROL_SECRET = "enrol_totp_secret"  # nosec B105  # noqa: S105 (a session key name)
+# The secret being enrolled, encrypted like the stored ones: the session cookie is signed, not
+# encrypted, and must not carry it in the clear.
+ENROL_SECRET = "enrol_totp_secret_encrypted"  # nosec B105  # noqa: S105 (a session key name)
 # Reachable while a coordinator or admin still has to set up their second factor.
 ENROLMENT_ALLOWED = {
     "accounts.two_factor",
+    "accounts.confirm_identity",
     "accounts.logout",
     "main.language",
     "main.healthz",
@@ -153,19 +164,30 @@ def login():
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
+        try:
+            user = services.authenticate(
+                form.email.data or "",
+                form.password.data or "",
+                address=request.remote_addr,
+                trusted=_trusted_accounts(),
+            )
+        except services.Throttled as throttled:
+            return _throttled(
+                "accounts/login.html", form.password, throttled.retry_after, form=form
+            )
         if user is not None:
             target = safe_next(request.args.get("next"))
             if user.has_totp:
-                db.session.commit()
+                challenge = services.start_second_factor(user)
                 lang = session.get("lang")
                 session.clear()
                 if lang:
                     session["lang"] = lang
                 session[PENDING] = user.id
                 session[PENDING_AT] = utcnow().timestamp()
+                session[PENDING_CHALLENGE] = challenge
                 return redirect(url_for("accounts.verify", next=target))
-            services.sign_in(user)
+            _sign_in(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(target or url_for("main.home"))
         form.password.errors.append(_("The e-mail address or password is not correct."))
@@ -173,13 +195,64 @@ def login():
     return render_template("accounts/login.html", form=form), status
 
 
+def _trusted_accounts() -> set[int]:
+    """The accounts this browser signed in to before (its device cookie)."""
+    return services.trusted_accounts(request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"]))
+
+
+def _sign_in(user: User) -> None:
+    """Sign in, and remember this browser for the account (the device cookie)."""
+    services.sign_in(user)
+    config = current_app.config
+    value = services.device_cookie(user, request.cookies.get(config["DEVICE_COOKIE_NAME"]))
+
+    @after_this_request
+    def remember_device(response: Response) -> Response:
+        response.set_cookie(
+            config["DEVICE_COOKIE_NAME"],
+            value,
+            max_age=int(config["DEVICE_COOKIE_LIFETIME"].total_seconds()),
+            secure=bool(config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+
+def _throttled(template: str, field: Any, retry_after: int, **context: Any) -> Response:
+    """Too many failures from this address: 429 with Retry-After, the form kept."""
+    field.errors = [
+        *field.errors,
+        ngettext(
+            "Too many failed attempts from your network. Wait %(num)d second and try again.",
+            "Too many failed attempts from your network. Wait %(num)d seconds and try again.",
+            retry_after,
+        ),
+    ]
+    response = current_app.make_response((render_template(template, **context), 429))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def _pending_user() -> User | None:
+    """The user of the pending sign-in in this session, while it lasts: it ends after five
+    minutes, after too many wrong codes, and when a newer sign-in of the account begins (the
+    database holds which one is pending, so an old copy of the cookie does not revive it)."""
     user_id = session.get(PENDING)
     started = session.get(PENDING_AT, 0)
-    if user_id is None or utcnow().timestamp() - started > PENDING_TIMEOUT_SECONDS:
+    if not isinstance(user_id, int) or utcnow().timestamp() - started > PENDING_TIMEOUT_SECONDS:
         return None
     user = db.session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    return user if services.is_pending(user, session.get(PENDING_CHALLENGE)) else None
+
+
+def _end_pending(message: str) -> Response:
+    for key in (PENDING, PENDING_AT, PENDING_CHALLENGE):
+        session.pop(key, None)
+    flash(message, "error")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
@@ -191,14 +264,26 @@ def verify():
         return redirect(url_for("accounts.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        code = form.code.data or ""
-        if twofactor.verify_user_code(user, code) or twofactor.use_recovery_code(user, code):
-            services.sign_in(user)
+        outcome = services.check_code(user, form.code.data or "")
+        if outcome == services.CodeOutcome.ACCEPTED:
+            _sign_in(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-        audit.record(user, "login_failed", "user", user.id, after={"step": "second factor"})
-        db.session.commit()
-        form.code.errors.append(_("The code is not correct or has already been used."))
+        if outcome == services.CodeOutcome.ROUND_ENDED:
+            return _end_pending(_("Too many wrong codes. Please sign in again."))
+        if outcome == services.CodeOutcome.LOCKED:
+            return _end_pending(
+                _("Too many wrong codes. Two-factor sign-in is locked for a while.")
+            )
+        if outcome == services.CodeOutcome.UNREADABLE:
+            form.code.errors.append(
+                _(
+                    "Your code cannot be checked at the moment. "
+                    "Please tell the portal's administrators."
+                )
+            )
+        else:
+            form.code.errors.append(_("The code is not correct or has already been used."))
     status = 422 if form.errors else 200
     return render_template("accounts/verify.html", form=form), status
 
@@ -230,14 +315,74 @@ def profile():
     )
 
 
+def fresh_login_required(back: str | None = None) -> Callable:
+    """The view changes the password or the second factor: the session must have proved the
+    password (and code) within REAUTHENTICATION_WINDOW, else the person confirms them first and
+    comes back (to ``back``'s page after a POST, which cannot be repeated by a redirect)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not services.recently_authenticated():
+                if request.method == "GET":
+                    target = request.full_path.rstrip("?")
+                else:
+                    target = url_for(back or request.endpoint or "accounts.profile")
+                flash(_("Please confirm it is you before changing how you sign in."), "info")
+                return redirect(url_for("accounts.confirm_identity", next=target))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@bp.route("/profile/confirm", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+def confirm_identity():
+    """Re-authentication before a change to the password or the second factor."""
+    form = ConfirmIdentityForm()
+    if not current_user.has_totp:
+        del form.code
+    if form.validate_on_submit():
+        try:
+            problem = services.confirm_identity(
+                actor(),
+                form.password.data or "",
+                form.code.data if "code" in form else None,
+                address=request.remote_addr,
+                trusted=_trusted_accounts(),
+            )
+        except services.Throttled as throttled:
+            return _throttled(
+                "accounts/confirm.html", form.password, throttled.retry_after, form=form
+            )
+        if problem is None:
+            return redirect(safe_next(request.args.get("next")) or url_for("accounts.profile"))
+        form.password.errors.append(problem)
+    status = 422 if form.errors else 200
+    return render_template("accounts/confirm.html", form=form), status
+
+
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+@fresh_login_required()
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data or "", form.new_password.data or ""
+                actor(),
+                form.current_password.data or "",
+                form.new_password.data or "",
+                address=request.remote_addr,
+                trusted=_trusted_accounts(),
+            )
+        except services.Throttled as throttled:
+            return _throttled(
+                "accounts/password.html", form.current_password, throttled.retry_after, form=form
             )
         except services.AccountError as error:
             form.new_password.errors.append(str(error))
@@ -248,23 +393,40 @@ def change_password():
     return render_template("accounts/password.html", form=form), status
 
 
+def _enrolment_secret() -> str | None:
+    stored = session.get(ENROL_SECRET)
+    return twofactor.decrypt_secret(stored) if isinstance(stored, str) else None
+
+
 @bp.route("/profile/two-factor", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per minute", methods=["POST"])
+@fresh_login_required()
 def two_factor():
     """Set up (or replace) the authenticator app; shows recovery codes once."""
     form = EnrolForm()
-    secret = session.get(ENROL_SECRET)
+    secret = _enrolment_secret()
     if secret is None or (request.method == "GET" and not form.errors):
-        secret = session[ENROL_SECRET] = twofactor.new_secret()
+        secret = twofactor.new_secret()
+        session[ENROL_SECRET] = twofactor.encrypt_secret(secret)
     if form.validate_on_submit():
         step = twofactor.matching_step(secret, form.code.data or "")
         if step is not None:
-            codes = twofactor.enable(current_user, secret)
-            current_user.totp_last_step = step
+            user = actor()
+            replaced = user.has_totp
+            codes = twofactor.enable(user, secret)
+            user.totp_last_step = step
             session.pop(ENROL_SECRET, None)
-            audit.record(current_user, "two_factor_enabled", "user", current_user.id)
-            services.end_other_sessions(current_user)
+            audit.record(
+                user, "two_factor_replaced" if replaced else "two_factor_enabled", "user", user.id
+            )
+            services.notify_security_change(
+                user,
+                services.SecurityChange.SECOND_FACTOR_REPLACED
+                if replaced
+                else services.SecurityChange.SECOND_FACTOR_ON,
+            )
+            services.end_other_sessions(user)
             return render_template("accounts/recovery_codes.html", codes=codes)
         form.code.errors.append(_("The code is not correct. Check the time on your phone."))
     uri = twofactor.provisioning_uri(current_user, secret)
@@ -278,16 +440,43 @@ def two_factor():
     ), status
 
 
+@bp.route("/profile/recovery-codes", methods=["POST"])
+@login_required
+@fresh_login_required(back="accounts.profile")
+def recovery_codes():
+    """New recovery codes, shown once; the earlier ones stop working."""
+    user = actor()
+    if not user.has_totp:
+        abort(404)
+    codes = twofactor.new_recovery_codes(user)
+    audit.record(user, "recovery_codes_renewed", "user", user.id)
+    services.notify_security_change(user, services.SecurityChange.RECOVERY_CODES)
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
 @bp.route("/profile/two-factor/disable", methods=["POST"])
 @login_required
+@limiter.limit("20 per minute; 200 per hour")
+@fresh_login_required(back="accounts.profile")
 def disable_two_factor():
     form = ConfirmPasswordForm()
     if twofactor.is_required(current_user):
         abort(403)
-    if form.validate_on_submit() and current_user.check_password(form.password.data or ""):
-        twofactor.disable(current_user)
-        audit.record(current_user, "two_factor_disabled", "user", current_user.id)
-        services.end_other_sessions(current_user)
+    user = actor()
+    try:
+        confirmed = form.validate_on_submit() and services.check_password(
+            user,
+            form.password.data or "",
+            address=request.remote_addr,
+            trusted=_trusted_accounts(),
+        )
+    except services.Throttled:
+        confirmed = False
+    if confirmed:
+        twofactor.disable(user)
+        audit.record(user, "two_factor_disabled", "user", user.id)
+        services.notify_security_change(user, services.SecurityChange.SECOND_FACTOR_OFF)
+        services.end_other_sessions(user)
         flash(_("Two-factor sign-in is off."), "success")
     else:
         flash(_("Your password is not correct. Two-factor sign-in is still on."), "error")
@@ -299,18 +488,9 @@ def disable_two_factor():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user(form.email.data or "")
-        if user is not None and user.is_active:
-            token = services.issue_token(user, TokenPurpose.PASSWORD_RESET)
-            link = url_for("accounts.reset_password", token=token, _external=True)
-            mail.send(
-                user.email,
-                _("Reset your password for the Stockholm–Kyiv cooperation portal"),
-                render_template("accounts/email/reset.txt", user=user, link=link),
-            )
-            audit.record(user, "password_reset_requested", "user", user.id)
-            db.session.commit()
-        # The same answer whether or not the address has an account.
+        # Looked up, and mailed, after the response has gone: the answer takes as long and
+        # does the same work whether or not the address has an account.
+        after_response(services.request_password_reset, form.email.data or "", request.remote_addr)
         flash(
             _(
                 "If the address has an account, a link to reset the password is on its way. "

@@ -17,7 +17,8 @@ def supported_languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
-    """?lang= wins and is remembered; then the user's profile, the session, Accept-Language."""
+    """?lang= wins and the session remembers it (a signed-in person's profile does not change);
+    then the user's profile, the session, Accept-Language."""
     if not has_request_context():
         return "en"  # the CLI and background work speak English
     languages = supported_languages()

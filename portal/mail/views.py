@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
+from portal.core.paging import page_number
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 
@@ -18,7 +19,7 @@ def outbox():
         abort(403)
     page = db.paginate(
         db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args),
         per_page=20,
         error_out=False,
     )

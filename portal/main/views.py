@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
+from portal.core.http import safe_next
 from portal.core.i18n import supported_languages
 from portal.extensions import db, limiter
 from portal.main import services
@@ -34,12 +35,12 @@ STATEMENT_REVIEWED_ON = date(2026, 11, 26)
 
 @bp.before_app_request
 def remember_language_choice() -> None:
+    """``?lang=`` shows pages in that language and the session remembers it (a visitor's profile
+    takes it at sign-in). A signed-in person's stored language changes only by their own
+    choice: the switcher's POST or the profile, never a link someone sent them."""
     lang = request.args.get("lang")
     if lang in supported_languages():
         session["lang"] = lang
-        if current_user.is_authenticated and current_user.locale != lang:
-            current_user.locale = lang
-            db.session.commit()
 
 
 @bp.route("/")
@@ -57,10 +58,7 @@ def language():
         if current_user.is_authenticated:
             current_user.locale = lang
             db.session.commit()
-    target = request.form.get("next") or url_for("main.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/healthz")

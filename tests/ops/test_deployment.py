@@ -260,7 +260,7 @@ def test_a_session_from_one_instance_works_on_another(database_url):
 
 
 def _proxy_probe(database_url: str, trust: int):
-    app = _instance(database_url, TRUST_PROXY=trust)
+    app = _instance(database_url, TRUST_PROXY=trust, PORTAL_BASE_URL="https://portal.example")
 
     @app.route("/_probe")
     def probe():
@@ -324,9 +324,10 @@ def _serve_env(**env: str) -> dict[str, str]:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PORTAL_ENV")
+        if k not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PORTAL_ENV", "PORTAL_BASE_URL")
     }
     base["VENV"] = str(Path(sys.executable).parent.parent)
+    base["TOTP_ENCRYPTION_KEY"] = "t" * 40
     base.update(env)
     return base
 
@@ -337,6 +338,8 @@ def _serve_env(**env: str) -> dict[str, str]:
         ({}, "SECRET_KEY is not set"),
         ({"SECRET_KEY": "short"}, "too short"),
         ({"SECRET_KEY": "s" * 40}, "DATABASE_URL is not set"),
+        ({"SECRET_KEY": "s" * 40, "TOTP_ENCRYPTION_KEY": ""}, "TOTP_ENCRYPTION_KEY is not set"),
+        ({"SECRET_KEY": "s" * 40, "TOTP_ENCRYPTION_KEY": "short"}, "TOTP_ENCRYPTION_KEY is too"),
         (
             {"SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite:///instance/portal.db"},
             "must point to PostgreSQL",
@@ -390,6 +393,7 @@ def test_gunicorn_serves_the_portal_in_production_mode(database_url, redis_prefi
         WEB_CONCURRENCY="2",
         WEB_ACCESS_LOG=str(access_log),
         PORTAL_ENV="production",
+        PORTAL_BASE_URL=f"http://127.0.0.1:{port}",
     )
     if url.get_backend_name() == "postgresql":
         command = [str(ROOT / "scripts" / "serve.sh")]
@@ -410,6 +414,12 @@ def test_gunicorn_serves_the_portal_in_production_mode(database_url, redis_prefi
             assert response.headers["Content-Type"].startswith("application/json")
         assert _wait_for(f"{base}/password/reset/{TOKEN}?code=987654", time.monotonic() + 10) == 404
         assert _wait_for(f"{base}/", time.monotonic() + 10) == 200
+        foreign = urllib.request.Request(  # noqa: S310 (local)
+            f"{base}/healthz", headers={"Host": "evil.example"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(foreign, timeout=5)  # noqa: S310 (local)
+        assert refused.value.code == 400
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
@@ -420,3 +430,44 @@ def test_gunicorn_serves_the_portal_in_production_mode(database_url, redis_prefi
     text_output = output.decode("utf-8", "replace")
     assert "Booting worker" in text_output
     assert server.returncode == 0, text_output
+
+
+# ---------------------------------------------------------------- what production requires
+
+
+def _production(tmp_path, monkeypatch, **env: str):
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "t" * 48)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return config_from_name("production")(tmp_path)
+
+
+@pytest.mark.parametrize("missing", ["PORTAL_BASE_URL", "TOTP_ENCRYPTION_KEY"])
+def test_production_refuses_to_start_without(missing, tmp_path, monkeypatch):
+    with pytest.raises(ConfigurationError, match=f"{missing} must be set in production"):
+        _production(tmp_path, monkeypatch, **{missing: ""})
+
+
+def test_base_url_must_be_an_address(tmp_path, monkeypatch):
+    with pytest.raises(ConfigurationError, match="PORTAL_BASE_URL"):
+        _production(tmp_path, monkeypatch, PORTAL_BASE_URL="portal.example.org")
+
+
+def test_only_the_portals_own_host_is_answered_in_production(tmp_path, monkeypatch):
+    config = _production(tmp_path, monkeypatch, PORTAL_TRUSTED_HOSTS="10.0.0.5")
+    assert config.TRUSTED_HOSTS == ["portal.example.org", "10.0.0.5"]
+    development = config_from_name("development")(tmp_path)
+    assert {"localhost", "127.0.0.1"} <= set(development.TRUSTED_HOSTS)
+
+
+def test_old_keys_are_read_from_the_environment(tmp_path, monkeypatch):
+    config = _production(
+        tmp_path,
+        monkeypatch,
+        SECRET_KEY_FALLBACKS="old-secret-1, old-secret-2",
+        TOTP_ENCRYPTION_KEY_FALLBACKS="old-totp",
+    )
+    assert config.SECRET_KEY_FALLBACKS == ["old-secret-1", "old-secret-2"]
+    assert config.TOTP_ENCRYPTION_KEY_FALLBACKS == ["old-totp"]

@@ -33,6 +33,7 @@ TABLES = {}
 TABLES["GET"] = {
     "accounts.accept_invitation": "404 404 404 404 404 404 404",
     "accounts.change_password": "login ok ok ok ok ok ok",
+    "accounts.confirm_identity": "login ok ok ok ok ok ok",
     "accounts.forgot_password": "ok ok ok ok ok ok ok",
     "accounts.login": "ok ok ok ok ok ok ok",
     "accounts.profile": "login ok ok ok ok ok ok",
@@ -80,6 +81,8 @@ TABLES["GET"] = {
 TABLES["POST"] = {
     "accounts.accept_invitation": "404 404 404 404 404 404 404",
     "accounts.change_password": "login ok ok ok ok ok ok",
+    "accounts.confirm_identity": "login ok ok ok ok ok ok",
+    "accounts.recovery_codes": "login 404 404 ok ok 404 404",
     "accounts.disable_two_factor": "login ok ok 403 403 ok ok",
     "accounts.extend_session": "login ok ok ok ok ok ok",
     "accounts.forgot_password": "ok ok ok ok ok ok ok",
