@@ -1,7 +1,7 @@
 """texts know their owner: owner_type and owner_id, filled from the records that refer to them
 
 Revision ID: 7c3e1a9d4b52
-Revises: 5b1f0c3e9a27
+Revises: 7c4e2a9d1b53
 Create Date: 2026-12-02 03:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7c3e1a9d4b52"
-down_revision = "5b1f0c3e9a27"
+down_revision = "7c4e2a9d1b53"
 branch_labels = None
 depends_on = None
 

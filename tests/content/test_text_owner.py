@@ -68,7 +68,7 @@ def test_the_migration_fills_the_owner_of_texts_written_before_it(app, users):
     expected = _records(users)
     db.session.commit()
     db.session.remove()
-    downgrade(revision="5b1f0c3e9a27")  # texts without owner columns, as before
+    downgrade(revision="7c4e2a9d1b53")  # texts without owner columns, as before
     upgrade()
     owners = _owners_in_database()
     assert {text_id: owners[text_id] for text_id in expected} == expected
