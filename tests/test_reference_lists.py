@@ -23,7 +23,8 @@ def kept(app):
 
 
 def _new_organisation(actor, name: str) -> Organisation:
-    return admin.create_organisation(
+    """As the admin page does: the service flushes, the request commits."""
+    org = admin.create_organisation(
         actor,
         admin.OrganisationData(
             name_en=name,
@@ -35,6 +36,8 @@ def _new_organisation(actor, name: str) -> Organisation:
             themes=[],
         ),
     )
+    db.session.commit()
+    return org
 
 
 def _queries(app, client, path: str) -> int:
@@ -70,7 +73,33 @@ def test_an_admins_change_shows_at_once(app, client, login, users, kept):
     org = _new_organisation(users["admin"], "Kyiv Ferry Company")
     assert "Kyiv Ferry Company" in client.get("/needs/").get_data(as_text=True)
     admin.deactivate_organisation(users["admin"], org)
+    db.session.commit()
     assert "Kyiv Ferry Company" not in client.get("/needs/").get_data(as_text=True)
+
+
+def test_the_lists_are_forgotten_after_the_commit_and_not_on_a_rollback(app, users, kept):
+    lists.organisations("requester")  # kept
+    admin.create_organisation(
+        users["admin"],
+        admin.OrganisationData(
+            name_en="Kyiv Ferry Company",
+            name_sv="Kyiv Ferry Company",
+            name_uk="Kyiv Ferry Company",
+            kind=OrganisationKind.CITY_OWNED_COMPANY,
+            city=db.session.scalar(db.select(City).filter_by(code="kyiv")),
+            registry_id=None,
+            themes=[],
+        ),
+    )
+    with count_queries(app) as statements:
+        lists.organisations("requester")
+    assert statements == []  # still kept: nothing is committed yet
+    db.session.rollback()
+    with count_queries(app) as statements:
+        kept_names = {o.name_en for o in lists.organisations("requester")}
+    assert statements == [] and "Kyiv Ferry Company" not in kept_names  # nothing happened
+    _new_organisation(users["admin"], "Kyiv Ferry Company")
+    assert "Kyiv Ferry Company" in {o.name_en for o in lists.organisations("requester")}
 
 
 def test_every_worker_forgets_them_through_redis(app, users, redis_prefix):
