@@ -49,6 +49,7 @@ serve: install compile-translations
 lint: install
 	$(VENV)/bin/ruff check portal tests scripts bench wsgi.py gunicorn.conf.py
 	$(VENV)/bin/ruff format --check portal tests scripts bench wsgi.py gunicorn.conf.py
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format portal tests scripts bench wsgi.py gunicorn.conf.py

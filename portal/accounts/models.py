@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import Role, Side
 from portal.core.types import UTCDateTime, enum_column, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.reference.models import Organisation
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile). The test suite signs in
@@ -29,7 +29,7 @@ def _hasher() -> PasswordHasher:
     return _STRONG
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,7 +75,7 @@ class User(UserMixin, db.Model):
 
     # Flask-Login
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.is_active_account and self.organisation.is_active
 
     def get_id(self) -> str:
@@ -147,7 +147,7 @@ def verify_hash(stored: str, secret: str) -> bool:
         return False
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code for signing in without the authenticator app, stored hashed."""
 
     __tablename__ = "recovery_codes"
@@ -165,7 +165,7 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # nosec B105  # noqa: S105 (a purpose, not a password)
 
 
-class OneTimeToken(db.Model):
+class OneTimeToken(Model):
     """An invitation or password-reset link. Only the token's SHA-256 is stored."""
 
     __tablename__ = "one_time_tokens"
@@ -181,7 +181,7 @@ class OneTimeToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class SiteSetting(db.Model):
+class SiteSetting(Model):
     """Settings an admin changes in the portal, such as two-factor sign-in for everyone."""
 
     __tablename__ = "site_settings"

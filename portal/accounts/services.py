@@ -143,7 +143,9 @@ def _address_record(address: str | None) -> tuple[int, float] | None:
     except Exception as error:  # the shared cache unreachable: no delay rather than no sign-in
         log.warning("sign-in failures of an address not read: %s", error.__class__.__name__)
         return None
-    return record if isinstance(record, tuple | list) and len(record) == 2 else None
+    if isinstance(record, tuple | list) and len(record) == 2:
+        return int(record[0]), float(record[1])
+    return None
 
 
 def _address_wait(address: str | None, now: datetime) -> int:

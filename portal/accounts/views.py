@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -68,7 +69,7 @@ ENROLMENT_ALLOWED = {
 SESSION_CLOCK = {"accounts.session_status", "accounts.extend_session"}
 
 
-def _redirect_to_login(message: str | None = None) -> Response:
+def _redirect_to_login(message: str | None = None) -> ResponseReturnValue:
     login_url = url_for("accounts.login", next=request.full_path.rstrip("?"))
     if htmx:
         response = Response(status=401)
@@ -80,7 +81,7 @@ def _redirect_to_login(message: str | None = None) -> Response:
 
 
 @login_manager.unauthorized_handler
-def unauthorized() -> Response:
+def unauthorized() -> ResponseReturnValue:
     return _redirect_to_login(_("Please sign in to see this page."))
 
 
@@ -248,7 +249,7 @@ def _pending_user() -> User | None:
     return user if services.is_pending(user, session.get(PENDING_CHALLENGE)) else None
 
 
-def _end_pending(message: str) -> Response:
+def _end_pending(message: str) -> ResponseReturnValue:
     for key in (PENDING, PENDING_AT, PENDING_CHALLENGE):
         session.pop(key, None)
     flash(message, "error")

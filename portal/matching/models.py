@@ -30,7 +30,7 @@ from portal.core.enums import MatchStatus, Side
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
 from portal.core.visibility import is_signed_in
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 LIVE_MATCH_STATES = (MatchStatus.PROPOSED, MatchStatus.AGREED)
 
 
-class Match(db.Model):
+class Match(Model):
     __tablename__ = "matches"
     __table_args__ = (
         Index("ix_matches_need_status", "need_id", "status"),

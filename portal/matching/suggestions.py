@@ -176,7 +176,7 @@ def suggest_offers(
     )
     same_kind = Offer.help_kind == need.help_kind
 
-    def tier(theme: bool, kind: bool) -> Select[Any]:
+    def tier(theme: bool, kind: bool) -> Select:
         points = (WEIGHTS["theme"] if theme else 0) + (WEIGHTS["help_kind"] if kind else 0)
         order = base + points
         return (
@@ -286,7 +286,7 @@ def suggest_needs(
     in_theme = Need.theme_id.in_(theme_ids)
     same_kind = Need.help_kind == offer.help_kind
 
-    def tier(theme: bool, kind: bool) -> Select[Any]:
+    def tier(theme: bool, kind: bool) -> Select:
         points = (WEIGHTS["theme"] if theme else 0) + (WEIGHTS["help_kind"] if kind else 0)
         order = base + points
         return (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 
@@ -123,7 +124,7 @@ class Terms:
         self.prefixes: frozenset[str] = frozenset().union(*(p[3] for p in parts))
         self._first_words: list[tuple[str, str]] | None = None
 
-    def shared_stems(self, other: Terms) -> set[str]:
+    def shared_stems(self, other: Terms) -> AbstractSet[str]:
         """These texts' stems that meet one of ``other``'s: equal, or one is the other's first
         MIN_WORD letters."""
         hits = (self.stems & other.stems) | (self.short & other.prefixes)

@@ -30,7 +30,7 @@ from portal.core.enums import ProjectStatus, ReportStatus, Visibility
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
 from portal.core.visibility import allowed_visibilities, is_signed_in
-from portal.extensions import db
+from portal.extensions import Model, db
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -56,7 +56,7 @@ PROJECT_TRANSITIONS: dict[ProjectStatus, set[ProjectStatus]] = {
 }
 
 
-class Project(TextOwnerMixin, db.Model):
+class Project(TextOwnerMixin, Model):
     __text_kind__ = "project"
     __text_fields__ = {"title": "title_id", "description": "description_id"}
     __tablename__ = "projects"
@@ -182,7 +182,7 @@ class Project(TextOwnerMixin, db.Model):
         return f"<Project {self.id} {self.status}>"
 
 
-class Milestone(TextOwnerMixin, db.Model):
+class Milestone(TextOwnerMixin, Model):
     __text_kind__ = "milestone"
     __text_fields__ = {"title": "title_id"}
     __tablename__ = "milestones"
@@ -213,7 +213,7 @@ class Milestone(TextOwnerMixin, db.Model):
         return self.done_on is None and self.due_on < (today or date.today())
 
 
-class StatusReport(TextOwnerMixin, db.Model):
+class StatusReport(TextOwnerMixin, Model):
     __text_kind__ = "status_report"
     __text_fields__ = {"body": "body_id"}
     __tablename__ = "status_reports"

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import to_user_timezone
-from sqlalchemy import ColumnElement, Row, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
@@ -120,7 +120,7 @@ def _participates(user: Any) -> ColumnElement[bool]:
     )
 
 
-def milestones_due(user: User | None, today: date, limit: int) -> tuple[list[Row[Any]], int]:
+def milestones_due(user: User | None, today: date, limit: int) -> tuple[list[Any], int]:
     """Milestones not done, overdue or due within DUE_SOON_DAYS, in running projects where the
     user's organisation takes part (every visible project for coordinators), soonest first:
     at most ``limit`` rows (``id``, ``title_id``, ``due_on``, ``project_id``,
@@ -150,7 +150,7 @@ def milestones_due(user: User | None, today: date, limit: int) -> tuple[list[Row
     return list(rows), int(rows[0].total) if rows else 0
 
 
-def reports_due(user: User | None, now: datetime, limit: int) -> tuple[list[Row[Any]], int]:
+def reports_due(user: User | None, now: datetime, limit: int) -> tuple[list[Any], int]:
     """Active projects of the user's organisation with no status report from that organisation
     within REPORT_INTERVAL_DAYS, the one ending first first: at most ``limit`` rows (``id``,
     ``title_id``, ``last_report_at``) and how many there are in all. Only for the roles that
