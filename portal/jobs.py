@@ -99,15 +99,15 @@ def _app() -> Flask:
 
 def run_in_process(app: Flask, func: Callable[..., Any], args: tuple[Any, ...], retries: int):
     pauses = intervals(app, retries)
-    for attempt in range(retries + 1):
+    for tried in range(retries + 1):
         try:
             return attempt(app, func, args)
         except Exception:
-            if attempt >= retries:
-                log.exception("job %s failed %d times; giving up", func.__name__, attempt + 1)
+            if tried >= retries:
+                log.exception("job %s failed %d times; giving up", func.__name__, tried + 1)
                 return None
-            log.warning("job %s failed; retrying in %ss", func.__name__, pauses[attempt])
-            time.sleep(pauses[attempt])
+            log.warning("job %s failed; retrying in %ss", func.__name__, pauses[tried])
+            time.sleep(pauses[tried])
     return None
 
 
