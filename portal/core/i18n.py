@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property, lru_cache
 from gettext import NullTranslations
 
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, to_user_timezone
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"sv": "Svenska", "uk": "Українська", "en": "English"}
@@ -106,3 +111,83 @@ def install_fast_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+
+# ---------------------------------------------------------------- dates and numbers
+
+# The interface language "en" is written in British form (2 December 2026, 24-hour times), as
+# the portal's English is: Babel's en_GB locale formats it while the code stays "en".
+FORMAT_LOCALES = {"en": "en_GB", "sv": "sv_SE", "uk": "uk_UA"}
+
+# One numeric form per language for tables and compact lists, always with a four-digit year
+# (CLDR's short Ukrainian date has two).
+NUMERIC_DATES = {"en": "dd/MM/yyyy", "sv": "yyyy-MM-dd", "uk": "dd.MM.yyyy"}
+TIME = "HH:mm"  # never seconds
+
+
+def format_locale(lang: str | None = None) -> str:
+    lang = lang or (current_language() if has_app_context() else "en")
+    return FORMAT_LOCALES.get(lang, FORMAT_LOCALES["en"])
+
+
+def _lang(lang: str | None) -> str:
+    if lang:
+        return lang
+    try:
+        return current_language()
+    except RuntimeError:
+        return "en"
+
+
+@lru_cache(maxsize=8192)
+def _date_text(value: date, form: str, lang: str) -> str:
+    if form in ("numeric", "short"):
+        return babel_dates.format_date(value, NUMERIC_DATES[lang], locale=FORMAT_LOCALES[lang])
+    return babel_dates.format_date(value, form, locale=FORMAT_LOCALES[lang])
+
+
+def format_date(value: date | datetime | None, form: str = "long", lang: str | None = None) -> str:
+    """A date as the reader's language writes it: ``long`` where it stands in text (2 December
+    2026, 2 december 2026, 2 грудня 2026 р.), ``numeric`` (or ``short``) in tables
+    (02/12/2026, 2026-12-02, 02.12.2026), ``medium`` where space is short."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()  # the day it was where the reader is
+    lang = _lang(lang)
+    return _date_text(value, form, lang if lang in FORMAT_LOCALES else "en")
+
+
+def format_datetime(value: datetime | None, form: str = "long", lang: str | None = None) -> str:
+    """A moment in the reader's time zone, to the minute: the date as :func:`format_date`
+    writes it in ``form``, then the time (2 December 2026, 14:05; 02/12/2026, 14:05)."""
+    if value is None:
+        return ""
+    lang = _lang(lang)
+    lang = lang if lang in FORMAT_LOCALES else "en"
+    local = to_user_timezone(value)
+    day = _date_text(local.date(), form, lang)
+    locale = Locale.parse(FORMAT_LOCALES[lang])
+    pattern = locale.datetime_formats["short" if form in ("numeric", "short") else "medium"]
+    time = babel_dates.format_time(local, TIME, locale=locale)
+    return str(pattern).replace("{1}", day).replace("{0}", time)
+
+
+@lru_cache(maxsize=8192)
+def _number_text(value: int | float | Decimal, lang: str) -> str:
+    return babel_numbers.format_decimal(value, locale=FORMAT_LOCALES[lang])
+
+
+def format_number(value: int | float | Decimal, lang: str | None = None) -> str:
+    """A number as the reader's language writes it: 1 200 in Swedish and Ukrainian (a no-break
+    space), 1,200 in English."""
+    lang = _lang(lang)
+    return _number_text(value, lang if lang in FORMAT_LOCALES else "en")
+
+
+def full_stop(sentence: str) -> str:
+    """A sentence ending in a value that ends in its own full stop («2 грудня 2026 р.») ends in
+    one full stop, not two."""
+    if sentence.endswith("..") and not sentence.endswith("..."):
+        return sentence[:-1]
+    return sentence

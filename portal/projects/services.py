@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import format_date, ngettext, to_user_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext, to_user_timezone
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Forbidden
@@ -29,6 +29,7 @@ from portal.content.models import CONTENT_LANGUAGES, Text
 from portal.content.search import any_version_contains
 from portal.core.conflicts import check_version
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus, Visibility
+from portal.core.i18n import format_date
 from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in

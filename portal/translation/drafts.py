@@ -97,7 +97,9 @@ def wanted_languages(text: Text) -> list[str]:
     wanted = []
     for lang in CONTENT_LANGUAGES:
         version = text.version(lang)
-        if lang != text.original_lang and (version is None or version.is_machine or not version.body):
+        if lang != text.original_lang and (
+            version is None or version.is_machine or not version.body
+        ):
             wanted.append(lang)
     return wanted
 

@@ -110,9 +110,7 @@ def from_config(config: Mapping[str, Any]) -> Provider | None:
     trusted = _flag(config.get("MT_TRUSTED"))
     timeout = float(config.get("MT_TIMEOUT") or DEFAULT_TIMEOUT)
     if config.get("MT_URL"):
-        return LibreTranslate(
-            config["MT_URL"], config.get("MT_API_KEY") or None, trusted, timeout
-        )
+        return LibreTranslate(config["MT_URL"], config.get("MT_API_KEY") or None, trusted, timeout)
     key = config.get("DEEPL_API_KEY")
     if key:
         # Keys of DeepL's free plan end in ":fx" and have their own endpoint.

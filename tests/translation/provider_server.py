@@ -63,7 +63,7 @@ def _handler(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             fields = self._fields()
             server.calls.append(Call(self.path, fields, dict(self.headers)))
             answer = server.next_answer()
