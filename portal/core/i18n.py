@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property, lru_cache
 from gettext import NullTranslations
+from typing import Any
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -13,6 +14,8 @@ from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale, to_user_timezone
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"sv": "Svenska", "uk": "Українська", "en": "English"}
 
@@ -77,7 +80,38 @@ class NamedInThreeLanguages:
 # ``force_locale`` block (mail to an admin in their language) or ``refresh()`` still switches it.
 
 
+def interpolate(message: str, variables: dict[str, Any]) -> str:
+    """``message % variables`` with every number written as the reader's language writes it
+    (1 200, 10 000): messages never carry a number formatted by hand."""
+    if not variables:
+        return message
+    shown = dict(variables)
+    for name, value in variables.items():
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            shown[name] = format_number(value)
+            message = message.replace(f"%({name})d", f"%({name})s")
+    return message % shown
+
+
 class PortalDomain(Domain):
+    def gettext(self, string: str, **variables: Any) -> str:
+        return interpolate(self.get_translations().ugettext(string), variables)
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        message = self.get_translations().ungettext(singular, plural, num)
+        return interpolate(message, variables)
+
+    def pgettext(self, context: str, string: str, **variables: Any) -> str:
+        return interpolate(self.get_translations().upgettext(context, string), variables)
+
+    def npgettext(
+        self, context: str, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        message = self.get_translations().unpgettext(context, singular, plural, num)
+        return interpolate(message, variables)
+
     def get_translations(self) -> NullTranslations:
         ctx = g.get("_flask_babel") if has_app_context() else None
         if ctx is not None:
@@ -101,15 +135,33 @@ class PortalBabel(Babel):
 
 
 def install_fast_gettext(app: Flask) -> None:
-    """The template callables go straight to the portal's domain (same behaviour as
-    Flask-Babel's own: newstyle, autoescaped, ``%(name)s`` formatting)."""
+    """The template callables go straight to the portal's domain (as Flask-Babel's own: newstyle,
+    autoescaped, ``%(name)s`` formatting), numbers written for the reader (:func:`interpolate`)."""
     domain = DOMAIN
-    app.jinja_env.install_gettext_callables(
+
+    def translated(lookup: Any) -> Any:
+        @pass_context
+        def call(context: Any, *args: Any, **variables: Any) -> str:
+            message, num = lookup(domain.get_translations(), *args)
+            if num is not None:
+                variables.setdefault("num", num)
+            if context.eval_ctx.autoescape:
+                message = Markup(message)  # its % escapes the values
+            return interpolate(message, variables) if variables else message
+
+        return call
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: domain.get_translations().ugettext(s),
         ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
         newstyle=True,
+    )
+    app.jinja_env.globals.update(
+        _=translated(lambda t, s: (t.ugettext(s), None)),
+        gettext=translated(lambda t, s: (t.ugettext(s), None)),
+        ngettext=translated(lambda t, s, p, n: (t.ungettext(s, p, n), n)),
+        pgettext=translated(lambda t, c, s: (t.upgettext(c, s), None)),
+        npgettext=translated(lambda t, c, s, p, n: (t.unpgettext(c, s, p, n), n)),
     )
 
 
@@ -125,18 +177,14 @@ NUMERIC_DATES = {"en": "dd/MM/yyyy", "sv": "yyyy-MM-dd", "uk": "dd.MM.yyyy"}
 TIME = "HH:mm"  # never seconds
 
 
-def format_locale(lang: str | None = None) -> str:
-    lang = lang or (current_language() if has_app_context() else "en")
-    return FORMAT_LOCALES.get(lang, FORMAT_LOCALES["en"])
-
-
 def _lang(lang: str | None) -> str:
+    """The language to write in: the one asked for, else the locale in force (a mail sent in its
+    reader's language under ``force_locale`` included)."""
     if lang:
         return lang
-    try:
-        return current_language()
-    except RuntimeError:
+    if not has_app_context():
         return "en"
+    return str(get_locale() or "en")
 
 
 @lru_cache(maxsize=8192)

@@ -178,7 +178,9 @@ ALL = "all"
 class OfferFilterForm(FilterForm):
     q = SearchField(
         _l("Search"),
-        description=_l("Words in the title or description, in any language."),
+        description=_l(
+            "Words in the title or description, in any language, machine translations included."
+        ),
         validators=[Optional(), Length(max=200)],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
     )

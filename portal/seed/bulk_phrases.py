@@ -164,7 +164,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
                 "rebuilding transformer substations",
             ),
             P(
-                "резервне живлення критичних об'єктів",
+                "резервне живлення критичних об’єктів",
                 "reservkraft för samhällsviktiga verksamheter",
                 "backup power for critical facilities",
             ),
@@ -224,7 +224,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
                 "a list of equipment to procure",
             ),
             P(
-                "план резервного живлення для {n} об'єктів",
+                "план резервного живлення для {n} об’єктів",
                 "en reservkraftsplan för {n} anläggningar",
                 "a backup power plan for {n} facilities",
                 _tens(5, 40, 5),
@@ -419,7 +419,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
         ],
         "experience": [
             P(
-                "Наша мережа з'єднує понад {n} міських об'єктів.",
+                "Наша мережа з’єднує понад {n} міських об’єктів.",
                 "Vårt nät förbinder mer än {n} kommunala verksamheter.",
                 "Our network connects more than {n} municipal sites.",
                 _tens(1000, 3000, 500),
@@ -451,7 +451,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
                 "master plan for rebuilding the district",
             ),
             P(
-                "безбар'єрний громадський простір",
+                "безбар’єрний громадський простір",
                 "tillgängliga offentliga miljöer",
                 "barrier-free public space",
             ),
@@ -629,7 +629,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
         ],
         "methods": [
             P(
-                "У кожній школі працює команда з питань здоров'я учнів.",
+                "У кожній школі працює команда з питань здоров’я учнів.",
                 "Varje skola har ett elevhälsoteam.",
                 "Every school has a pupil health team.",
             ),
@@ -663,7 +663,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
                 "trolleybus depot No. {n}",
                 (1, 2, 3, 4, 5),
             ),
-            P("транспортна розв'язка", "trafikplats", "road interchange"),
+            P("транспортна розв’язка", "trafikplats", "road interchange"),
             P("Подільський міст", "Podilskyjbron", "Podilskyi Bridge"),
         ],
         "problems": [
@@ -700,7 +700,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
         ],
         "experience": [
             P(
-                "Під нашим керуванням понад {n} світлофорних об'єктів.",
+                "Під нашим керуванням понад {n} світлофорних об’єктів.",
                 "Vi styr mer än {n} signalanläggningar.",
                 "We manage more than {n} traffic signal sites.",
                 _tens(500, 900, 50),
@@ -781,7 +781,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
                 "The buildings lose much heat through old windows and roofs.",
             ),
             P(
-                "Об'єднання співвласників не мають досвіду планування ремонтів.",
+                "Об’єднання співвласників не мають досвіду планування ремонтів.",
                 "Bostadsrättsföreningarna saknar erfarenhet av underhållsplanering.",
                 "Homeowners' associations lack experience in planning maintenance.",
             ),
@@ -935,7 +935,7 @@ THEMES: dict[str, dict[str, list[P]]] = {
                 "emergency medical care",
             ),
             P(
-                "психічне здоров'я населення",
+                "психічне здоров’я населення",
                 "psykisk hälsa i befolkningen",
                 "mental health of the population",
             ),
@@ -1273,7 +1273,7 @@ NEED_TITLES = [
     ),
 ]
 NEED_ADDRESS = P("Адреса: {street}.", "Adress: {street}.", "Address: {street}.")
-NEED_FACILITY = P("Об'єкт: {facility}.", "Objekt: {facility}.", "Site: {facility}.")
+NEED_FACILITY = P("Об’єкт: {facility}.", "Objekt: {facility}.", "Site: {facility}.")
 NEED_DISTRICT = P("Район: {district}.", "Stadsdel: {district}.", "District: {district}.")
 NEED_GOAL = P(
     "Очікуваний результат: {outcome}.",
