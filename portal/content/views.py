@@ -24,6 +24,7 @@ from wtforms.fields import SelectChoice
 from portal.content import services
 from portal.content.forms import ApproveForm, MissingFilterForm, TranslationForm
 from portal.content.models import CONTENT_LANGUAGES, Text
+from portal.core.collation import by_name
 from portal.core.http import record_page_url, safe_next, wants_fragment
 from portal.extensions import db, login_manager
 from portal.reference.models import Theme
@@ -226,7 +227,7 @@ def missing():
         return login_manager.unauthorized()
     if not current_user.is_coordinator:
         abort(403)
-    themes = list(db.session.scalars(db.select(Theme).order_by(Theme.position)))
+    themes = by_name(db.session.scalars(db.select(Theme).order_by(Theme.position)))
     form = MissingFilterForm(request.args)
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
         SelectChoice(str(t.id), t.name) for t in themes

@@ -188,7 +188,11 @@ class NeedForm(FlaskForm):
             NumberRange(
                 min=1,
                 max=PERSON_DAYS_MAX,
-                message=_l("Enter a number of person-days from %(min)s to %(max)s."),
+                message=_l(
+                    "Enter a number of person-days from %(min)s to %(max)s.",
+                    min=1,
+                    max=PERSON_DAYS_MAX,
+                ),
             ),
         ],
         render_kw={"inputmode": "numeric", "min": 1},

@@ -102,7 +102,9 @@ class OfferForm(FlaskForm):
             NumberRange(
                 min=1,
                 max=CAPACITY_MAX,
-                message=_l("Enter a capacity from %(min)s to %(max)s person-days."),
+                message=_l(
+                    "Enter a capacity from %(min)s to %(max)s person-days.", min=1, max=CAPACITY_MAX
+                ),
             ),
         ],
         render_kw={"inputmode": "numeric", "min": 1},
