@@ -52,7 +52,9 @@ def queue(app: Flask) -> Any:
     from rq import Queue
 
     connection = Redis.from_url(app.config["REDIS_URL"])
-    return Queue(app.config.get("JOBS_QUEUE", QUEUE_NAME), connection=connection)
+    # Two portals (or a test run) sharing one Redis keep their jobs apart, as their caches.
+    name = app.config.get("JOBS_QUEUE") or app.config.get("CACHE_KEY_PREFIX", "") + QUEUE_NAME
+    return Queue(name, connection=connection)
 
 
 def enqueue(func: Callable[..., Any], *args: Any, retries: int = 3) -> None:
