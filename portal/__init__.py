@@ -72,6 +72,11 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_static_versions(app)
+
+    from portal.jobs import init_jobs
+    from portal.translation import drafts  # noqa: F401  (requests drafts after each save)
+
+    init_jobs(app)
     # Registered last, so it runs first after a view: a response it replaces (a commit that
     # failed) still gets every header the hooks above add.
     register_transaction_boundary(app)

@@ -196,6 +196,16 @@ class Config:
         self.SECRET_KEY_FALLBACKS = _env_list(env, "SECRET_KEY_FALLBACKS")
         self.PORTAL_BASE_URL = env.get("PORTAL_BASE_URL") or self.DEFAULT_BASE_URL
         self.EXTRA_TRUSTED_HOSTS = _env_list(env, "PORTAL_TRUSTED_HOSTS")
+        # Machine-translated drafts (portal.translation.providers): off unless a provider is named.
+        self.MT_URL = env.get("MT_URL") or None
+        self.MT_API_KEY = env.get("MT_API_KEY") or None
+        self.DEEPL_API_KEY = env.get("DEEPL_API_KEY") or None
+        self.DEEPL_URL = env.get("DEEPL_URL") or None
+        self.MT_TRUSTED = env.get("MT_TRUSTED", "").lower() in ("1", "true", "yes")
+        self.MT_TIMEOUT = float(env.get("MT_TIMEOUT") or 10)
+        # Background jobs (portal.jobs) go to Redis when REDIS_URL is set, unless this says to
+        # run them in the portal's own process after each response.
+        self.JOBS_IN_PROCESS = env.get("JOBS_IN_PROCESS", "").lower() in ("1", "true", "yes")
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():

@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
 from flask import Flask, Request, Response, g, request, url_for
-from flask_babel import format_datetime, format_timedelta, gettext, to_user_timezone
+from flask_babel import format_timedelta, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -21,7 +19,14 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from portal.audit import services as audit
 from portal.content.models import Rendered, Text
 from portal.core import enums
-from portal.core.i18n import LANGUAGE_NAMES, current_language
+from portal.core.i18n import (
+    LANGUAGE_NAMES,
+    current_language,
+    format_date,
+    format_datetime,
+    format_number,
+    full_stop,
+)
 from portal.core.types import utcnow
 from portal.extensions import htmx
 
@@ -109,6 +114,11 @@ def text_html(value: Text | None, tag: str = "span", class_: str = "") -> Markup
     if r.is_fallback:
         marker = gettext("Original in %(language)s", language=language_name(r.lang))
         html += Markup(' <small class="original-marker">({})</small>').format(marker)
+    elif r.is_machine:
+        # In the reader's language, as the element beside it is (its lang says so).
+        html += Markup(' <small class="machine-marker" lang="{}">({})</small>').format(
+            current_language(), gettext("machine translation")
+        )
     return html
 
 
@@ -131,35 +141,18 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
 
 
-# Babel builds a formatter from the locale's pattern on every call; a list page shows dozens of
-# dates, most of them alike. The text of a date depends only on the date, the form and the
-# language, so it is remembered (per process, bounded; nothing in it is anybody's data).
-@lru_cache(maxsize=8192)
-def _date_text(value: date, form: str, language: str) -> str:
-    return babel_dates.format_date(value, form, locale=language)
-
-
-@lru_cache(maxsize=8192)
-def _number_text(value: int | float | Decimal, language: str) -> str:
-    return babel_numbers.format_decimal(value, locale=language)
-
-
 def fmt_number(value: int | float | Decimal) -> str:
     """A number as the reader's language writes it (1 234 in Swedish, 1,234 in English)."""
-    return _number_text(value, current_language())
+    return format_number(value)
 
 
-def fmt_date(value: date | datetime | None, form: str = "medium") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_user_timezone(value).date()  # the day it was where the reader is
-    return _date_text(value, form, current_language())
+def fmt_date(value: date | datetime | None, form: str = "long") -> str:
+    """``|date`` in templates: the long form where a date stands in text, ``|date("numeric")``
+    in tables (portal.core.i18n.format_date)."""
+    return format_date(value, form)
 
 
-def fmt_datetime(value: datetime | None, form: str = "medium") -> str:
-    if value is None:
-        return ""
+def fmt_datetime(value: datetime | None, form: str = "long") -> str:
     return format_datetime(value, form)
 
 
@@ -201,6 +194,7 @@ def register_template_helpers(app: Flask) -> None:
         enums=enums,
         today=date.today,
         csrf_token_value=generate_csrf,
+        full_stop=full_stop,
         htmx=htmx,
     )
     app.jinja_env.filters.update(

@@ -9,6 +9,8 @@
 #   REDIS_URL     required, redis://host:6379/0 (rate limits shared by all workers and servers)
 #   HOST, PORT    where gunicorn listens (default 127.0.0.1:8000); see gunicorn.conf.py for more
 #   PORTAL_MIGRATE_ON_START=0  skip `flask db upgrade` (when a rollout migrates once beforehand)
+#   PORTAL_JOBS_WORKER=0       start no background-job worker here (when one runs elsewhere)
+#   MT_URL / MT_API_KEY, DEEPL_API_KEY, MT_TRUSTED=1  machine-translated drafts (README)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +43,17 @@ if [ "${PORTAL_MIGRATE_ON_START:-1}" != "0" ]; then
   "${FLASK[@]}" db upgrade
 fi
 "${FLASK[@]}" seed reference
-exec "$VENV/bin/gunicorn" -c gunicorn.conf.py wsgi:app
+if [ "${PORTAL_JOBS_WORKER:-1}" = "0" ]; then
+  exec "$VENV/bin/gunicorn" -c gunicorn.conf.py wsgi:app
+fi
+# One worker for the background jobs (machine translation) next to gunicorn: both stop together.
+"${FLASK[@]}" jobs worker &
+worker=$!
+"$VENV/bin/gunicorn" -c gunicorn.conf.py wsgi:app &
+server=$!
+trap 'kill -TERM "$server" "$worker" 2>/dev/null || true' TERM INT
+status=0
+wait -n "$server" "$worker" || status=$?
+kill -TERM "$server" "$worker" 2>/dev/null || true
+wait "$server" "$worker" 2>/dev/null || true
+exit "$status"

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import force_locale, format_date, format_percent, gettext, ngettext, pgettext
+from flask_babel import force_locale, format_percent, gettext, ngettext, pgettext
 from werkzeug.datastructures import MultiDict
 
 from portal.agreements.services import default_agreement
@@ -35,6 +35,7 @@ from portal.core.enums import (
     Side,
     Visibility,
 )
+from portal.core.i18n import format_date
 from portal.extensions import db
 from portal.matching import services as matching
 from portal.matching.models import Match

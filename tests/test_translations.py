@@ -140,3 +140,70 @@ def test_glossary_terms_are_used():
     assert uk.get("Needs").string == "Потреби"
     assert sv.get("Dashboard").string == "Översikt"
     assert uk.get("Dashboard").string == "Панель моніторингу"
+
+
+DU = re.compile(r"\b(du|dig|din|ditt|dina)\b", re.IGNORECASE)
+NI = re.compile(r"\b(ni|er|ert|era)\b", re.IGNORECASE)
+
+
+def _strings(message) -> tuple[str, ...]:
+    return message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+def test_swedish_says_du_never_ni():
+    """The portal speaks to its reader as "du"; "ni" (and er, ert, era) never, least of all in
+    the same sentence as du."""
+    found = [s for m in catalog("sv") if m.id for s in _strings(m) if NI.search(s)]
+    mixed = [s for s in found if DU.search(s)]
+    assert mixed == []
+    assert found == []
+
+
+CYRILLIC_APOSTROPHE = re.compile(r"[А-Яа-яІіЇїЄєҐґ]['ʼ‘`][А-Яа-яІіЇїЄєҐґ]")
+
+
+def test_ukrainian_has_one_apostrophe():
+    """’ (U+2019) everywhere: the catalog, the reference data and the demo data."""
+    wrong = [s for m in catalog("uk") if m.id for s in _strings(m) if CYRILLIC_APOSTROPHE.search(s)]
+    assert wrong == []
+    for path in ("portal/seed/reference.py", "portal/seed/data/demo.toml"):
+        text = (ROOT / path).read_text()
+        assert CYRILLIC_APOSTROPHE.findall(text) == [], path
+        assert "’" in text, path
+
+
+@pytest.mark.parametrize(
+    ("lang", "context", "msgid", "expected"),
+    [
+        ("uk", None, "No default agreement has been set up.", "Типову угоду не налаштовано."),
+        ("uk", "need status", "Matched", "Узгоджена"),
+        ("uk", None, "Broker a match", "Поєднати потребу й пропозицію"),
+        ("sv", "date", "End", "Slutdatum"),
+        ("sv", "date", "Start", "Startdatum"),
+    ],
+)
+def test_reviewed_wordings(lang, context, msgid, expected):
+    assert catalog(lang).get(msgid, context).string == expected
+
+
+def test_reviewed_plurals_and_sentences():
+    uk, sv = catalog("uk"), catalog("sv")
+    assert "строк якого настає" not in uk.get("%(num)d milestone due").string[0]
+    assert "стан (" not in uk.get("Status report from %(organisation)s: %(status)s.").string
+    assert uk.get("Broker a match").string != uk.get("Propose a match").string
+    # 1 and 21 take the genitive singular after "з": «з 1 людино-дня».
+    assert uk.get("%(num)s of %(total)s person-day").string[0].endswith("людино-дня")
+    assert sv.get("%(num)s of %(total)s person-day").string[0].endswith("persondag")
+    assert "varav" in sv.get("%(num)d milestone, %(done)d done.").string[1]
+    risk = sv.get("%(num)d project's latest status report says at risk or off track.").string
+    assert not risk[0].startswith("I ")
+
+
+def test_no_number_is_written_into_a_message():
+    """Numbers of four digits or more come in as placeholders, so they are written as the
+    reader's language writes them (10 000, 10,000)."""
+    written = [key for _context, key in extracted() if re.search(r"\d{1,3}(,\d{3})+|\d{4,}", key)]
+    allowed = {
+        key for key in written if re.search(r"KS \d{4}/|WCAG|ISO|EN 301|\d{4}–\d{4}|20\d\d", key)
+    }
+    assert sorted(set(written) - allowed) == []

@@ -72,7 +72,7 @@ EXTRA_ORGANISATIONS = [
         OrganisationKind.CITY_ADMINISTRATION,
         "KCSA Department of Health",
         "KCSA:s avdelning för hälso- och sjukvård",
-        "Департамент охорони здоров'я КМДА",
+        "Департамент охорони здоров’я КМДА",
         ["health_care"],
         "02012906",
     ),

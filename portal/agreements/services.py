@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
@@ -20,6 +20,7 @@ from portal.agreements.models import Agreement, Amendment
 from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES
 from portal.core.enums import AmendmentKind
+from portal.core.i18n import format_date
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
 

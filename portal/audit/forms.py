@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional, ValidationError
@@ -22,7 +23,7 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional(), Length(max=254)],
     )
     date_from = DateField(
-        _l("From"),
+        lazy_pgettext("date", "From"),
         validators=[Optional()],
         render_kw={"max": "9999-12-31"},
     )

@@ -16,6 +16,7 @@ from wtforms.fields import SelectChoice
 from portal.audit import services
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
+from portal.core import enums
 from portal.core.http import record_page_url, wants_fragment
 from portal.core.paging import page_number
 from portal.extensions import db, login_manager
@@ -40,6 +41,7 @@ def _record_type_labels() -> dict[str, str]:
         "agreement": pgettext("record type", "Agreement"),
         "amendment": pgettext("record type", "Amendment"),
         "text": pgettext("record type", "Text"),
+        "site_setting": pgettext("record type", "Setting"),
     }
 
 
@@ -63,7 +65,45 @@ def _action_labels() -> dict[str, str]:
         "amend": pgettext("audit action", "Amended"),
         "report": pgettext("audit action", "Reported"),
         "status": pgettext("audit action", "Status changed"),
+        "in_project": pgettext("audit action", "Taken into a project"),
+        "invite": pgettext("audit action", "Invited"),
+        "lockout": pgettext("audit action", "Locked after failed sign-ins"),
+        "password_change": pgettext("audit action", "Password changed"),
+        "password_reset_requested": pgettext("audit action", "Password reset requested"),
+        "two_factor_enabled": pgettext("audit action", "Two-step verification turned on"),
+        "two_factor_disabled": pgettext("audit action", "Two-step verification turned off"),
+        "change_setting": pgettext("audit action", "Setting changed"),
+        "approve_translation": pgettext("audit action", "Machine translation approved"),
     }
+
+
+# The coded values a field holds, by record type and field (or by field alone): the log shows
+# their labels in the reader's language, never codes such as ``in_project``.
+VALUE_ENUMS: dict[tuple[str | None, str], type[enums.LabelledEnum]] = {
+    ("need", "status"): enums.NeedStatus,
+    ("offer", "status"): enums.OfferStatus,
+    ("match", "status"): enums.MatchStatus,
+    ("project", "status"): enums.ProjectStatus,
+    ("status_report", "status"): enums.ReportStatus,
+    (None, "latest_report_status"): enums.ReportStatus,
+    (None, "visibility"): enums.Visibility,
+    (None, "priority"): enums.Priority,
+    (None, "help_kind"): enums.HelpKind,
+    (None, "role"): enums.Role,
+    (None, "kind"): enums.OrganisationKind,
+    (None, "side"): enums.Side,
+    (None, "proposed_by_side"): enums.Side,
+}
+
+
+def _label(record_type: str, field: str, value: Any) -> Any:
+    kind = VALUE_ENUMS.get((record_type, field)) or VALUE_ENUMS.get((None, field))
+    if kind is None or not isinstance(value, str):
+        return value
+    try:
+        return kind(value).label
+    except ValueError:
+        return value
 
 
 @bp.before_request
@@ -134,8 +174,15 @@ def _changes(event: AuditEvent) -> list[Change]:
     if not has_before:
         # A new record: its empty fields and id say nothing.
         keys = [k for k in keys if k != "id" and after.get(k) not in (None, "", [])]
+    kind = event.record_type
     return [
-        Change(key, _shown(before.get(key)), _shown(after.get(key)), has_before) for key in keys
+        Change(
+            key,
+            _shown(_label(kind, key, before.get(key))),
+            _shown(_label(kind, key, after.get(key))),
+            has_before,
+        )
+        for key in keys
     ]
 
 

@@ -28,3 +28,9 @@ class MissingFilterForm(FlaskForm):
     theme = SelectField(_l("Theme"), validate_choice=False)
     # Not "lang": that query argument switches the interface language.
     missing = SelectField(_l("Language missing"), validate_choice=False)
+
+
+class ApproveForm(FlaskForm):
+    """Approving a machine translation as it is: nothing but the CSRF token and where to go."""
+
+    next = HiddenField()

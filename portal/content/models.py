@@ -19,6 +19,7 @@ from sqlalchemy import (
     UnicodeText,
     UniqueConstraint,
     event,
+    false,
     text,
     update,
 )
@@ -42,6 +43,7 @@ class Rendered:
     lang: str
     is_fallback: bool  # True when the reader's language has no version and the original is shown
     wanted: str
+    is_machine: bool = False  # a machine translation no person has reviewed yet
 
     def __str__(self) -> str:
         return self.body
@@ -77,17 +79,23 @@ class Text(Model):
     def render(self, lang: str) -> Rendered:
         own = self.version(lang)
         if own is not None and own.body:
-            return Rendered(own.body, lang, False, lang)
+            return Rendered(own.body, lang, False, lang, own.is_machine)
         original = self.version(self.original_lang) or (self.versions[0] if self.versions else None)
         if original is None:
             return Rendered("", lang, False, lang)
         return Rendered(original.body, original.lang, True, lang)
 
     def missing_languages(self) -> list[str]:
-        present = {v.lang for v in self.versions if v.body}
+        """Languages without a version a person wrote or approved (a machine draft awaits one)."""
+        present = {v.lang for v in self.versions if v.body and not v.is_machine}
         return [lang for lang in CONTENT_LANGUAGES if lang not in present]
 
+    def drafts(self) -> list[str]:
+        """Languages whose version is a machine draft awaiting review."""
+        return [v.lang for v in self.versions if v.body and v.is_machine]
+
     def set_version(self, lang: str, body: str, author: User | None) -> TextVersion:
+        """A person's version: it replaces a machine draft in that language."""
         v = self.version(lang)
         if v is None:
             v = TextVersion(lang=lang, body=body, author=author)
@@ -96,6 +104,7 @@ class Text(Model):
             v.body = body
             v.author = author
             v.written_at = utcnow()
+            v.is_machine = False
         return v
 
     @classmethod
@@ -128,6 +137,9 @@ class TextVersion(Model):
     # Read by SQL only (search, match suggestions), so pages loading texts leave it behind.
     folded: Mapped[str] = mapped_column(UnicodeText, default="", deferred=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Written by a translation provider (portal.translation) and not yet reviewed by a person.
+    # Readers see it marked as such; a person's edit or approval clears it.
+    is_machine: Mapped[bool] = mapped_column(default=False, server_default=false())
     written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     text: Mapped[Text] = relationship(back_populates="versions")
@@ -184,5 +196,11 @@ def _own_texts(mapper: Mapper[Any], connection: Any, record: TextOwnerMixin) -> 
             set_committed_value(text_row, "owner_id", record.id)  # type: ignore[attr-defined]
 
 
+# Ukrainian is written with ’ (U+2019, the portal's choice), ʼ (U+02BC) or a typewriter ' by
+# whoever typed it; search treats them as one letter.
+APOSTROPHES = str.maketrans({"'": "\u2019", "\u02bc": "\u2019", "\u2018": "\u2019", "`": "\u2019"})
+
+
 def fold(value: str) -> str:
-    return " ".join(value.casefold().split())
+    """The form search compares: case-folded, one apostrophe, single spaces."""
+    return " ".join(value.casefold().translate(APOSTROPHES).split())

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import String, exists, func, literal_column, or_, select, union_all
+from sqlalchemy import String, case, exists, func, literal_column, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -164,7 +164,7 @@ def save_version(
     if expected is not _UNCHECKED and version_token(current) != (expected or ""):
         raise TranslationConflict(current)
     before = current.body if current is not None else None
-    if before == body:
+    if before == body and not (current is not None and current.is_machine):
         return current  # type: ignore[return-value]
     version = text.set_version(lang, body, actor)
     version.written_at = utcnow()
@@ -180,6 +180,31 @@ def save_version(
     return version
 
 
+def approve_version(
+    actor: Any, text: Text, lang: str, *, owner: Owner | None = None
+) -> TextVersion:
+    """A person approves the machine translation in ``lang`` as it is: from now on it is their
+    version (shown without the machine mark, never replaced by a draft). Flushes."""
+    owner = owner or owner_of(text.id)
+    if owner is None:
+        raise TranslationError(_("This text does not belong to any record."))
+    if not can_translate_record(actor, owner.record):
+        raise PermissionError("may not translate this text")
+    _agreement(owner).ensure_writable()
+    version = text.version(lang)
+    if version is None or not version.is_machine or not version.body:
+        raise TranslationError(_("There is no machine translation to approve in this language."))
+    version.is_machine = False
+    version.author = actor
+    version.written_at = utcnow()
+    key = f"{field_of(owner, text.id)}_{lang}"
+    audit.record(
+        actor, "approve_translation", owner.kind, owner.record.id, None, {key: version.body}
+    )
+    db.session.flush()
+    return version
+
+
 # ---------------------------------------------------------------- what needs translating
 
 
@@ -189,8 +214,14 @@ class MissingItem:
     record: Any
     since: datetime
     themes: list[Theme]
-    # field name → languages without a version
+    # field name → languages without a version a person wrote or approved
     missing: dict[str, list[str]] = field(default_factory=dict)
+    # field name → languages whose version is a machine draft awaiting review
+    drafts: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def awaits_review(self) -> bool:
+        return any(self.drafts.values())
 
     @property
     def texts(self) -> list[tuple[str, Text, list[str]]]:
@@ -226,11 +257,26 @@ class MissingPage:
 
 
 def _has_version(text_column: Any, lang: str) -> Any:
+    """A version a person wrote or approved (a machine draft still needs one)."""
     return exists(
         select(TextVersion.id).where(
-            TextVersion.text_id == text_column, TextVersion.lang == lang, TextVersion.body != ""
+            TextVersion.text_id == text_column,
+            TextVersion.lang == lang,
+            TextVersion.body != "",
+            TextVersion.is_machine.is_(False),
         )
     )
+
+
+def _has_draft(model: Any) -> Any:
+    """1 when the record's title or description has a machine draft awaiting review."""
+    draft = exists(
+        select(TextVersion.id).where(
+            TextVersion.text_id.in_((model.title_id, model.description_id)),
+            TextVersion.is_machine.is_(True),
+        )
+    )
+    return case((draft, 1), else_=0)
 
 
 def _complete_count(text_column: Any) -> Any:
@@ -240,6 +286,7 @@ def _complete_count(text_column: Any) -> Any:
             TextVersion.text_id == text_column,
             TextVersion.lang.in_(CONTENT_LANGUAGES),
             TextVersion.body != "",
+            TextVersion.is_machine.is_(False),
         )
         .scalar_subquery()
     )
@@ -260,6 +307,7 @@ def _candidates(viewer: Any, theme_id: int | None, lang: str | None) -> list[Any
             literal_column("'need'", String).label("kind"),
             Need.id.label("id"),
             func.coalesce(Need.published_at, Need.created_at).label("since"),
+            _has_draft(Need).label("drafts"),
         )
         .where(Need.visible_to(viewer))
         .where(Need.status.not_in((NeedStatus.DRAFT, NeedStatus.WITHDRAWN, NeedStatus.CLOSED)))
@@ -270,6 +318,7 @@ def _candidates(viewer: Any, theme_id: int | None, lang: str | None) -> list[Any
             literal_column("'offer'", String).label("kind"),
             Offer.id.label("id"),
             func.coalesce(Offer.published_at, Offer.created_at).label("since"),
+            _has_draft(Offer).label("drafts"),
         )
         .where(Offer.visible_to(viewer))
         .where(Offer.status.not_in((OfferStatus.DRAFT, OfferStatus.WITHDRAWN)))
@@ -280,6 +329,7 @@ def _candidates(viewer: Any, theme_id: int | None, lang: str | None) -> list[Any
             literal_column("'project'", String).label("kind"),
             Project.id.label("id"),
             Project.created_at.label("since"),
+            _has_draft(Project).label("drafts"),
         )
         .where(Project.visible_to(viewer))
         .where(Project.status != ProjectStatus.CANCELLED)
@@ -323,8 +373,9 @@ def missing_translations(
     lang: str | None = None,
     per_page: int = 20,
 ) -> MissingPage:
-    """The records ``viewer`` may see whose title or description lacks a version in some language
-    (or in ``lang``), oldest first. The same number of queries whatever the number of records."""
+    """The records ``viewer`` may see whose title or description lacks a version a person wrote
+    in some language (or in ``lang``): those with machine drafts awaiting review first, then the
+    oldest first. The same number of queries whatever the number of records."""
     theme_id = theme.id if isinstance(theme, Theme) else theme
     if lang is not None and lang not in CONTENT_LANGUAGES:
         lang = None
@@ -335,7 +386,9 @@ def missing_translations(
     total = db.session.scalar(select(func.count()).select_from(candidates)) or 0
     rows = db.session.execute(
         select(candidates.c.kind, candidates.c.id, candidates.c.since)
-        .order_by(candidates.c.since, candidates.c.kind, candidates.c.id)
+        .order_by(
+            candidates.c.drafts.desc(), candidates.c.since, candidates.c.kind, candidates.c.id
+        )
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
@@ -348,18 +401,19 @@ def missing_translations(
         record = records[row.kind].get(row.id)
         if record is None:
             continue
-        missing = {}
+        missing, drafts = {}, {}
         for name in ("title", "description"):
             langs = getattr(record, name).missing_languages()
             if lang is not None:
                 langs = [lang] if lang in langs else []
             if langs:
                 missing[name] = langs
+                drafts[name] = [d for d in getattr(record, name).drafts() if d in langs]
         themes = list(record.themes) if row.kind == "offer" else [record.theme]
         since = (
             record.created_at
             if row.kind == "project"
             else (record.published_at or record.created_at)
         )
-        items.append(MissingItem(row.kind, record, since, themes, missing))
+        items.append(MissingItem(row.kind, record, since, themes, missing, drafts))
     return MissingPage(items, total, page, per_page)

@@ -22,8 +22,9 @@ from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from portal.content import services
-from portal.content.forms import MissingFilterForm, TranslationForm
+from portal.content.forms import ApproveForm, MissingFilterForm, TranslationForm
 from portal.content.models import CONTENT_LANGUAGES, Text
+from portal.core.collation import by_name
 from portal.core.http import record_page_url, safe_next, wants_fragment
 from portal.extensions import db, login_manager
 from portal.reference.models import Theme
@@ -172,6 +173,46 @@ def translate(text_id: int, language: str):
     return render_template("content/translate.html", **context), status
 
 
+@bp.route("/<int:text_id>/<language>/approve", methods=["POST"])
+def approve(text_id: int, language: str):
+    """A person approves a machine translation as it is; it then shows as theirs."""
+    lang = language
+    if lang not in CONTENT_LANGUAGES:
+        abort(404)
+    text = db.session.get(Text, text_id)
+    owner = services.owner_of(text_id) if text is not None else None
+    if text is None or owner is None or not services.can_view_owner(current_user, owner.record):
+        abort(404)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not services.can_translate(current_user, text, owner):
+        abort(403)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = safe_next(form.next.data)
+    try:
+        version = services.approve_version(current_user, text, lang, owner=owner)
+    except services.TranslationError as error:
+        if wants_fragment():
+            return render_template(
+                "content/_version.html",
+                text=text,
+                lang=lang,
+                version=text.version(lang),
+                next=back,
+                error=str(error),
+            ), 200
+        flash(str(error), "error")
+        return redirect(back or url_for("content.translate", text_id=text.id, language=lang)), 303
+    if wants_fragment():
+        return render_template(
+            "content/_version.html", text=text, lang=lang, version=version, next=back
+        )
+    flash(_("%(version)s approved.", version=version_label(lang)), "success")
+    return redirect(back or url_for("content.translate", text_id=text.id, language=lang))
+
+
 # ---------------------------------------------------------------- what needs translating
 
 
@@ -186,7 +227,7 @@ def missing():
         return login_manager.unauthorized()
     if not current_user.is_coordinator:
         abort(403)
-    themes = list(db.session.scalars(db.select(Theme).order_by(Theme.position)))
+    themes = by_name(db.session.scalars(db.select(Theme).order_by(Theme.position)))
     form = MissingFilterForm(request.args)
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
         SelectChoice(str(t.id), t.name) for t in themes

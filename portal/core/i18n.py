@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property, lru_cache
 from gettext import NullTranslations
+from typing import Any
 
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, to_user_timezone
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"sv": "Svenska", "uk": "Українська", "en": "English"}
 
@@ -73,7 +81,38 @@ class NamedInThreeLanguages:
 # ``force_locale`` block (mail to an admin in their language) or ``refresh()`` still switches it.
 
 
+def interpolate(message: str, variables: dict[str, Any]) -> str:
+    """``message % variables`` with every number written as the reader's language writes it
+    (1 200, 10 000): messages never carry a number formatted by hand."""
+    if not variables:
+        return message
+    shown = dict(variables)
+    for name, value in variables.items():
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            shown[name] = format_number(value)
+            message = message.replace(f"%({name})d", f"%({name})s")
+    return message % shown
+
+
 class PortalDomain(Domain):
+    def gettext(self, string: str, **variables: Any) -> str:
+        return interpolate(self.get_translations().ugettext(string), variables)
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        message = self.get_translations().ungettext(singular, plural, num)
+        return interpolate(message, variables)
+
+    def pgettext(self, context: str, string: str, **variables: Any) -> str:
+        return interpolate(self.get_translations().upgettext(context, string), variables)
+
+    def npgettext(
+        self, context: str, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        message = self.get_translations().unpgettext(context, singular, plural, num)
+        return interpolate(message, variables)
+
     def get_translations(self) -> NullTranslations:
         ctx = g.get("_flask_babel") if has_app_context() else None
         if ctx is not None:
@@ -97,13 +136,108 @@ class PortalBabel(Babel):
 
 
 def install_fast_gettext(app: Flask) -> None:
-    """The template callables go straight to the portal's domain (same behaviour as
-    Flask-Babel's own: newstyle, autoescaped, ``%(name)s`` formatting)."""
+    """The template callables go straight to the portal's domain (as Flask-Babel's own: newstyle,
+    autoescaped, ``%(name)s`` formatting), numbers written for the reader (:func:`interpolate`)."""
     domain = DOMAIN
-    app.jinja_env.install_gettext_callables(
+
+    def translated(lookup: Any) -> Any:
+        @pass_context
+        def call(context: Any, *args: Any, **variables: Any) -> str:
+            message, num = lookup(domain.get_translations(), *args)
+            if num is not None:
+                variables.setdefault("num", num)
+            if context.eval_ctx.autoescape:
+                # The catalog is trusted markup, as in Jinja's newstyle gettext; % escapes values.
+                message = Markup(message)  # noqa: S704
+            return interpolate(message, variables) if variables else message
+
+        return call
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: domain.get_translations().ugettext(s),
         ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(
+        _=translated(lambda t, s: (t.ugettext(s), None)),
+        gettext=translated(lambda t, s: (t.ugettext(s), None)),
+        ngettext=translated(lambda t, s, p, n: (t.ungettext(s, p, n), n)),
+        pgettext=translated(lambda t, c, s: (t.upgettext(c, s), None)),
+        npgettext=translated(lambda t, c, s, p, n: (t.unpgettext(c, s, p, n), n)),
+    )
+
+
+# ---------------------------------------------------------------- dates and numbers
+
+# The interface language "en" is written in British form (2 December 2026, 24-hour times), as
+# the portal's English is: Babel's en_GB locale formats it while the code stays "en".
+FORMAT_LOCALES = {"en": "en_GB", "sv": "sv_SE", "uk": "uk_UA"}
+
+# One numeric form per language for tables and compact lists, always with a four-digit year
+# (CLDR's short Ukrainian date has two).
+NUMERIC_DATES = {"en": "dd/MM/yyyy", "sv": "yyyy-MM-dd", "uk": "dd.MM.yyyy"}
+TIME = "HH:mm"  # never seconds
+
+
+def _lang(lang: str | None) -> str:
+    """The language to write in: the one asked for, else the locale in force (a mail sent in its
+    reader's language under ``force_locale`` included)."""
+    if lang:
+        return lang
+    if not has_app_context():
+        return "en"
+    return str(get_locale() or "en")
+
+
+@lru_cache(maxsize=8192)
+def _date_text(value: date, form: str, lang: str) -> str:
+    if form in ("numeric", "short"):
+        return babel_dates.format_date(value, NUMERIC_DATES[lang], locale=FORMAT_LOCALES[lang])
+    return babel_dates.format_date(value, form, locale=FORMAT_LOCALES[lang])
+
+
+def format_date(value: date | datetime | None, form: str = "long", lang: str | None = None) -> str:
+    """A date as the reader's language writes it: ``long`` where it stands in text (2 December
+    2026, 2 december 2026, 2 грудня 2026 р.), ``numeric`` (or ``short``) in tables
+    (02/12/2026, 2026-12-02, 02.12.2026), ``medium`` where space is short."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()  # the day it was where the reader is
+    lang = _lang(lang)
+    return _date_text(value, form, lang if lang in FORMAT_LOCALES else "en")
+
+
+def format_datetime(value: datetime | None, form: str = "long", lang: str | None = None) -> str:
+    """A moment in the reader's time zone, to the minute: the date as :func:`format_date`
+    writes it in ``form``, then the time (2 December 2026, 14:05; 02/12/2026, 14:05)."""
+    if value is None:
+        return ""
+    lang = _lang(lang)
+    lang = lang if lang in FORMAT_LOCALES else "en"
+    local = to_user_timezone(value)
+    day = _date_text(local.date(), form, lang)
+    locale = Locale.parse(FORMAT_LOCALES[lang])
+    pattern = locale.datetime_formats["short" if form in ("numeric", "short") else "medium"]
+    time = babel_dates.format_time(local, TIME, locale=locale)
+    return str(pattern).replace("{1}", day).replace("{0}", time)
+
+
+@lru_cache(maxsize=8192)
+def _number_text(value: int | float | Decimal, lang: str) -> str:
+    return babel_numbers.format_decimal(value, locale=FORMAT_LOCALES[lang])
+
+
+def format_number(value: int | float | Decimal, lang: str | None = None) -> str:
+    """A number as the reader's language writes it: 1 200 in Swedish and Ukrainian (a no-break
+    space), 1,200 in English."""
+    lang = _lang(lang)
+    return _number_text(value, lang if lang in FORMAT_LOCALES else "en")
+
+
+def full_stop(sentence: str) -> str:
+    """A sentence ending in a value that ends in its own full stop («2 грудня 2026 р.») ends in
+    one full stop, not two."""
+    if sentence.endswith("..") and not sentence.endswith("..."):
+        return sentence[:-1]
+    return sentence

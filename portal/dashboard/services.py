@@ -591,7 +591,7 @@ def themes() -> list[Named]:
 
 def districts() -> list[Named]:
     """Districts of the requesting city (only Kyiv's are in the reference data)."""
-    return sorted(reference_lists.districts(), key=lambda d: d.name_en)
+    return reference_lists.districts()  # sorted in the reader's alphabet
 
 
 def build(

@@ -40,7 +40,11 @@ class ProposeForm(FlaskForm):
         description=_l("Leave empty to take what the need asks for, as far as the offer has left."),
         validators=[
             Optional(),
-            NumberRange(1, 10_000, _l("Enter a number of person-days from 1 to 10,000.")),
+            NumberRange(
+                1,
+                10_000,
+                _l("Enter a number of person-days from %(min)s to %(max)s.", min=1, max=10_000),
+            ),
         ],
     )
     message = TextAreaField(

@@ -188,7 +188,11 @@ class NeedForm(FlaskForm):
             NumberRange(
                 min=1,
                 max=PERSON_DAYS_MAX,
-                message=_l("Enter a number of person-days from %(min)s to %(max)s."),
+                message=_l(
+                    "Enter a number of person-days from %(min)s to %(max)s.",
+                    min=1,
+                    max=PERSON_DAYS_MAX,
+                ),
             ),
         ],
         render_kw={"inputmode": "numeric", "min": 1},
@@ -272,7 +276,9 @@ ALL = "all"
 class NeedFilterForm(FilterForm):
     q = SearchField(
         _l("Search"),
-        description=_l("Words in the title or description, in any language."),
+        description=_l(
+            "Words in the title or description, in any language, machine translations included."
+        ),
         validators=[Optional(), Length(max=200)],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
     )

@@ -102,7 +102,9 @@ class OfferForm(FlaskForm):
             NumberRange(
                 min=1,
                 max=CAPACITY_MAX,
-                message=_l("Enter a capacity from %(min)s to %(max)s person-days."),
+                message=_l(
+                    "Enter a capacity from %(min)s to %(max)s person-days.", min=1, max=CAPACITY_MAX
+                ),
             ),
         ],
         render_kw={"inputmode": "numeric", "min": 1},
@@ -178,7 +180,9 @@ ALL = "all"
 class OfferFilterForm(FilterForm):
     q = SearchField(
         _l("Search"),
-        description=_l("Words in the title or description, in any language."),
+        description=_l(
+            "Words in the title or description, in any language, machine translations included."
+        ),
         validators=[Optional(), Length(max=200)],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
     )

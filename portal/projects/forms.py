@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -55,8 +56,12 @@ class ProjectFields(FlaskForm):
         validators=[InputRequired(_l("Describe the project.")), Length(max=BODY_MAX)],
     )
     lang = SelectField(_l("Language you write in"), choices=language_choices())
-    starts_on = DateField(_l("Start"), validators=[InputRequired(_l("Enter the start date."))])
-    ends_on = DateField(_l("End"), validators=[InputRequired(_l("Enter the end date."))])
+    starts_on = DateField(
+        lazy_pgettext("date", "Start"), validators=[InputRequired(_l("Enter the start date."))]
+    )
+    ends_on = DateField(
+        lazy_pgettext("date", "End"), validators=[InputRequired(_l("Enter the end date."))]
+    )
     visibility = SelectField(_l("Visibility"), coerce=optional_visibility)
     requester_lead = SelectField(_l("Lead organisation, requesting side"), coerce=optional_int)
     expert_lead = SelectField(_l("Lead organisation, expert side"), coerce=optional_int)

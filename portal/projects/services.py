@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import Forbidden
 
 from portal.accounts.models import User
@@ -25,6 +25,7 @@ from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES, Text
 from portal.core.conflicts import check_version
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus, Visibility
+from portal.core.i18n import format_date
 from portal.core.text import clean_text
 from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow

@@ -154,7 +154,7 @@ def index():
     form = ProjectFilterForm(formdata=request.args)
     form.set_choices(
         reference_lists.themes(),
-        sorted(reference_lists.districts(), key=lambda d: d.name_en),
+        reference_lists.districts(),  # in the reader's alphabet
     )
     return render_template(
         "projects/index.html",

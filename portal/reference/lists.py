@@ -20,6 +20,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from portal.agreements.models import Agreement
+from portal.core.collation import by_name
 from portal.core.i18n import NamedInThreeLanguages
 from portal.extensions import cache, db
 from portal.reference.models import District, Organisation, Theme
@@ -73,20 +74,28 @@ def _kept(key: str, load: Callable[[], list[Named]]) -> list[Named]:
 
 
 def themes() -> list[Named]:
-    """Every theme, in its fixed order."""
-    return _kept(
-        "themes",
-        lambda: [
-            _copy(t) for t in db.session.scalars(select(Theme).order_by(Theme.position, Theme.id))
-        ],
+    """Every theme, sorted by name in the reader's alphabet."""
+    return by_name(
+        _kept(
+            "themes",
+            lambda: [
+                _copy(t)
+                for t in db.session.scalars(select(Theme).order_by(Theme.position, Theme.id))
+            ],
+        )
     )
 
 
 def districts() -> list[Named]:
-    """Kyiv's districts (the only city with districts in the reference data), by code."""
-    return _kept(
-        "districts",
-        lambda: [_copy(d) for d in db.session.scalars(select(District).order_by(District.code))],
+    """Kyiv's districts (the only city with districts in the reference data), sorted by name
+    in the reader's alphabet."""
+    return by_name(
+        _kept(
+            "districts",
+            lambda: [
+                _copy(d) for d in db.session.scalars(select(District).order_by(District.code))
+            ],
+        )
     )
 
 
@@ -105,7 +114,7 @@ def organisations(side: str) -> list[Named]:
             )
         ]
 
-    return sorted(_kept(f"organisations:{side}", load), key=lambda o: o.name.casefold())
+    return by_name(_kept(f"organisations:{side}", load))
 
 
 def forget() -> None:

@@ -42,8 +42,8 @@ def test_agreement_page_is_public(login, client, who):
         assert html.count("<h1") == 1
         assert "KS 2022/428" in html
         assert "Kyiv" in html and "Stockholm" in html
-        assert "Jun 12, 2023" in html  # signed on
-        assert "Jul 1, 2023" in html  # valid from
+        assert "12 June 2023" in html  # signed on
+        assert "1 July 2023" in html  # valid from
         assert f"{agreement.days_left()} days left" in html
         assert "Water and sewage" in html and "14010–14050" in html
         assert "The agreement has not been amended." in html

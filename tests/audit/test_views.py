@@ -86,9 +86,9 @@ def test_shows_who_when_what_where_and_the_change(login, users):
     assert "Maria Holm" in body and "admin@stockholm.test" in body
     assert "Role changed" in body
     assert "192.0.2.7" in body
-    assert "<del>expert</del>" in body and "<ins>coordinator</ins>" in body
+    assert "<del>Expert</del>" in body and "<ins>Coordinator</ins>" in body
     # 22:30 UTC is 00:30 the next day in Kyiv, the reader's time zone.
-    assert "3/2/25, 12:30" in body
+    assert "02/03/2025, 00:30" in body
     # Coordinators get no link to the admin pages.
     assert f"/admin/users/{users['expert'].id}/edit" not in body
 

@@ -268,8 +268,8 @@ def test_journey_3_coordinator_starts_a_project_and_both_sides_report(
         "Kyivvodokanal and Stockholm Vatten och Avfall train two leak detection crews and set up "
         "the first district metered areas in Obolonskyi district."
     )
-    start = page.get_by_label(tr(lang, "Start"), exact=True)
-    end = page.get_by_label(tr(lang, "End"), exact=True)
+    start = page.get_by_label(tr(lang, "Start", "date"), exact=True)
+    end = page.get_by_label(tr(lang, "End", "date"), exact=True)
     validity = shaped(
         lang,
         "Must lie between %(start)s and %(end)s, the validity of %(reference)s.",

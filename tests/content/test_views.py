@@ -112,7 +112,7 @@ def test_correcting_shows_the_existing_version_and_who_wrote_it(login, users, ne
     [
         ("", "An empty version cannot be saved"),
         ("   ", "An empty version cannot be saved"),
-        ("x" * 100_000, "too long: 100000 characters"),
+        ("x" * 100_000, "too long: 100,000 characters"),
         ("\x00\x00", "An empty version cannot be saved"),
     ],
 )

@@ -324,7 +324,7 @@ def test_detail_shows_the_need_and_its_owner_actions(login, make_need, districts
     assert page.count("<h1") == 1
     assert "Leak detection" in page and "Darnytskyi" in page and "Kyivvodokanal" in page
     assert "We need help to find leaks faster." in page
-    assert "Mar 1, 2026" in page and "25" in page
+    assert "1 March 2026" in page and "25" in page
     assert f'action="/needs/{need.id}/publish"' in page
     assert f'action="/needs/{need.id}/withdraw"' in page
     assert f'action="/needs/{need.id}/close"' not in page

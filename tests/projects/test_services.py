@@ -213,7 +213,7 @@ def test_start_and_end_on_the_same_day_is_accepted(users):
 
 def test_validity_hint_names_the_range_and_the_reference(users):
     hint = services.validity_hint(default_agreement())
-    assert hint.startswith("Must lie between Jul 1, 2023 and ")
+    assert hint.startswith("Must lie between 1 July 2023 and ")
     assert hint.endswith(", the validity of KS 2022/428.")
 
 

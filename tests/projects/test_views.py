@@ -192,7 +192,7 @@ def test_new_project_form_says_the_allowed_range_before_saving(app, login, clien
     with app.test_request_context():
         hint = services.validity_hint(agreement)
     assert hint in html
-    assert "Must lie between Jul 1, 2023 and" in html
+    assert "Must lie between 1 July 2023 and" in html
     assert f'min="{agreement.valid_from.isoformat()}"' in html
     assert f'max="{agreement.valid_until.isoformat()}"' in html
     assert re.search(rf'value="{match.id}" id="match-{match.id}" checked', html)
@@ -279,7 +279,7 @@ def test_dates_outside_the_validity_are_refused_beside_the_field(login, client, 
     assert response.status_code == 422
     html = body(response)
     assert 'id="ends_on-error"' in html
-    assert "The end must lie between Jul 1, 2023 and" in html
+    assert "The end must lie between 1 July 2023 and" in html
     assert "the validity of KS 2022/428" in html
     assert 'aria-invalid="true"' in html
     assert f'value="{too_late}"' in html  # input kept

@@ -102,6 +102,7 @@ TABLES["POST"] = {
     "admin.new_organisation": "login 403 403 403 ok 403 403",
     "admin.new_user": "login 403 403 403 ok 403 403",
     "agreements.new_amendment": "login 403 403 ok 403 403 403",
+    "content.approve": "login ok 403 ok 403 403 403",
     "content.translate": "login ok 403 ok 403 403 403",
     "main.accessibility_report": "ok ok ok ok ok ok ok",
     "main.language": "ok ok ok ok ok ok ok",
