@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import icu
@@ -35,7 +36,7 @@ def _reader() -> str:
 
 
 def by_name(
-    items: Iterable[T], name: Callable[[T], str] = lambda item: item.name, lang: str | None = None
+    items: Iterable[T], name: Callable[[T], str] = attrgetter("name"), lang: str | None = None
 ) -> list[T]:
     """``items`` sorted by their name in the reader's alphabet."""
     key = sort_key(lang)

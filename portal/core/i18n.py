@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property, lru_cache
-from gettext import NullTranslations
 from typing import Any
 
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale, to_user_timezone
 from flask_login import current_user

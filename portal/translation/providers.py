@@ -25,8 +25,11 @@ class ProviderUnavailable(Exception):
 
 
 class Provider(Protocol):
-    name: str
-    trusted: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def trusted(self) -> bool: ...
 
     def translate(self, body: str, source: str, target: str) -> str: ...
 
