@@ -1,4 +1,5 @@
-"""The offer editor and the filter form of the offers list."""
+"""The offer editor and the filter form of the offers list (the shared fields and behaviour are
+in ``portal.postings.forms``)."""
 
 from __future__ import annotations
 
@@ -6,39 +7,30 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    IntegerField,
-    SearchField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateField, IntegerField, SelectMultipleField
 from wtforms.fields import SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.enums import HelpKind, OfferStatus, Visibility
+from portal.core.enums import HelpKind, OfferStatus
 from portal.core.forms import SelectField
-from portal.core.i18n import current_language
-from portal.needs.forms import (
-    FilterForm,
+from portal.offers.services import CAPACITY_MAX, OfferFilters
+from portal.postings.forms import (
+    ALL,
+    PostingFilterForm,
+    PostingForm,
     all_themes,
-    language_choices,
+    description_field,
+    help_kind_field,
+    lang_field,
     optional_enum,
     optional_int,
+    search_field,
     theme_choices,
+    title_field,
+    version_field,
+    visibility_field,
 )
-from portal.offers.services import CAPACITY_MAX, DESCRIPTION_MAX, TITLE_MAX, OfferFilters
-from portal.reference import lists as reference_lists
 
 VISIBILITY_HINT = _l(
     "Public: anyone, also without an account. Partners: every signed-in user. Restricted: your "
@@ -47,36 +39,13 @@ VISIBILITY_HINT = _l(
 )
 
 
-class OfferForm(FlaskForm):
-    title = StringField(
-        _l("Title"),
-        validators=[
-            DataRequired(_l("Enter a title.")),
-            Length(max=TITLE_MAX, message=_l("Keep the title under %(max)d characters.")),
-        ],
+class OfferForm(PostingForm):
+    title = title_field()
+    description = description_field(
+        _l("What expertise do you offer, and what have you done before?"),
+        _l("Describe the expertise you offer."),
     )
-    description = TextAreaField(
-        _l("Description"),
-        description=_l("What expertise do you offer, and what have you done before?"),
-        validators=[
-            DataRequired(_l("Describe the expertise you offer.")),
-            Length(
-                max=DESCRIPTION_MAX,
-                message=_l("Keep the description under %(max)d characters."),
-            ),
-        ],
-    )
-    lang = SelectField(
-        _l("Language of the text"),
-        description=_l(
-            "The language you write the title and description in. Others can add translations."
-        ),
-        choices=language_choices,
-        default=current_language,
-        validators=[InputRequired(_l("Choose the language the text is written in."))],
-        invalid_choice_message=_l("Choose the language the text is written in."),
-        invalid_value_message=_l("Choose the language the text is written in."),
-    )
+    lang = lang_field()
     themes = SelectMultipleField(
         _l("Themes"),
         description=_l("Choose every theme the expertise is useful for."),
@@ -87,13 +56,7 @@ class OfferForm(FlaskForm):
         invalid_choice_message=_l("Choose themes from the list."),
         invalid_value_message=_l("Choose themes from the list."),
     )
-    help_kind = SelectField(
-        _l("Kind of help"),
-        coerce=HelpKind,
-        choices=HelpKind.choices,
-        invalid_choice_message=_l("Choose a kind of help from the list."),
-        invalid_value_message=_l("Choose a kind of help from the list."),
-    )
+    help_kind = help_kind_field()
     capacity_days = IntegerField(
         _l("Capacity in person-days"),
         description=_l("How much expert time your organisation can give in all."),
@@ -115,94 +78,52 @@ class OfferForm(FlaskForm):
         _l("Available until"),
         validators=[InputRequired(_l("Enter the last day the expertise is available."))],
     )
-    visibility = SelectField(
-        _l("Visibility"),
-        description=VISIBILITY_HINT,
-        coerce=optional_enum(Visibility),
-        invalid_choice_message=_l("Choose a visibility from the list."),
-        invalid_value_message=_l("Choose a visibility from the list."),
-    )
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    visibility = visibility_field(VISIBILITY_HINT)
+    version = version_field()
+
+    default_visibility_label = _l("Default for the themes")
 
     def __init__(self, *args: Any, is_new: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.is_new = is_new
+        super().__init__(*args, is_new=is_new, **kwargs)
         self.theme_objects = {t.id: t for t in all_themes()}
         self.themes.choices = theme_choices(list(self.theme_objects.values()))
-        visibilities = Visibility.choices()
-        if is_new:
-            visibilities.insert(0, SelectChoice("", _("Default for the themes")))
-        self.visibility.choices = visibilities
 
     def validate_available_until(self, field: DateField) -> None:
         start = self.available_from.data
         if field.data and start and field.data < start:
             raise ValidationError(_("The end of the availability cannot be before its start."))
 
-    def validate_visibility(self, field: SelectField) -> None:
-        if field.data is None and not self.is_new:
-            raise ValidationError(_("Choose a visibility from the list."))
-
-    def values(self) -> dict[str, Any]:
-        """The form's input as keyword arguments for ``create_offer`` / ``update_offer``.
-        Only the fields declared here: extra posted fields never reach the service."""
+    def own_values(self) -> dict[str, Any]:
         return {
-            "title": self.title.data or "",
-            "description": self.description.data or "",
-            "lang": self.lang.data,
             "themes": [self.theme_objects[i] for i in self.themes.data or []],
-            "help_kind": self.help_kind.data,
             "capacity_days": self.capacity_days.data,
             "available_from": self.available_from.data,
             "available_until": self.available_until.data,
-            "visibility": self.visibility.data,
         }
 
-    def load(self, offer: Any) -> None:
-        """Fill an unsubmitted form from a saved offer, texts in their original language."""
-        self.title.data = offer.title.original
-        self.description.data = offer.description.original
-        self.lang.data = offer.title.original_lang
+    def load_own(self, offer: Any) -> None:
         self.themes.data = [t.id for t in offer.themes]
-        self.help_kind.data = offer.help_kind
         self.capacity_days.data = offer.capacity_days
         self.available_from.data = offer.available_from
         self.available_until.data = offer.available_until
-        self.visibility.data = offer.visibility
-        self.version.data = offer.version
 
 
-ALL = "all"
-
-
-class OfferFilterForm(FilterForm):
-    q = SearchField(
-        _l("Search"),
-        description=_l("Words in the title or description, in any language."),
-        validators=[Optional(), Length(max=200)],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-    )
+class OfferFilterForm(PostingFilterForm):
+    q = search_field()
     theme = SelectField(_l("Theme"), coerce=optional_int)
     status = SelectField(_l("Status"), default=OfferStatus.OPEN.value)
     help_kind = SelectField(_l("Kind of help"), coerce=optional_enum(HelpKind))
     organisation = SelectField(_l("Organisation"), coerce=optional_int)
     sort = SelectField(_l("Sort by"), default="newest")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        any_ = SelectChoice("", _("Any"))
-        self.theme.choices = [any_, *theme_choices(reference_lists.themes(), mark_critical=False)]
+    organisation_role = "expert"
+
+    def kind_choices(self, any_: SelectChoice) -> None:
         self.status.choices = [*OfferStatus.choices(), SelectChoice(ALL, _("All"))]
-        self.help_kind.choices = [any_, *HelpKind.choices()]
-        self.organisation.choices = [
-            any_,
-            *(SelectChoice(str(o.id), o.name) for o in reference_lists.organisations("expert")),
-        ]
         self.sort.choices = [
             SelectChoice("newest", _("Newest first")),
             SelectChoice("available", _("Available from, soonest first")),
         ]
-        self.relax()
 
     def filters(self) -> OfferFilters:
         status = self.status.data
@@ -212,11 +133,4 @@ class OfferFilterForm(FilterForm):
             statuses = (OfferStatus(status),)
         else:
             statuses = OfferFilters.statuses
-        return OfferFilters(
-            statuses=statuses,
-            theme_id=self.theme.data,
-            help_kind=self.help_kind.data,
-            organisation_id=self.organisation.data,
-            q=self.q.data or "",
-            sort=self.sort.data or "newest",
-        )
+        return OfferFilters(statuses=statuses, **self.filter_values())

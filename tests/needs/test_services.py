@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.needs import services
 from portal.needs.models import Need
 from portal.needs.services import NeedFilters
+from tests.factories import reload
 
 
 def test_create_need_defaults(users, themes, districts):
@@ -36,8 +37,7 @@ def test_create_need_defaults(users, themes, districts):
         wanted_until=date(2026, 6, 30),
         person_days=40,
     )
-    db.session.expire_all()
-    need = db.session.get(Need, need.id)
+    need = reload(need)
     assert need.status == NeedStatus.DRAFT
     assert need.published_at is None
     assert need.organisation_id == requester.organisation_id
@@ -251,8 +251,7 @@ def test_update_refuses_a_period_ending_before_it_starts(make_need, users):
         services.update_need(
             users["requester"], need, expected_version=1, wanted_until=date(2026, 1, 1)
         )
-    db.session.expire_all()
-    assert db.session.get(Need, need.id).wanted_until is None
+    assert reload(need).wanted_until is None
 
 
 def test_actions_follow_state_and_role(make_need, users):

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.offers import services
 from portal.offers.models import Offer
 from tests.conftest import count_queries
+from tests.factories import reload
 
 
 def body(response) -> str:
@@ -74,8 +75,7 @@ def test_other_people_may_not_edit_or_change_state(login, make_offer, themes, wh
     assert response.status_code == 403
     assert client.post(f"/offers/{offer.id}/withdraw").status_code == 403
     assert client.post(f"/offers/{offer.id}/publish").status_code == 403
-    db.session.expire_all()
-    offer = db.session.get(Offer, offer.id)
+    offer = reload(offer)
     assert offer.status == OfferStatus.OPEN
     assert offer.title.original == "Leak detection with acoustic loggers"
 
@@ -164,6 +164,7 @@ def test_filters_narrow_the_list(login, make_offer, themes, users):
     make_offer("Transport secondment", themes=("transport",), help_kind=HelpKind.SECONDMENT)
     gone = make_offer("Gone", themes=("transport",))
     services.withdraw_offer(users["expert"], gone)
+    db.session.commit()
     client = login("requester")
     page = body(client.get(f"/offers/?theme={themes['transport'].id}"))
     assert "Transport secondment" in page and "Teaching" not in page and "Gone" not in page
@@ -347,8 +348,7 @@ def test_extra_form_fields_cannot_change_owner_or_commitments(login, make_offer,
         ),
     )
     assert response.status_code == 302
-    db.session.expire_all()
-    offer = db.session.get(Offer, offer.id)
+    offer = reload(offer)
     assert offer.organisation_id == users["expert"].organisation_id
     assert offer.committed_days == 0 and offer.status == OfferStatus.OPEN
     assert offer.visibility == Visibility.PUBLIC
@@ -369,6 +369,7 @@ def test_stale_edit_is_409_and_keeps_both_versions(login, make_offer, themes, us
     services.update_offer(
         users["expert"], offer, expected_version=loaded, capacity_days=99, title="Theirs"
     )
+    db.session.commit()
     client = login("expert")
     response = client.post(
         f"/offers/{offer.id}/edit",
@@ -379,8 +380,7 @@ def test_stale_edit_is_409_and_keeps_both_versions(login, make_offer, themes, us
     assert 'value="Mine"' in page and "Theirs" in page
     assert "Someone else saved this offer" in page and "differs from your input" in page
     assert f'name="version" type="hidden" value="{loaded + 1}"' in page
-    db.session.expire_all()
-    saved = db.session.get(Offer, offer.id)
+    saved = reload(offer)
     assert saved.title.original == "Theirs" and saved.capacity_days == 99
 
 
@@ -398,5 +398,5 @@ def test_publish_then_withdraw(login, make_offer):
     fragment = body(response)
     assert "<html" not in fragment and "The offer was withdrawn." in fragment
     assert "/withdraw" not in fragment and "badge-withdrawn" in fragment
-    db.session.refresh(offer)
+    offer = reload(offer)
     assert offer.status == OfferStatus.WITHDRAWN
