@@ -35,6 +35,8 @@ from portal.reference.models import District, Theme
 Record = TypeVar("Record")
 
 TODAY = date.today()
+# "As the builder decides": the author for texts, the creation time for publication.
+DEFAULT: Any = object()
 
 
 def reload(record: Record) -> Record:
@@ -74,6 +76,12 @@ def text(body: str, lang: str = "en", author: Any = None, translations: Any = No
     return made
 
 
+def _published(draft: bool, created_at: datetime, published_at: Any) -> datetime | None:
+    if draft:
+        return None
+    return created_at if published_at is DEFAULT else published_at
+
+
 def _done(record: Any, commit: bool) -> None:
     db.session.add(record)
     if commit:
@@ -101,21 +109,24 @@ def make_need(
     visibility: Visibility = Visibility.PARTNERS,
     status: NeedStatus = NeedStatus.OPEN,
     created_at: datetime | None = None,
-    published_at: datetime | None = None,
+    published_at: datetime | None = DEFAULT,
+    text_author: Any = DEFAULT,
     in_agreement: Agreement | None = None,
     commit: bool = True,
 ) -> Need:
-    """A need of ``author``'s organisation; published now (or at ``published_at``) unless a
-    draft."""
+    """A need of ``author``'s organisation, published when it was created (or at
+    ``published_at``, None for never) unless a draft; its texts by ``author`` (or
+    ``text_author``)."""
     created_at = created_at or utcnow()
+    by = author if text_author is DEFAULT else text_author
     need = Need(
         agreement=in_agreement or agreement(),
         organisation_id=author.organisation_id,
         created_by=author,
         theme=theme(theme_code),
         district=district(district_name) if district_name else None,
-        title=text(title, lang, author, title_translations),
-        description=text(description, lang, author, description_translations),
+        title=text(title, lang, by, title_translations),
+        description=text(description, lang, by, description_translations),
         priority=priority,
         help_kind=help_kind,
         wanted_from=wanted_from,
@@ -124,7 +135,7 @@ def make_need(
         visibility=visibility,
         status=status,
         created_at=created_at,
-        published_at=None if status == NeedStatus.DRAFT else (published_at or created_at),
+        published_at=_published(status == NeedStatus.DRAFT, created_at, published_at),
     )
     _done(need, commit)
     return need
@@ -147,20 +158,21 @@ def make_offer(
     visibility: Visibility = Visibility.PARTNERS,
     status: OfferStatus = OfferStatus.OPEN,
     created_at: datetime | None = None,
-    published_at: datetime | None = None,
+    published_at: datetime | None = DEFAULT,
+    text_author: Any = DEFAULT,
     in_agreement: Agreement | None = None,
     commit: bool = True,
 ) -> Offer:
-    """An offer of ``author``'s organisation; published now (or at ``published_at``) unless a
-    draft."""
+    """An offer of ``author``'s organisation, published as a need is (see ``make_need``)."""
     created_at = created_at or utcnow()
+    by = author if text_author is DEFAULT else text_author
     offer = Offer(
         agreement=in_agreement or agreement(),
         organisation_id=author.organisation_id,
         created_by=author,
         themes=[theme(code) for code in theme_codes],
-        title=text(title, lang, author, title_translations),
-        description=text(description, lang, author, description_translations),
+        title=text(title, lang, by, title_translations),
+        description=text(description, lang, by, description_translations),
         help_kind=help_kind,
         capacity_days=capacity_days,
         committed_days=committed_days,
@@ -169,7 +181,7 @@ def make_offer(
         visibility=visibility,
         status=status,
         created_at=created_at,
-        published_at=None if status == OfferStatus.DRAFT else (published_at or created_at),
+        published_at=_published(status == OfferStatus.DRAFT, created_at, published_at),
     )
     _done(offer, commit)
     return offer
@@ -198,7 +210,7 @@ def make_match(
         status=status,
         proposed_side=side or proposer.side,
         proposed_by_id=proposer.id,
-        proposed_at=values.pop("proposed_at", at),
+        proposed_at=values.pop("proposed_at", None) or utcnow(),
         requester_accepted_by_id=requester.id if requester else None,
         requester_accepted_at=at if requester else None,
         expert_accepted_by_id=expert.id if expert else None,

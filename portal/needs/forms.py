@@ -16,22 +16,7 @@ from portal.core.enums import HelpKind, NeedStatus, Priority
 from portal.core.forms import SelectField
 from portal.extensions import db
 from portal.needs.services import PERSON_DAYS_MAX, NeedFilters
-from portal.postings.forms import (
-    ALL,
-    PostingFilterForm,
-    PostingForm,
-    all_themes,
-    description_field,
-    help_kind_field,
-    lang_field,
-    optional_enum,
-    optional_int,
-    search_field,
-    theme_choices,
-    title_field,
-    version_field,
-    visibility_field,
-)
+from portal.postings import forms as postings
 from portal.reference import lists as reference_lists
 from portal.reference.models import District
 
@@ -43,16 +28,16 @@ VISIBILITY_HINT = _l(
 )
 
 
-class NeedForm(PostingForm):
-    title = title_field()
-    description = description_field(
+class NeedForm(postings.PostingForm):
+    title = postings.title_field()
+    description = postings.description_field(
         _l("What is the situation, and what kind of help would make a difference?"),
         _l("Describe what is needed."),
     )
-    lang = lang_field()
+    lang = postings.lang_field()
     theme = SelectField(
         _l("Theme"),
-        coerce=optional_int,
+        coerce=postings.optional_int,
         validators=[InputRequired(_l("Choose a theme."))],
         invalid_choice_message=_l("Choose a theme from the list."),
         invalid_value_message=_l("Choose a theme from the list."),
@@ -65,11 +50,11 @@ class NeedForm(PostingForm):
         invalid_choice_message=_l("Choose a priority from the list."),
         invalid_value_message=_l("Choose a priority from the list."),
     )
-    help_kind = help_kind_field()
+    help_kind = postings.help_kind_field()
     district = SelectField(
         _l("District"),
         description=_l("Leave empty when the need concerns the whole city."),
-        coerce=optional_int,
+        coerce=postings.optional_int,
         invalid_choice_message=_l("Choose a district from the list."),
         invalid_value_message=_l("Choose a district from the list."),
     )
@@ -96,17 +81,17 @@ class NeedForm(PostingForm):
         ],
         render_kw={"inputmode": "numeric", "min": 1},
     )
-    visibility = visibility_field(VISIBILITY_HINT)
-    version = version_field()
+    visibility = postings.visibility_field(VISIBILITY_HINT)
+    version = postings.version_field()
 
     default_visibility_label = _l("Default for the theme")
 
     def __init__(self, *args: Any, is_new: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, is_new=is_new, **kwargs)
-        self.themes = {t.id: t for t in all_themes()}
+        self.themes = {t.id: t for t in postings.all_themes()}
         self.theme.choices = [
             SelectChoice("", _("Choose a theme")),
-            *theme_choices(list(self.themes.values())),
+            *postings.theme_choices(list(self.themes.values())),
         ]
         districts = db.session.scalars(select(District).order_by(District.code))
         self.districts = {d.id: d for d in districts}
@@ -142,14 +127,14 @@ class NeedForm(PostingForm):
 LIVE = "live"
 
 
-class NeedFilterForm(PostingFilterForm):
-    q = search_field()
-    theme = SelectField(_l("Theme"), coerce=optional_int)
+class NeedFilterForm(postings.PostingFilterForm):
+    q = postings.search_field()
+    theme = SelectField(_l("Theme"), coerce=postings.optional_int)
     status = SelectField(_l("Status"), default=LIVE)
-    priority = SelectField(_l("Priority"), coerce=optional_enum(Priority))
-    help_kind = SelectField(_l("Kind of help"), coerce=optional_enum(HelpKind))
-    district = SelectField(_l("District"), coerce=optional_int)
-    organisation = SelectField(_l("Organisation"), coerce=optional_int)
+    priority = SelectField(_l("Priority"), coerce=postings.optional_enum(Priority))
+    help_kind = SelectField(_l("Kind of help"), coerce=postings.optional_enum(HelpKind))
+    district = SelectField(_l("District"), coerce=postings.optional_int)
+    organisation = SelectField(_l("Organisation"), coerce=postings.optional_int)
     sort = SelectField(_l("Sort by"), default="newest")
 
     organisation_role = "requester"
@@ -157,7 +142,7 @@ class NeedFilterForm(PostingFilterForm):
     def kind_choices(self, any_: SelectChoice) -> None:
         self.status.choices = [
             SelectChoice(LIVE, _("Open, matched or in project")),
-            SelectChoice(ALL, _("All")),
+            SelectChoice(postings.ALL, _("All")),
             *NeedStatus.choices(),
         ]
         self.priority.choices = [any_, *Priority.choices()]
@@ -173,7 +158,7 @@ class NeedFilterForm(PostingFilterForm):
 
     def filters(self) -> NeedFilters:
         status = self.status.data
-        if status == ALL:
+        if status == postings.ALL:
             statuses = None
         elif status == LIVE or status is None:
             statuses = NeedFilters.statuses

@@ -126,15 +126,6 @@ class NeedService(PostingService[Need]):
             joinedload(Need.district),
         )
 
-    def detail_options(self) -> tuple[Any, ...]:
-        return (
-            joinedload(Need.title),
-            joinedload(Need.description),
-            joinedload(Need.theme),
-            joinedload(Need.district),
-            joinedload(Need.organisation),
-        )
-
 
 service = NeedService()
 

@@ -15,22 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.core.enums import HelpKind, OfferStatus
 from portal.core.forms import SelectField
 from portal.offers.services import CAPACITY_MAX, OfferFilters
-from portal.postings.forms import (
-    ALL,
-    PostingFilterForm,
-    PostingForm,
-    all_themes,
-    description_field,
-    help_kind_field,
-    lang_field,
-    optional_enum,
-    optional_int,
-    search_field,
-    theme_choices,
-    title_field,
-    version_field,
-    visibility_field,
-)
+from portal.postings import forms as postings
 
 VISIBILITY_HINT = _l(
     "Public: anyone, also without an account. Partners: every signed-in user. Restricted: your "
@@ -39,13 +24,13 @@ VISIBILITY_HINT = _l(
 )
 
 
-class OfferForm(PostingForm):
-    title = title_field()
-    description = description_field(
+class OfferForm(postings.PostingForm):
+    title = postings.title_field()
+    description = postings.description_field(
         _l("What expertise do you offer, and what have you done before?"),
         _l("Describe the expertise you offer."),
     )
-    lang = lang_field()
+    lang = postings.lang_field()
     themes = SelectMultipleField(
         _l("Themes"),
         description=_l("Choose every theme the expertise is useful for."),
@@ -56,7 +41,7 @@ class OfferForm(PostingForm):
         invalid_choice_message=_l("Choose themes from the list."),
         invalid_value_message=_l("Choose themes from the list."),
     )
-    help_kind = help_kind_field()
+    help_kind = postings.help_kind_field()
     capacity_days = IntegerField(
         _l("Capacity in person-days"),
         description=_l("How much expert time your organisation can give in all."),
@@ -78,15 +63,15 @@ class OfferForm(PostingForm):
         _l("Available until"),
         validators=[InputRequired(_l("Enter the last day the expertise is available."))],
     )
-    visibility = visibility_field(VISIBILITY_HINT)
-    version = version_field()
+    visibility = postings.visibility_field(VISIBILITY_HINT)
+    version = postings.version_field()
 
     default_visibility_label = _l("Default for the themes")
 
     def __init__(self, *args: Any, is_new: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, is_new=is_new, **kwargs)
-        self.theme_objects = {t.id: t for t in all_themes()}
-        self.themes.choices = theme_choices(list(self.theme_objects.values()))
+        self.theme_objects = {t.id: t for t in postings.all_themes()}
+        self.themes.choices = postings.theme_choices(list(self.theme_objects.values()))
 
     def validate_available_until(self, field: DateField) -> None:
         start = self.available_from.data
@@ -108,18 +93,18 @@ class OfferForm(PostingForm):
         self.available_until.data = offer.available_until
 
 
-class OfferFilterForm(PostingFilterForm):
-    q = search_field()
-    theme = SelectField(_l("Theme"), coerce=optional_int)
+class OfferFilterForm(postings.PostingFilterForm):
+    q = postings.search_field()
+    theme = SelectField(_l("Theme"), coerce=postings.optional_int)
     status = SelectField(_l("Status"), default=OfferStatus.OPEN.value)
-    help_kind = SelectField(_l("Kind of help"), coerce=optional_enum(HelpKind))
-    organisation = SelectField(_l("Organisation"), coerce=optional_int)
+    help_kind = SelectField(_l("Kind of help"), coerce=postings.optional_enum(HelpKind))
+    organisation = SelectField(_l("Organisation"), coerce=postings.optional_int)
     sort = SelectField(_l("Sort by"), default="newest")
 
     organisation_role = "expert"
 
     def kind_choices(self, any_: SelectChoice) -> None:
-        self.status.choices = [*OfferStatus.choices(), SelectChoice(ALL, _("All"))]
+        self.status.choices = [*OfferStatus.choices(), SelectChoice(postings.ALL, _("All"))]
         self.sort.choices = [
             SelectChoice("newest", _("Newest first")),
             SelectChoice("available", _("Available from, soonest first")),
@@ -127,7 +112,7 @@ class OfferFilterForm(PostingFilterForm):
 
     def filters(self) -> OfferFilters:
         status = self.status.data
-        if status == ALL:
+        if status == postings.ALL:
             statuses = None
         elif status:
             statuses = (OfferStatus(status),)

@@ -134,14 +134,6 @@ class OfferService(PostingService[Offer]):
             joinedload(Offer.organisation),
         )
 
-    def detail_options(self) -> tuple[Any, ...]:
-        return (
-            joinedload(Offer.title),
-            joinedload(Offer.description),
-            joinedload(Offer.organisation),
-            selectinload(Offer.themes),
-        )
-
 
 service = OfferService()
 

@@ -253,6 +253,10 @@ class PostingFilterForm(FilterForm):
         """Hook: the choices of the status, the sort and the kind's own filters."""
         raise NotImplementedError
 
+    def filters(self) -> Any:
+        """The kind's filters (``NeedFilters``, ``OfferFilters``) from the input."""
+        raise NotImplementedError
+
     def filter_values(self) -> dict[str, Any]:
         """The filters both kinds have, as keyword arguments of the kind's filters."""
         return {

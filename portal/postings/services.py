@@ -19,6 +19,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from portal.audit import services as audit
@@ -94,8 +95,8 @@ class PostingService(Generic[Posting]):
     required_fields: ClassVar[frozenset[str]] = frozenset()
     # Turn the values of these fields into their enum.
     enums: ClassVar[dict[str, type]] = {"help_kind": HelpKind, "visibility": Visibility}
-    # The statuses a posting may be closed from is the model's business; whether the kind can
-    # be closed at all is said here.
+    # The status "close" leads to, for a kind that can be closed (from which statuses is the
+    # model's transitions table's business).
     closed_status: ClassVar[Any] = None
 
     # Messages: each kind says them in its own words.
@@ -169,9 +170,10 @@ class PostingService(Generic[Posting]):
         return ()
 
     def detail_options(self) -> tuple[Any, ...]:
-        """Hook: what a posting's page shows of it, joined into the query that loads it. (A
-        function: loader options configure the mappers, which needs every model imported.)"""
-        return ()
+        """What a posting's page shows of it, loaded with it: what a list shows and the
+        description. (A function: loader options configure the mappers, which needs every
+        model imported.)"""
+        return (*self.list_options(), joinedload(self.model.description))
 
     # ------------------------------------------------------------ writes
 
@@ -312,7 +314,7 @@ class PostingService(Generic[Posting]):
 
     def close(self, actor: User, posting: Posting) -> Posting:
         if self.closed_status is None:
-            raise IllegalTransition(str(self.model.refused_transition))
+            raise TypeError(f"a {self.kind} cannot be closed")
         return self.transition(actor, posting, self.closed_status, "close")
 
     # ------------------------------------------------------------ lists and search

@@ -92,7 +92,7 @@ class PostingViews:
         form = self.filter_form(formdata=request.args)
         page = self.service.list(
             current_user,
-            form.filters(),  # type: ignore[attr-defined]
+            form.filters(),
             request.args.get("page", 1, type=int),
             current_app.config["PAGE_SIZE"],
         )

@@ -126,15 +126,6 @@ def test_illegal_transitions_are_refused(make_offer, users, status, change):
     assert db.session.get(Offer, offer.id).status == status
 
 
-@pytest.mark.parametrize("who", ["other_expert", "requester", "coordinator", "admin"])
-@pytest.mark.parametrize("change", [services.publish_offer, services.withdraw_offer])
-def test_only_the_owning_organisation_changes_state(make_offer, users, who, change):
-    offer = make_offer(publish=False)
-    with pytest.raises(Forbidden):
-        change(users[who], offer)
-    assert offer.status == OfferStatus.DRAFT
-
-
 def test_update_changes_fields_and_themes(make_offer, users, themes):
     offer = make_offer(publish=False)
     services.update_offer(
