@@ -122,7 +122,7 @@ def make_need(
     need = Need(
         agreement=in_agreement or agreement(),
         organisation_id=author.organisation_id,
-        created_by=author,
+        created_by_id=author.id,
         theme=theme(theme_code),
         district=district(district_name) if district_name else None,
         title=text(title, lang, by, title_translations),
@@ -169,7 +169,7 @@ def make_offer(
     offer = Offer(
         agreement=in_agreement or agreement(),
         organisation_id=author.organisation_id,
-        created_by=author,
+        created_by_id=author.id,
         themes=[theme(code) for code in theme_codes],
         title=text(title, lang, by, title_translations),
         description=text(description, lang, by, description_translations),
