@@ -161,6 +161,7 @@ def _ensure_some_needs(requester: object) -> None:
                 visibility=Visibility.PUBLIC,
             )
             publish_need(requester, need)  # type: ignore[arg-type]
+            db.session.commit()  # the services flush; the caller commits
     except Exception as error:  # the needs API is still moving; the scan runs without records
         db.session.rollback()
         print(f"scan: could not create sample needs ({error!r}); lists stay empty", flush=True)

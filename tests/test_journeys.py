@@ -477,6 +477,7 @@ def leak_offer(users: dict[str, Any], *, publish: bool = True, capacity: int = 6
     )
     if publish:
         offers.publish_offer(users["expert"], offer)
+    db.session.commit()  # the services flush; the caller commits
     return offer
 
 
@@ -497,6 +498,7 @@ def leak_need(users: dict[str, Any], *, person_days: int = 20) -> Need:
         person_days=person_days,
     )
     needs.publish_need(users["requester"], need)
+    db.session.commit()
     assert need.visibility == Visibility.RESTRICTED
     return need
 
@@ -524,6 +526,7 @@ def simple_need(
     )
     if publish:
         needs.publish_need(users[who], need)
+    db.session.commit()
     return need
 
 
@@ -562,6 +565,7 @@ def test_journey_1_kyiv_official_posts_a_need_and_proposes_a_stockholm_offer(cli
         available_until=date.today() + timedelta(days=365),
     )
     offers.publish_offer(users["other_expert"], other)
+    db.session.commit()
     expert_org = organisation_of(users["expert"])
     water = theme("water_sewage")
 
@@ -1240,6 +1244,7 @@ def kyiv_in_public(app, users):
         available_until=today + timedelta(days=365),
     )
     offers.publish_offer(users["expert"], it_offer)
+    db.session.commit()
     period = {"starts_on": today, "ends_on": today + timedelta(days=90), "lang": "en"}
     public_project = projects.start_project(
         users["coordinator"],

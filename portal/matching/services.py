@@ -332,14 +332,3 @@ def withdraw(actor: User, match: Match) -> Match:
     record(actor, "withdraw", "match", match.id, before, snapshot(match))
     db.session.flush()
     return match
-
-
-def __getattr__(name: str) -> Any:
-    """The needs' and offers' pages still ask this module for their "Matches" panels; the
-    panels are page helpers and live in ``portal.matching.panels``, which those pages should
-    import instead (then this goes)."""
-    if name in ("need_panel", "offer_panel"):
-        from portal.matching import panels
-
-        return getattr(panels, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -212,6 +212,7 @@ def make_proposal(
             person_days=5,
         )
         needs.publish_need(requester, need)
+        db.session.commit()  # the services flush; the caller commits
         offer = _offer_titled(LEAK_OFFER["sv"])
         match = matching.propose(
             requester, need, offer, message="Set-up of a journey test.", person_days=5

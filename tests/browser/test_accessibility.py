@@ -542,6 +542,7 @@ def _draft_need(live_server: LiveServer, title: str) -> tuple[int, int]:
                 priority=Priority.MEDIUM,
                 help_kind=HelpKind.ADVICE,
             )
+            db.session.commit()  # the services flush; the caller commits
             return need.id, need.title_id
         finally:
             db.session.remove()
@@ -744,6 +745,7 @@ def _need_and_offer(live_server: LiveServer, label: str, proposed: bool) -> dict
                 person_days=5,
             )
             needs.publish_need(requester, need)
+            db.session.commit()  # the services flush; the caller commits
             offer_title = f"Utbildning av pumpstationsoperatörer {label}"
             offer = offers.create_offer(
                 expert,
@@ -757,6 +759,7 @@ def _need_and_offer(live_server: LiveServer, label: str, proposed: bool) -> dict
                 available_until=today + timedelta(days=120),
             )
             offers.publish_offer(expert, offer)
+            db.session.commit()  # the services flush; the caller commits
             records = {"need_id": need.id, "offer_id": offer.id, "offer_title": offer_title}
             if proposed:
                 match = matching.propose(requester, need, offer, person_days=5)

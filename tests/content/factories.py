@@ -1,18 +1,13 @@
-"""Needs, offers and projects built directly with the models, so that these tests do not depend
-on the other domains' services."""
+"""Needs, offers and projects built directly with the models (tests/factories.py), so that these
+tests do not depend on the other domains' services."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
 
-from portal.agreements.models import Agreement
 from portal.content.models import Text
 from portal.core.enums import (
-    HelpKind,
-    NeedStatus,
-    OfferStatus,
-    Priority,
     ProjectStatus,
     ReportStatus,
     Visibility,
@@ -22,79 +17,16 @@ from portal.extensions import db
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
-from portal.reference.models import Theme
+from tests import factories
+from tests.factories import agreement, theme
 
 
-def agreement() -> Agreement:
-    return db.session.scalar(db.select(Agreement).filter_by(is_default=True))
+def make_need(author: Any, *, age_days: int = 0, **values: Any) -> Need:
+    return factories.make_need(author, created_at=utcnow() - timedelta(days=age_days), **values)
 
 
-def theme(code: str = "water_sewage") -> Theme:
-    return db.session.scalar(db.select(Theme).filter_by(code=code))
-
-
-def make_need(
-    author: Any,
-    *,
-    title: str = "Leak detection in the water network",
-    description: str = "We need advice on acoustic leak detection.",
-    lang: str = "uk",
-    visibility: Visibility = Visibility.PARTNERS,
-    status: NeedStatus = NeedStatus.OPEN,
-    theme_code: str = "water_sewage",
-    age_days: int = 0,
-) -> Need:
-    created = utcnow() - timedelta(days=age_days)
-    need = Need(
-        agreement=agreement(),
-        organisation=author.organisation,
-        created_by=author,
-        theme=theme(theme_code),
-        title=Text.new(title, lang, author),
-        description=Text.new(description, lang, author),
-        priority=Priority.HIGH,
-        help_kind=HelpKind.ADVICE,
-        visibility=visibility,
-        status=status,
-        created_at=created,
-        published_at=None if status == NeedStatus.DRAFT else created,
-    )
-    db.session.add(need)
-    db.session.commit()
-    return need
-
-
-def make_offer(
-    author: Any,
-    *,
-    title: str = "Acoustic leak detection training",
-    description: str = "Two engineers for a week.",
-    lang: str = "sv",
-    visibility: Visibility = Visibility.PARTNERS,
-    status: OfferStatus = OfferStatus.OPEN,
-    theme_codes: tuple[str, ...] = ("water_sewage",),
-    age_days: int = 0,
-) -> Offer:
-    created = utcnow() - timedelta(days=age_days)
-    offer = Offer(
-        agreement=agreement(),
-        organisation=author.organisation,
-        created_by=author,
-        themes=[theme(code) for code in theme_codes],
-        title=Text.new(title, lang, author),
-        description=Text.new(description, lang, author),
-        help_kind=HelpKind.TRAINING,
-        capacity_days=10,
-        available_from=date.today(),
-        available_until=date.today() + timedelta(days=180),
-        visibility=visibility,
-        status=status,
-        created_at=created,
-        published_at=None if status == OfferStatus.DRAFT else created,
-    )
-    db.session.add(offer)
-    db.session.commit()
-    return offer
+def make_offer(author: Any, *, age_days: int = 0, **values: Any) -> Offer:
+    return factories.make_offer(author, created_at=utcnow() - timedelta(days=age_days), **values)
 
 
 def make_project(

@@ -1,18 +1,17 @@
-"""Records built directly with the models, for the dashboard and start-page tests."""
+"""Records built directly with the models (tests/factories.py), for the dashboard and start-page
+tests; they are added to the session, and the tests commit."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from portal.agreements.models import Agreement
 from portal.content.models import Text
 from portal.core.enums import (
     HelpKind,
     MatchStatus,
     NeedStatus,
     OfferStatus,
-    Priority,
     ProjectStatus,
     ReportStatus,
     Side,
@@ -24,7 +23,9 @@ from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
-from portal.reference.models import District, Organisation, Theme
+from portal.reference.models import Organisation
+from tests import factories
+from tests.factories import agreement, district, theme
 
 TODAY = date.today()
 
@@ -41,24 +42,6 @@ def text(body: str, lang: str = "en") -> Text:
     return Text.new(body, lang, None)
 
 
-def agreement() -> Agreement:
-    found = db.session.scalar(db.select(Agreement).filter_by(is_default=True))
-    assert found is not None
-    return found
-
-
-def theme(code: str) -> Theme:
-    found = db.session.scalar(db.select(Theme).filter_by(code=code))
-    assert found is not None, code
-    return found
-
-
-def district(name_en: str) -> District:
-    found = db.session.scalar(db.select(District).filter_by(name_en=name_en))
-    assert found is not None, name_en
-    return found
-
-
 def org_of(user: Any) -> Organisation:
     return user.organisation
 
@@ -73,26 +56,19 @@ def need(
     published_days_ago: int | None = 1,
     district_name: str | None = None,
 ) -> Need:
-    record = Need(
-        agreement=agreement(),
-        organisation_id=user.organisation_id,
-        created_by_id=user.id,
-        theme=theme(theme_code),
-        district=district(district_name) if district_name else None,
-        title=text(title),
-        description=text(title + " (description)"),
-        priority=Priority.HIGH,
-        help_kind=HelpKind.ADVICE,
+    return factories.make_need(
+        user,
+        title=title,
+        description=title + " (description)",
+        lang="en",
+        text_author=None,
+        theme_code=theme_code,
+        district_name=district_name,
         visibility=visibility,
         status=status,
-        published_at=(
-            None
-            if status == NeedStatus.DRAFT or published_days_ago is None
-            else ago(published_days_ago)
-        ),
+        published_at=None if published_days_ago is None else ago(published_days_ago),
+        commit=False,
     )
-    db.session.add(record)
-    return record
 
 
 def offer(
@@ -103,23 +79,22 @@ def offer(
     status: OfferStatus = OfferStatus.OPEN,
     visibility: Visibility = Visibility.PARTNERS,
 ) -> Offer:
-    record = Offer(
-        agreement=agreement(),
-        organisation_id=user.organisation_id,
-        created_by_id=user.id,
-        title=text(title),
-        description=text(title + " (description)"),
+    return factories.make_offer(
+        user,
+        title=title,
+        description=title + " (description)",
+        lang="en",
+        text_author=None,
+        theme_codes=(theme_code,),
         help_kind=HelpKind.ADVICE,
         capacity_days=20,
         available_from=days(-30),
         available_until=days(300),
         visibility=visibility,
         status=status,
-        published_at=None if status == OfferStatus.DRAFT else ago(1),
+        published_at=ago(1),
+        commit=False,
     )
-    record.themes = [theme(theme_code)]
-    db.session.add(record)
-    return record
 
 
 def match(
@@ -134,20 +109,18 @@ def match(
     project: Project | None = None,
 ) -> Match:
     """``requester``/``expert``: the user who accepted for that side, or None."""
-    record = Match(
-        need=need_record,
-        offer=offer_record,
+    return factories.make_match(
+        need_record,
+        offer_record,
+        proposer,
         status=status,
-        proposed_side=side,
-        proposed_by_id=proposer.id,
-        requester_accepted_by_id=requester.id if requester else None,
-        requester_accepted_at=ago(1) if requester else None,
-        expert_accepted_by_id=expert.id if expert else None,
-        expert_accepted_at=ago(1) if expert else None,
+        side=side,
+        requester=requester,
+        expert=expert,
+        accepted_at=ago(1),
         project=project,
+        commit=False,
     )
-    db.session.add(record)
-    return record
 
 
 def project(

@@ -1,4 +1,5 @@
-"""Needs, offers and matches for the matching tests, built directly with the models."""
+"""Needs, offers and matches for the matching tests, built directly with the models
+(tests/factories.py) with the defaults these tests share."""
 
 from __future__ import annotations
 
@@ -9,22 +10,17 @@ from typing import Any
 import pytest
 
 from portal.agreements.models import Agreement
-from portal.content.models import Text
 from portal.core.enums import (
     HelpKind,
     MatchStatus,
-    NeedStatus,
-    OfferStatus,
-    Priority,
     Side,
-    Visibility,
 )
-from portal.core.types import utcnow
 from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.reference.models import Theme
+from tests import factories
 
 TODAY = date.today()
 
@@ -45,13 +41,6 @@ def themes(app) -> dict[str, Theme]:
     return {t.code: t for t in db.session.scalars(db.select(Theme))}
 
 
-def _text(body: str, lang: str, author: Any, translations: dict[str, str] | None) -> Text:
-    text = Text.new(body, lang, author)
-    for other, translated in (translations or {}).items():
-        text.set_version(other, translated, author)
-    return text
-
-
 @pytest.fixture
 def make_need(users, agreement, themes) -> Callable[..., Need]:
     def make(
@@ -59,40 +48,23 @@ def make_need(users, agreement, themes) -> Callable[..., Need]:
         description: str = "Training for engineers who look for leaks in old pipes.",
         *,
         lang: str = "en",
-        title_translations: dict[str, str] | None = None,
-        description_translations: dict[str, str] | None = None,
         by: str = "requester",
         theme: str = "water_sewage",
         help_kind: HelpKind = HelpKind.TRAINING,
-        wanted_from: date | None = None,
-        wanted_until: date | None = None,
         person_days: int | None = 30,
-        visibility: Visibility = Visibility.PARTNERS,
-        status: NeedStatus = NeedStatus.OPEN,
-        priority: Priority = Priority.HIGH,
-        commit: bool = True,
+        **values: Any,
     ) -> Need:
-        author = users[by]
-        need = Need(
-            agreement=agreement,
-            organisation_id=author.organisation_id,
-            created_by=author,
-            theme=themes[theme],
-            title=_text(title, lang, author, title_translations),
-            description=_text(description, lang, author, description_translations),
-            priority=priority,
+        return factories.make_need(
+            users[by],
+            title=title,
+            description=description,
+            lang=lang,
+            theme_code=theme,
             help_kind=help_kind,
-            wanted_from=wanted_from,
-            wanted_until=wanted_until,
             person_days=person_days,
-            visibility=visibility,
-            status=status,
-            published_at=None if status == NeedStatus.DRAFT else utcnow(),
+            in_agreement=agreement,
+            **values,
         )
-        db.session.add(need)
-        if commit:
-            db.session.commit()
-        return need
 
     return make
 
@@ -104,40 +76,21 @@ def make_offer(users, agreement, themes) -> Callable[..., Offer]:
         description: str = "Our engineers teach acoustic leak detection.",
         *,
         lang: str = "en",
-        title_translations: dict[str, str] | None = None,
-        description_translations: dict[str, str] | None = None,
         by: str = "expert",
-        theme_codes: tuple[str, ...] = ("water_sewage",),
-        help_kind: HelpKind = HelpKind.TRAINING,
-        available_from: date | None = None,
-        available_until: date | None = None,
         capacity_days: int = 40,
-        committed_days: int = 0,
-        visibility: Visibility = Visibility.PARTNERS,
-        status: OfferStatus = OfferStatus.OPEN,
-        commit: bool = True,
+        available_until: date | None = None,
+        **values: Any,
     ) -> Offer:
-        author = users[by]
-        offer = Offer(
-            agreement=agreement,
-            organisation_id=author.organisation_id,
-            created_by=author,
-            themes=[themes[c] for c in theme_codes],
-            title=_text(title, lang, author, title_translations),
-            description=_text(description, lang, author, description_translations),
-            help_kind=help_kind,
+        return factories.make_offer(
+            users[by],
+            title=title,
+            description=description,
+            lang=lang,
             capacity_days=capacity_days,
-            committed_days=committed_days,
-            available_from=available_from or TODAY,
             available_until=available_until or TODAY + timedelta(days=365),
-            visibility=visibility,
-            status=status,
-            published_at=None if status == OfferStatus.DRAFT else utcnow(),
+            in_agreement=agreement,
+            **values,
         )
-        db.session.add(offer)
-        if commit:
-            db.session.commit()
-        return offer
 
     return make
 
@@ -155,25 +108,16 @@ def make_match(users) -> Callable[..., Match]:
         commit: bool = True,
     ) -> Match:
         user = users[by]
-        side = user.side
-        now = utcnow()
-        match = Match(
-            need=need,
-            offer=offer,
+        return factories.make_match(
+            need,
+            offer,
+            user,
             status=status,
+            requester=user if user.side == Side.REQUESTER else None,
+            expert=user if user.side == Side.EXPERT else None,
             score=50,
             reasons=["help_kind:training", "period_full"],
-            proposed_side=side,
-            proposed_by_id=user.id,
-            proposed_at=now,
+            commit=commit,
         )
-        if side == Side.REQUESTER:
-            match.requester_accepted_by_id, match.requester_accepted_at = user.id, now
-        elif side == Side.EXPERT:
-            match.expert_accepted_by_id, match.expert_accepted_at = user.id, now
-        db.session.add(match)
-        if commit:
-            db.session.commit()
-        return match
 
     return make

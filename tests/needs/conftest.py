@@ -1,14 +1,13 @@
-"""Fixtures for the needs tests: themes and districts by code, and a factory of needs made
-through the services, as a requester would."""
+"""Fixtures for the needs tests: themes and districts by code, and needs made through the
+services, as a requester would (tests/factories.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from portal.core.enums import HelpKind, Priority
 from portal.extensions import db
-from portal.needs import services
 from portal.reference.models import District, Theme
+from tests.factories import post_need
 
 
 @pytest.fixture
@@ -22,24 +21,10 @@ def districts(app) -> dict[str, District]:
 
 
 @pytest.fixture
-def make_need(users, themes):
+def make_need(users):
     """``make_need(title=..., theme="water_sewage", publish=True, who="requester")``."""
 
-    def _make(
-        title: str = "Leak detection in the water network",
-        *,
-        who: str = "requester",
-        theme: str = "it_digital",
-        publish: bool = True,
-        **values,
-    ):
-        values.setdefault("description", "We need help to find leaks faster.")
-        values.setdefault("lang", "en")
-        values.setdefault("priority", Priority.HIGH)
-        values.setdefault("help_kind", HelpKind.ADVICE)
-        need = services.create_need(users[who], title=title, theme=themes[theme], **values)
-        if publish:
-            services.publish_need(users[who], need)
-        return need
+    def _make(*args, who: str = "requester", theme: str = "it_digital", **values):
+        return post_need(users[who], *args, theme_code=theme, **values)
 
     return _make

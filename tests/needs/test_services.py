@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.needs import services
 from portal.needs.models import Need
 from portal.needs.services import NeedFilters
+from tests.factories import reload
 
 
 def test_create_need_defaults(users, themes, districts):
@@ -36,8 +37,7 @@ def test_create_need_defaults(users, themes, districts):
         wanted_until=date(2026, 6, 30),
         person_days=40,
     )
-    db.session.expire_all()
-    need = db.session.get(Need, need.id)
+    need = reload(need)
     assert need.status == NeedStatus.DRAFT
     assert need.published_at is None
     assert need.organisation_id == requester.organisation_id
@@ -150,17 +150,6 @@ def test_illegal_transitions_are_refused_and_change_nothing(make_need, users, st
     assert len(history("need", need.id)) == events
 
 
-@pytest.mark.parametrize("who", ["other_requester", "expert", "coordinator", "admin"])
-@pytest.mark.parametrize(
-    "change", [services.publish_need, services.withdraw_need, services.close_need]
-)
-def test_only_the_owning_organisation_changes_state(make_need, users, who, change):
-    need = make_need(publish=False)
-    with pytest.raises(Forbidden):
-        change(users[who], need)
-    assert need.status == NeedStatus.DRAFT
-
-
 def test_update_changes_fields_and_records_before_and_after(make_need, users, themes):
     requester = users["requester"]
     need = make_need(publish=False)
@@ -218,18 +207,6 @@ def test_update_on_a_stale_version_is_a_conflict_and_keeps_the_saved_values(make
     assert need.version == 2
 
 
-@pytest.mark.parametrize(
-    "field",
-    ["organisation", "organisation_id", "created_by_id", "agreement_id", "status", "version"],
-)
-def test_update_cannot_change_owner_agreement_or_status(make_need, users, field):
-    need = make_need(publish=False)
-    with pytest.raises(TypeError):
-        services.update_need(users["requester"], need, expected_version=1, **{field: 999})
-    assert need.organisation_id == users["requester"].organisation_id
-    assert need.status == NeedStatus.DRAFT
-
-
 @pytest.mark.parametrize("who", ["other_requester", "expert", "coordinator", "admin"])
 def test_only_requesters_of_the_organisation_edit(make_need, users, who):
     need = make_need(publish=False)
@@ -251,8 +228,7 @@ def test_update_refuses_a_period_ending_before_it_starts(make_need, users):
         services.update_need(
             users["requester"], need, expected_version=1, wanted_until=date(2026, 1, 1)
         )
-    db.session.expire_all()
-    assert db.session.get(Need, need.id).wanted_until is None
+    assert reload(need).wanted_until is None
 
 
 def test_actions_follow_state_and_role(make_need, users):

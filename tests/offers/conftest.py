@@ -1,16 +1,13 @@
-"""Fixtures for the offers tests: themes by code, and a factory of offers made through the
-services, as an expert would."""
+"""Fixtures for the offers tests: themes by code, and offers made through the services, as an
+expert would (tests/factories.py)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from portal.core.enums import HelpKind
 from portal.extensions import db
-from portal.offers import services
 from portal.reference.models import Theme
+from tests.factories import post_offer
 
 
 @pytest.fixture
@@ -19,29 +16,10 @@ def themes(app) -> dict[str, Theme]:
 
 
 @pytest.fixture
-def make_offer(users, themes):
+def make_offer(users):
     """``make_offer(title=..., themes=("water_sewage",), publish=True, who="expert")``."""
-    by_code = themes
 
-    def _make(
-        title: str = "Leak detection with acoustic loggers",
-        *,
-        who: str = "expert",
-        themes: tuple[str, ...] = ("it_digital",),
-        publish: bool = True,
-        **values,
-    ):
-        values.setdefault("description", "Our network team has done this for twenty years.")
-        values.setdefault("lang", "sv")
-        values.setdefault("help_kind", HelpKind.TRAINING)
-        values.setdefault("capacity_days", 40)
-        values.setdefault("available_from", date(2026, 2, 1))
-        values.setdefault("available_until", date(2026, 12, 31))
-        offer = services.create_offer(
-            users[who], title=title, themes=[by_code[c] for c in themes], **values
-        )
-        if publish:
-            services.publish_offer(users[who], offer)
-        return offer
+    def _make(*args, who: str = "expert", themes: tuple[str, ...] = ("it_digital",), **values):
+        return post_offer(users[who], *args, theme_codes=themes, **values)
 
     return _make

@@ -1,5 +1,5 @@
-"""Agreed matches and projects built directly with the models, so that these tests do not
-depend on the needs, offers and matching services."""
+"""Agreed matches and projects built directly with the models (tests/factories.py), so that
+these tests do not depend on the needs, offers and matching services."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from portal.core.enums import (
     MatchStatus,
     NeedStatus,
     OfferStatus,
-    Priority,
     ProjectStatus,
     Side,
     Visibility,
@@ -22,26 +21,13 @@ from portal.core.enums import (
 from portal.core.types import utcnow
 from portal.extensions import db
 from portal.matching.models import Match
-from portal.needs.models import Need
-from portal.offers.models import Offer
 from portal.projects import services
 from portal.projects.models import Milestone, Project
-from portal.reference.models import District, Organisation, Theme
+from portal.reference.models import Organisation
+from tests.factories import district, make_match, make_need, make_offer, theme
 
 START = date(2024, 3, 1)
 END = date(2025, 6, 30)
-
-
-def theme(code: str = "water_sewage") -> Theme:
-    found = db.session.scalar(db.select(Theme).filter_by(code=code))
-    assert found is not None
-    return found
-
-
-def district(name_en: str = "Obolonskyi") -> District:
-    found = db.session.scalar(db.select(District).filter_by(name_en=name_en))
-    assert found is not None
-    return found
 
 
 def organisation(name_en: str) -> Organisation:
@@ -69,26 +55,22 @@ def agreed_match(
     asker, helper = users[requester], users[expert]
     agreement = agreement or default_agreement()
     now = utcnow()
-    need = Need(
-        agreement=agreement,
-        organisation_id=asker.organisation_id,
-        created_by=asker,
-        theme=theme(theme_code),
-        district=district(district_name) if district_name else None,
-        title=Text.new(need_title, "uk", asker),
-        description=Text.new("A description of the need.", "uk", asker),
-        priority=Priority.HIGH,
-        help_kind=HelpKind.ADVICE,
+    need = make_need(
+        asker,
+        title=need_title,
+        description="A description of the need.",
+        theme_code=theme_code,
+        district_name=district_name,
         visibility=visibility,
         status=need_status,
-        published_at=now,
+        in_agreement=agreement,
+        commit=False,
     )
-    offer = Offer(
-        agreement=agreement,
-        organisation_id=helper.organisation_id,
-        created_by=helper,
-        title=Text.new(offer_title, "sv", helper),
-        description=Text.new("A description of the offer.", "sv", helper),
+    offer = make_offer(
+        helper,
+        title=offer_title,
+        description="A description of the offer.",
+        theme_codes=(theme_code,),
         help_kind=HelpKind.ADVICE,
         capacity_days=40,
         committed_days=20,
@@ -96,29 +78,24 @@ def agreed_match(
         available_until=date(2026, 12, 31),
         visibility=offer_visibility,
         status=OfferStatus.OPEN,
-        published_at=now,
-        themes=[theme(theme_code)],
+        in_agreement=agreement,
+        commit=False,
     )
     agreed = status == MatchStatus.AGREED
-    match = Match(
-        need=need,
-        offer=offer,
+    return make_match(
+        need,
+        offer,
+        asker,
         status=status,
-        reasons=[],
-        person_days=20,
-        proposed_side=Side.REQUESTER,
-        proposed_by=asker,
+        side=Side.REQUESTER,
+        requester=asker,
+        expert=helper if agreed else None,
+        accepted_at=now,
         proposed_at=now,
-        requester_accepted_by=asker,
-        requester_accepted_at=now,
-        expert_accepted_by=helper if agreed else None,
-        expert_accepted_at=now if agreed else None,
+        person_days=20,
         decided_by=helper if agreed else None,
         decided_at=now if agreed else None,
     )
-    db.session.add_all([need, offer, match])
-    db.session.commit()
-    return match
 
 
 def start(users: dict[str, Any], matches: list[Match] | None = None, **changes: Any) -> Project:

@@ -1,0 +1,1 @@
+"""Postings: what needs and offers share, written once (columns, life cycle, services, pages)."""
