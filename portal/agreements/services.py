@@ -48,7 +48,7 @@ class AmendmentRuleError(ValueError):
 
 
 def can_amend(user: User | None) -> bool:
-    return is_signed_in(user) and user is not None and user.is_coordinator
+    return is_signed_in(user) and user.is_coordinator
 
 
 def is_ending_soon(agreement: Agreement, today: date | None = None) -> bool:

@@ -105,7 +105,7 @@ class Match(Model):
     # Who is who
     def side_of(self, user: User | None) -> Side | None:
         """The side ``user`` decides for on this match, or None."""
-        if not is_signed_in(user) or user is None:
+        if not is_signed_in(user):
             return None
         if user.is_requester and user.organisation_id == self.need.organisation_id:
             return Side.REQUESTER
@@ -132,7 +132,7 @@ class Match(Model):
     def can_view(self, user: User | None) -> bool:
         """A match is seen by coordinators and the two organisations, and only while the user
         may also see both records (a restricted need stays hidden once its match is over)."""
-        if not is_signed_in(user) or user is None:
+        if not is_signed_in(user):
             return False
         on_a_side = user.sees_everything or user.organisation_id in (
             self.need.organisation_id,
@@ -146,7 +146,7 @@ class Match(Model):
         from portal.needs.models import Need
         from portal.offers.models import Offer
 
-        if not is_signed_in(user) or user is None:
+        if not is_signed_in(user):
             return false()
         both_visible = and_(Need.visible_to(user), Offer.visible_to(user))
         if user.sees_everything:

@@ -36,7 +36,7 @@ def live_match_between(need_id: Any, offer_id: Any) -> ColumnElement[bool]:
 
 def waiting_for_predicate(user: User | None) -> ColumnElement[bool]:
     """SQL: the match waits for ``user``'s side to decide. Needs Need and Offer joined."""
-    if not is_signed_in(user) or user is None:
+    if not is_signed_in(user):
         return false()
     if user.is_requester:
         return and_(

@@ -8,7 +8,7 @@ an audit event and flushes: the request commits, or rolls back on any error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -54,19 +54,15 @@ def proposing_side(actor: User | None, need: Need, offer: Offer) -> Side | None:
     return None
 
 
-def may_propose(user: User | None) -> bool:
+def may_propose(user: User | None) -> TypeGuard[User]:
     """May ``user`` propose matches at all (for some need and offer)?"""
-    return (
-        is_signed_in(user)
-        and user is not None
-        and (user.is_requester or user.is_expert or user.is_coordinator)
-    )
+    return is_signed_in(user) and (user.is_requester or user.is_expert or user.is_coordinator)
 
 
 def may_propose_for_need(user: User | None, need: Need) -> bool:
     """Does the need's page offer ``user`` suggestions to propose? Its own requesters, experts
     (with their own offers) and coordinators, while the need takes offers."""
-    if not may_propose(user) or user is None or not need.is_live:
+    if not may_propose(user) or not need.is_live:
         return False
     if need.agreement.has_expired() or not need.can_view(user):
         return False
@@ -76,7 +72,7 @@ def may_propose_for_need(user: User | None, need: Need) -> bool:
 def may_propose_for_offer(user: User | None, offer: Offer) -> bool:
     """The same for an offer's page: its own experts, requesters (with their own needs) and
     coordinators, while the offer is open."""
-    if not may_propose(user) or user is None:
+    if not may_propose(user):
         return False
     if offer.status != OfferStatus.OPEN or offer.remaining_days <= 0:
         return False

@@ -7,6 +7,7 @@ error summary lists them in that order); the behaviour around them is in the two
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -25,6 +26,7 @@ from portal.core.i18n import LANGUAGE_NAMES, current_language
 from portal.extensions import db
 from portal.postings.services import DESCRIPTION_MAX, TITLE_MAX
 from portal.reference import lists as reference_lists
+from portal.reference.lists import Named
 from portal.reference.models import Theme
 
 # ---------------------------------------------------------------- helpers
@@ -54,7 +56,9 @@ def language_choices() -> list[SelectChoice]:
     ]
 
 
-def theme_choices(themes: list[Theme], mark_critical: bool = True) -> list[SelectChoice]:
+def theme_choices(
+    themes: Sequence[Theme | Named], mark_critical: bool = True
+) -> list[SelectChoice]:
     choices = []
     for theme in themes:
         label = theme.name

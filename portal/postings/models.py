@@ -105,11 +105,11 @@ class PostingMixin(TextOwnerMixin):
         return relationship("User")
 
     @declared_attr
-    def title(cls) -> Mapped[Text]:
+    def title(cls: Any) -> Mapped[Text]:
         return relationship("Text", foreign_keys=f"{cls.__name__}.title_id")
 
     @declared_attr
-    def description(cls) -> Mapped[Text]:
+    def description(cls: Any) -> Mapped[Text]:
         return relationship("Text", foreign_keys=f"{cls.__name__}.description_id")
 
     @declared_attr.directive
@@ -147,7 +147,6 @@ class PostingMixin(TextOwnerMixin):
         """A user with the posting role of the organisation that posted it."""
         return (
             is_signed_in(user)
-            and user is not None
             and getattr(user, self.owner_role)
             and user.organisation_id == self.organisation_id
         )
@@ -156,7 +155,6 @@ class PostingMixin(TextOwnerMixin):
         draft = self.Status("draft")
         if not is_signed_in(user):
             return self.visibility == Visibility.PUBLIC and self.status != draft
-        assert user is not None
         if user.organisation_id == self.organisation_id:
             return True
         if self.status == draft:
@@ -180,7 +178,6 @@ class PostingMixin(TextOwnerMixin):
         published = cls.status != cls.Status("draft")
         if not is_signed_in(user):
             return and_(published, cls.visibility == Visibility.PUBLIC)
-        assert user is not None
         own = cls.organisation_id == user.organisation_id
         if user.sees_everything:
             return or_(own, published)

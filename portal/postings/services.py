@@ -85,7 +85,7 @@ class PostingService(Generic[Posting]):
     """The services of one kind of posting. Subclasses set the class attributes and override
     the hooks (the methods documented as such)."""
 
-    model: ClassVar[type]
+    model: ClassVar[Any]  # the kind's model class (Need, Offer)
     # The record type in the audit trail ("need", "offer").
     kind: ClassVar[str]
     # What update may change. Organisation, author, agreement and status are never among them:
@@ -109,7 +109,7 @@ class PostingService(Generic[Posting]):
     # ------------------------------------------------------------ permissions
 
     def can_create(self, user: User | None) -> bool:
-        return is_signed_in(user) and user is not None and getattr(user, self.model.owner_role)
+        return is_signed_in(user) and getattr(user, self.model.owner_role)
 
     def is_owner(self, user: User | None, posting: Posting) -> bool:
         return bool(posting.is_owned_by(user))

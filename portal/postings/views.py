@@ -35,7 +35,7 @@ class PostingViews:
     form: ClassVar[type[PostingForm]]
     filter_form: ClassVar[type[PostingFilterForm]]
     # The matching panel of a posting's page: (viewer, posting) → the panel's values.
-    panel: ClassVar[Callable[[Any, Any], dict[str, Any]]]
+    panel: ClassVar[Callable[..., dict[str, Any]]]
     saved_message: ClassVar[LazyString]
     # The state changes the kind offers: endpoint → (service method name, message).
     state_changes: ClassVar[dict[str, tuple[str, LazyString]]]

@@ -131,40 +131,30 @@ class Project(TextOwnerMixin, Model):
         self.status = target
 
     def is_participant(self, user: User | None) -> bool:
-        return (
-            is_signed_in(user)
-            and user is not None
-            and any(o.id == user.organisation_id for o in self.organisations)
-        )
+        return is_signed_in(user) and any(o.id == user.organisation_id for o in self.organisations)
 
     def can_view(self, user: User | None) -> bool:
         if not is_signed_in(user):
             return self.visibility == Visibility.PUBLIC
-        assert user is not None
         if user.sees_everything or self.visibility != Visibility.RESTRICTED:
             return True
         return self.is_participant(user)
 
     def can_manage(self, user: User | None) -> bool:
         """Coordinators change the plan: status, dates, milestones."""
-        return is_signed_in(user) and user is not None and user.is_coordinator
+        return is_signed_in(user) and user.is_coordinator
 
     def can_report(self, user: User | None) -> bool:
         """Members of the participating organisations write status reports and tick milestones."""
-        return (
-            is_signed_in(user)
-            and user is not None
-            and (
-                user.is_coordinator
-                or (user.role.value in ("requester", "expert") and self.is_participant(user))
-            )
+        return is_signed_in(user) and (
+            user.is_coordinator
+            or (user.role.value in ("requester", "expert") and self.is_participant(user))
         )
 
     @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
         if not is_signed_in(user):
             return cls.visibility == Visibility.PUBLIC
-        assert user is not None
         if user.sees_everything:
             return cls.id.is_not(None)
         participant = exists(

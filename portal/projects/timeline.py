@@ -125,7 +125,7 @@ def milestones_due(user: User | None, today: date, limit: int) -> tuple[list[Any
     user's organisation takes part (every visible project for coordinators), soonest first:
     at most ``limit`` rows (``id``, ``title_id``, ``due_on``, ``project_id``,
     ``project_title_id``) and how many there are in all."""
-    if not is_signed_in(user) or user is None:
+    if not is_signed_in(user):
         return [], 0
     rows = db.session.execute(
         select(
@@ -155,7 +155,7 @@ def reports_due(user: User | None, now: datetime, limit: int) -> tuple[list[Any]
     within REPORT_INTERVAL_DAYS, the one ending first first: at most ``limit`` rows (``id``,
     ``title_id``, ``last_report_at``) and how many there are in all. Only for the roles that
     write reports (requesters, experts, coordinators)."""
-    if not is_signed_in(user) or user is None:
+    if not is_signed_in(user):
         return [], 0
     if not (user.is_requester or user.is_expert or user.is_coordinator):
         return [], 0
