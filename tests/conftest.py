@@ -64,7 +64,7 @@ class PortalClient(FlaskClient):
         # the app context must not share ``g`` (the signed-in user, the locale) or the database
         # session between requests.
         # Read and close the response as a server does once it has sent it: work the portal
-        # does after the response (mail.after_response) has then run.
+        # does after the response (portal.jobs, in-process) has then run.
         kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)

@@ -664,7 +664,7 @@ def send_invitation(actor: User | None, user: User) -> None:
 
 def request_password_reset(email: str, address: str | None = None) -> None:
     """Mail a reset link when ``email`` has an active account. Runs after the response has gone
-    (mail.after_response), so that the answer neither waits for nor depends on whether the
+    (a job: portal.jobs.enqueue), so that the answer neither waits for nor depends on whether the
     account exists; the same token and digest are made either way."""
     from flask_babel import force_locale
 

@@ -42,7 +42,7 @@ from portal.audit import services as audit
 from portal.core.http import actor, safe_next
 from portal.core.types import utcnow
 from portal.extensions import db, htmx, limiter, login_manager
-from portal.mail.services import after_response
+from portal.jobs import enqueue
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -491,7 +491,9 @@ def forgot_password():
     if form.validate_on_submit():
         # Looked up, and mailed, after the response has gone: the answer takes as long and
         # does the same work whether or not the address has an account.
-        after_response(services.request_password_reset, form.email.data or "", request.remote_addr)
+        enqueue(
+            services.request_password_reset, form.email.data or "", request.remote_addr, retries=0
+        )
         flash(
             _(
                 "If the address has an account, a link to reset the password is on its way. "

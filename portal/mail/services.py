@@ -3,20 +3,19 @@ over SMTP. The log records that a message was sent, never its body (which may ho
 one-time token).
 
 Links in mail are built from ``PORTAL_BASE_URL`` (``external_url``), never from the request, whose
-Host header the sender chooses. Work that must not hold up (or be timed through) a response runs
-after it has gone (``after_response``), until the portal has a job queue.
+Host header the sender chooses. Work that must not hold up (or be timed through) a response is
+a background job (``portal.jobs.enqueue``).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import after_this_request, current_app, has_request_context
+from flask import current_app
 
 from portal.core.types import utcnow
 from portal.extensions import db
@@ -67,26 +66,3 @@ def external_url(endpoint: str, **values: Any) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme
     )
     return adapter.build(endpoint, values, force_external=True)
-
-
-def after_response(work: Callable[..., Any], *args: Any) -> None:
-    """Run ``work(*args)`` once the current response has been sent, in an application context
-    of its own (its own database session: it commits what it keeps). Outside a request (the
-    CLI, a service called directly) it runs at once. Errors are logged, never shown: the
-    response has already gone."""
-    if not has_request_context():
-        work(*args)
-        return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                work(*args)
-            except Exception:  # the response is gone; nobody but the log can hear of it
-                log.exception("work after the response failed: %s", work.__qualname__)
-
-    @after_this_request
-    def schedule(response: Any) -> Any:
-        response.call_on_close(run)
-        return response

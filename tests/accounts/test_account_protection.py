@@ -262,7 +262,9 @@ def test_the_reset_request_does_the_same_work_whether_the_account_exists(app, cl
     from portal.accounts import views
 
     deferred: list = []
-    monkeypatch.setattr(views, "after_response", lambda work, *args: deferred.append((work, args)))
+    monkeypatch.setattr(
+        views, "enqueue", lambda work, *args, **options: deferred.append((work, args))
+    )
     hashes: list[str] = []
     real_digest = services._digest
     monkeypatch.setattr(
