@@ -128,6 +128,24 @@ def test_districts_and_organisations_follow_the_readers_alphabet(app):
 # ---------------------------------------------------------------- apostrophes in search
 
 
+@pytest.mark.parametrize("lang", ["uk", "sv"])
+def test_the_need_editor_lists_themes_and_districts_in_the_readers_alphabet(client, login, lang):
+    login("requester")
+    client.post("/language", data={"lang": lang, "next": "/"})
+    page = client.get("/needs/new").get_data(as_text=True)
+
+    def options(name: str) -> list[str]:
+        select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+        assert select is not None, name
+        # The empty choice ("Choose a theme") comes first; the rest in the reader's order.
+        return re.findall(r'<option value="[^"]+"[^>]*>([^<]*)</option>', select[1])
+
+    for name in ("theme", "district"):
+        labels = options(name)
+        assert len(labels) > 3
+        assert labels == sorted(labels, key=sort_key(lang)), name
+
+
 @pytest.mark.parametrize("typed", ["Солом'янський", "Солом’янський", "Соломʼянський"])
 @pytest.mark.parametrize("stored", ["Солом'янський", "Солом’янський", "Соломʼянський"])
 def test_search_finds_words_typed_with_any_apostrophe(users, typed, stored):

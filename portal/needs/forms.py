@@ -12,6 +12,7 @@ from wtforms import DateField, IntegerField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from portal.core.collation import by_name
 from portal.core.enums import HelpKind, NeedStatus, Priority
 from portal.core.forms import SelectField
 from portal.extensions import db
@@ -97,7 +98,7 @@ class NeedForm(postings.PostingForm):
             SelectChoice("", _("Choose a theme")),
             *postings.theme_choices(list(self.themes.values())),
         ]
-        districts = db.session.scalars(select(District).order_by(District.code))
+        districts = by_name(db.session.scalars(select(District)))
         self.districts = {d.id: d for d in districts}
         self.district.choices = [
             SelectChoice("", _("Whole city")),

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from portal.content.models import CONTENT_LANGUAGES
+from portal.core.collation import by_name
 from portal.core.enums import HelpKind, Visibility
 from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES, current_language
@@ -69,7 +70,8 @@ def theme_choices(
 
 
 def all_themes() -> list[Theme]:
-    return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)))
+    """Every theme, in the reader's alphabet (as the filters list them)."""
+    return by_name(db.session.scalars(select(Theme)))
 
 
 # ---------------------------------------------------------------- the editor's fields
