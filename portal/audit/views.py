@@ -74,6 +74,10 @@ def _action_labels() -> dict[str, str]:
         "two_factor_disabled": pgettext("audit action", "Two-step verification turned off"),
         "change_setting": pgettext("audit action", "Setting changed"),
         "approve_translation": pgettext("audit action", "Machine translation approved"),
+        "reauthenticated": pgettext("audit action", "Identity confirmed again"),
+        "second_factor_lockout": pgettext("audit action", "Locked after wrong codes"),
+        "recovery_codes_renewed": pgettext("audit action", "Recovery codes renewed"),
+        "two_factor_replaced": pgettext("audit action", "Two-step verification replaced"),
     }
 
 

@@ -595,7 +595,7 @@ def test_the_panels_show_nothing_to_anonymous_visitors(app, make_need, make_offe
     make_match(need, offer)
     with app.test_request_context("/"):
         for kind, record in (("need", need), ("offer", offer)):
-            panel = getattr(services, f"{kind}_panel")(None, record)
+            panel = getattr(panels, f"{kind}_panel")(None, record)
             assert panel["matches"] == [] and panel["suggestions"] == []
             assert render_template(f"matching/_{kind}_panel.html", panel=panel).strip() == ""
 
