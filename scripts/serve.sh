@@ -51,9 +51,16 @@ fi
 worker=$!
 "$VENV/bin/gunicorn" -c gunicorn.conf.py wsgi:app &
 server=$!
-trap 'kill -TERM "$server" "$worker" 2>/dev/null || true' TERM INT
+stopping=0
+trap 'stopping=1; kill -TERM "$server" "$worker" 2>/dev/null || true' TERM INT
 status=0
 wait -n "$server" "$worker" || status=$?
 kill -TERM "$server" "$worker" 2>/dev/null || true
+if [ "$stopping" = 1 ]; then
+  # Asked to stop (the wait above was interrupted by the signal): the portal's own exit says
+  # whether the stop went well, as it does when gunicorn runs alone.
+  status=0
+  wait "$server" || status=$?
+fi
 wait "$server" "$worker" 2>/dev/null || true
 exit "$status"
