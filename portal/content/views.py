@@ -106,16 +106,22 @@ def _shown_record(owner: services.Owner) -> tuple[str, int]:
 # ---------------------------------------------------------------- one version
 
 
-@bp.route("/<int:text_id>/<language>", methods=["GET", "POST"])
-def translate(text_id: int, language: str):
-    # Not "lang": that query argument switches the interface language.
-    lang = language
+def _visible_text(text_id: int, lang: str) -> tuple[Text, services.Owner, str]:
+    """The text, its record and the language asked for, or 404 when the language is not one
+    of the portal's, the text does not exist or the viewer may not see its record."""
     if lang not in CONTENT_LANGUAGES:
         abort(404)
     text = db.session.get(Text, text_id)
     owner = services.owner_of(text_id) if text is not None else None
     if text is None or owner is None or not services.can_view_owner(current_user, owner.record):
         abort(404)
+    return text, owner, lang
+
+
+@bp.route("/<int:text_id>/<language>", methods=["GET", "POST"])
+def translate(text_id: int, language: str):
+    # Not "lang": that query argument switches the interface language.
+    text, owner, lang = _visible_text(text_id, language)
     if lang == text.original_lang:
         abort(404)  # the original is edited on the record itself
     if not current_user.is_authenticated:
@@ -176,13 +182,7 @@ def translate(text_id: int, language: str):
 @bp.route("/<int:text_id>/<language>/approve", methods=["POST"])
 def approve(text_id: int, language: str):
     """A person approves a machine translation as it is; it then shows as theirs."""
-    lang = language
-    if lang not in CONTENT_LANGUAGES:
-        abort(404)
-    text = db.session.get(Text, text_id)
-    owner = services.owner_of(text_id) if text is not None else None
-    if text is None or owner is None or not services.can_view_owner(current_user, owner.record):
-        abort(404)
+    text, owner, lang = _visible_text(text_id, language)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not services.can_translate(current_user, text, owner):
