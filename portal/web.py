@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -141,21 +140,6 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
 
 
-def fmt_number(value: int | float | Decimal) -> str:
-    """A number as the reader's language writes it (1 234 in Swedish, 1,234 in English)."""
-    return format_number(value)
-
-
-def fmt_date(value: date | datetime | None, form: str = "long") -> str:
-    """``|date`` in templates: the long form where a date stands in text, ``|date("numeric")``
-    in tables (portal.core.i18n.format_date)."""
-    return format_date(value, form)
-
-
-def fmt_datetime(value: datetime | None, form: str = "long") -> str:
-    return format_datetime(value, form)
-
-
 def fmt_ago(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -198,10 +182,12 @@ def register_template_helpers(app: Flask) -> None:
         htmx=htmx,
     )
     app.jinja_env.filters.update(
-        date=fmt_date,
-        datetime=fmt_datetime,
+        # portal.core.i18n: the long form where a date stands in text, |date("numeric") in
+        # tables; numbers as the reader's language writes them.
+        date=format_date,
+        datetime=format_datetime,
         ago=fmt_ago,
-        number=fmt_number,
+        number=format_number,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

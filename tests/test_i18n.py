@@ -78,16 +78,16 @@ def test_dates_follow_the_readers_language(app):
 def test_times_in_the_readers_time_zone(app, users):
     from flask_login import login_user
 
-    from portal.web import fmt_datetime
+    from portal.core.i18n import format_datetime
 
     moment = datetime(2026, 6, 1, 21, 30, tzinfo=UTC)
     # A context of its own per reader, as each request has (Flask-Babel caches the zone in g).
     with app.app_context(), app.test_request_context():
         login_user(users["requester"])  # Kyiv: UTC+3 in summer
-        assert fmt_datetime(moment, "short") == "02/06/2026, 00:30"  # past midnight in Kyiv
+        assert format_datetime(moment, "short") == "02/06/2026, 00:30"  # past midnight in Kyiv
     with app.app_context(), app.test_request_context():
         login_user(users["expert"])  # Stockholm: UTC+2 in summer
-        assert fmt_datetime(moment, "short") == "01/06/2026, 23:30"  # still 1 June in Stockholm
+        assert format_datetime(moment, "short") == "01/06/2026, 23:30"  # still 1 June in Stockholm
 
 
 def test_language_chosen_on_the_sign_in_page_sticks(client, users):

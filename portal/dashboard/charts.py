@@ -20,7 +20,7 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal.web import fmt_number
+from portal.core.i18n import format_number
 
 WIDTH = 480
 ROW_HEIGHT = 44
@@ -62,7 +62,7 @@ def _svg_open(chart_id: str, height: int, title: str, desc: str) -> Markup:
 
 def _describe(bars: list[Bar]) -> str:
     return "; ".join(
-        _("%(label)s: %(value)s", label=bar.label, value=fmt_number(bar.value)) for bar in bars
+        _("%(label)s: %(value)s", label=bar.label, value=format_number(bar.value)) for bar in bars
     )
 
 
@@ -94,7 +94,7 @@ def bar_chart(chart_id: str, title: str, pairs: Iterable[tuple[Any, int]]) -> Ma
                 edge=BAR_EDGE,
                 vx=length + 6,
                 vy=top + LABEL_SIZE + 8 + BAR_HEIGHT - 3,
-                value=fmt_number(bar.value),
+                value=format_number(bar.value),
             )
         )
     parts.append(Markup("</svg>"))
@@ -111,7 +111,7 @@ def funnel_chart(chart_id: str, title: str, pairs: Iterable[tuple[Any, int]]) ->
         _(
             "%(label)s: %(value)s (%(share)s)",
             label=bar.label,
-            value=fmt_number(bar.value),
+            value=format_number(bar.value),
             share=percent(bar.value / first if first else 0),
         )
         for bar in bars
@@ -131,7 +131,7 @@ def funnel_chart(chart_id: str, title: str, pairs: Iterable[tuple[Any, int]]) ->
                 cx=WIDTH // 2,
                 ty=top + LABEL_SIZE + 2,
                 label=bar.label,
-                value=fmt_number(bar.value),
+                value=format_number(bar.value),
                 share=percent(share),
                 bx=(WIDTH - length) // 2,
                 by=top + LABEL_SIZE + 8,
