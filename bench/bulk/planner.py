@@ -688,6 +688,13 @@ class BulkPlanner:
         need.offers.add(index)
         return index
 
+    def _proposer(self, rng: random.Random, requester: Any, expert: Any) -> tuple[Side, Any]:
+        """Who proposes a match: a requester half the time, else an expert or a coordinator.
+        (Draws from ``rng`` in the same order as always, so a seed gives the same data.)"""
+        side = rng.choice((Side.REQUESTER, Side.REQUESTER, Side.EXPERT, Side.COORDINATOR))
+        coordinator = rng.choice(self.coordinators)
+        return side, {Side.REQUESTER: requester, Side.EXPERT: expert}.get(side, coordinator)
+
     def _agreed_match(
         self, need_index: int, offer_index: int, decided_at: datetime, days: int
     ) -> MatchPlan:
@@ -697,12 +704,7 @@ class BulkPlanner:
         proposed_at = max(
             decided_at - timedelta(days=rng.uniform(1, 14)), need.published_at or self.start
         )
-        side = rng.choice((Side.REQUESTER, Side.REQUESTER, Side.EXPERT, Side.COORDINATOR))
-        proposer = {
-            Side.REQUESTER: requester,
-            Side.EXPERT: expert,
-            Side.COORDINATOR: rng.choice(self.coordinators),
-        }[side]
+        side, proposer = self._proposer(rng, requester, expert)
         if side == Side.EXPERT:
             expert_at, requester_at, decider = proposed_at, decided_at, requester
         else:
@@ -939,12 +941,7 @@ class BulkPlanner:
             return
         offer = self.offers[offer_index]
         requester, expert = rng.choice(need.org.users), rng.choice(offer.org.users)
-        side = rng.choice((Side.REQUESTER, Side.REQUESTER, Side.EXPERT, Side.COORDINATOR))
-        proposer = {
-            Side.REQUESTER: requester,
-            Side.EXPERT: expert,
-            Side.COORDINATOR: rng.choice(self.coordinators),
-        }[side]
+        side, proposer = self._proposer(rng, requester, expert)
         match = MatchPlan(
             need=need_index,
             offer=offer_index,
