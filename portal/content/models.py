@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.core.records import register_record_kind
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import Model
 
@@ -172,6 +173,7 @@ class TextOwnerMixin:
         kind = cls.__dict__.get("__text_kind__")
         if kind is not None:
             TEXT_OWNERS[kind] = cls
+            register_record_kind(kind, cls)
 
     def text_field(self, text_id: int) -> str:
         """Which of the record's fields the text is (title, description, body)."""

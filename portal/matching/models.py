@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import MatchStatus, Side
+from portal.core.records import record_kind
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
 from portal.core.visibility import is_signed_in
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 LIVE_MATCH_STATES = (MatchStatus.PROPOSED, MatchStatus.AGREED)
 
 
+@record_kind("match")
 class Match(Model):
     __tablename__ = "matches"
     __table_args__ = (

@@ -202,6 +202,10 @@ class Milestone(TextOwnerMixin, Model):
     def is_overdue(self, today: date | None = None) -> bool:
         return self.done_on is None and self.due_on < (today or date.today())
 
+    def can_view(self, user: User | None) -> bool:
+        """A milestone is seen by whoever sees its project."""
+        return self.project.can_view(user)
+
 
 class StatusReport(TextOwnerMixin, Model):
     __text_kind__ = "status_report"
@@ -222,3 +226,7 @@ class StatusReport(TextOwnerMixin, Model):
     author: Mapped[User] = relationship()
     organisation: Mapped[Organisation] = relationship()
     body: Mapped[Text] = relationship()
+
+    def can_view(self, user: User | None) -> bool:
+        """A status report is seen by whoever sees its project."""
+        return self.project.can_view(user)

@@ -1,0 +1,1 @@
+"""Telling people when something needs them: events, the inbox, following and e-mail."""
