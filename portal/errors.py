@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.agreements.models import AgreementExpired
 from portal.core.transitions import IllegalTransition
@@ -74,6 +74,12 @@ def render_error(code: int, message: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, InternalServerError) and isinstance(
+            error.original_exception, (OperationalError, PoolTimeout)
+        ):
+            # Raised after the view (by a response hook), where Flask no longer looks for the
+            # exception's own handler: the database went away, which is a 503, not a fault.
+            return database_down(error.original_exception)
         code = error.code or 500
         response = make_response(render_error(code))
         retry_after = error.get_response().headers.get("Retry-After")

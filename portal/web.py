@@ -8,9 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, Response, g, request, url_for
+from flask import Flask, Request, Response, g, request, session, url_for
 from flask_babel import format_timedelta, gettext
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -89,7 +88,10 @@ def register_request_hooks(app: Flask) -> None:
         )
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # A signed-in session's pages are never stored. Asked of the session, not of the user's
+        # row: the request has committed by now, which expired the row, and reloading it here
+        # would cost a query per page and fail when the database has just gone away.
+        if request.endpoint != "static" and session.get("_user_id") is not None:
             headers["Cache-Control"] = "no-store"
         return response
 

@@ -77,3 +77,52 @@ def test_a_request_cut_off_by_the_outage_is_a_503_not_a_500(app, client, login):
         event.remove(db.engine, "before_cursor_execute", refuse)
     assert response.status_code == 503
     assert "Temporarily unavailable" in response.get_data(as_text=True)
+
+
+def test_the_database_going_away_after_the_commit_costs_no_query_and_no_500(app, client, login):
+    """Found by the outage load test in CI: the database went away between a page's commit and
+    its response headers, and the header hook reloaded the signed-in user's row (expired by the
+    commit) to decide on ``Cache-Control`` — a 500. The headers now ask the session only."""
+    down: list[bool] = []
+
+    def refuse(conn, cursor, statement, parameters, context, executemany):
+        if down:
+            raise OperationalError(statement, parameters, Exception("server closed the connection"))
+
+    @app.route("/_page_then_outage")
+    def page_then_outage():
+        from flask_login import current_user
+
+        assert current_user.is_authenticated  # the row is loaded, as on every signed-in page
+        db.session.commit()  # the request's commit expires it
+        down.append(True)
+        return "the page"
+
+    login("requester")
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        response = client.get("/_page_then_outage")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "the page"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_database_error_raised_by_a_response_hook_is_a_503(app, client):
+    """Whatever hook meets the outage after the view, the answer is the outage page."""
+
+    @app.route("/_hook_meets_outage")
+    def hook_meets_outage():
+        return "the page"
+
+    @app.after_request
+    def meets_outage(response):
+        if response.get_data(as_text=True) == "the page":
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return response
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: Flask answers, not the test
+    response = client.get("/_hook_meets_outage")
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.get_data(as_text=True)
