@@ -639,7 +639,14 @@ def test_journey_1_kyiv_official_posts_a_need_and_proposes_a_stockholm_offer(cli
     assert say("uk", "Waiting for: %(sides)s", sides=label("uk", Side.EXPERT)) in page
     # The offer is on a live match with the need now, so it is no longer suggested.
     assert not page.has_form("/matches/propose", offer_id=offer.id)
-    assert say("uk", "No open offer fits this need right now.") in page
+    assert (
+        say(
+            "uk",
+            "No open offer fits this need well enough: none shares its theme or enough of what"
+            " it is about.",
+        )
+        in page
+    )
 
     db.session.expire_all()
     need = db.session.get(Need, need_id)

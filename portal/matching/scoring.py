@@ -15,10 +15,15 @@ from babel.lists import format_list
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from portal.content.models import CONTENT_LANGUAGES, Text
+from portal.content.models import Text
 from portal.core.enums import HelpKind
 from portal.extensions import db
-from portal.matching.terms import Terms, reading_order_terms
+from portal.matching.terms import (
+    TermsByLanguage,
+    shared_count,
+    shared_in_one_language,
+    terms_by_language,
+)
 from portal.reference.models import Theme
 
 if TYPE_CHECKING:
@@ -39,31 +44,21 @@ WEIGHTS: dict[str, int] = {
 }
 PARTIAL_PERIOD_POINTS = 8
 TERM_POINTS = 5
+# A pair outside the need's theme is suggested only when the texts share at least this many
+# terms in one language: the kind of help, the period and the capacity alone say nothing about
+# whether the offer is about what the need is about.
+MIN_SHARED_TERMS = 2
 SHOWN_TERMS = 5  # at most this many shared terms are named in the reason
 assert sum(WEIGHTS.values()) == 100
 
 
-def _text_versions(text: Text | None) -> list[tuple[str, str]]:
-    return [(v.lang, v.body) for v in text.versions] if text is not None else []
+def _versions(*texts: Text | None) -> list[tuple[str, str]]:
+    return [(v.lang, v.body) for text in texts if text is not None for v in text.versions]
 
 
-def terms_of_need(need: Need, lang: str | None) -> Terms:
-    """The need's terms, named in ``lang`` first where a version in it exists."""
-    return reading_order_terms(
-        [
-            (text.original_lang, _text_versions(text))
-            for text in (need.title, need.description)
-            if text is not None
-        ],
-        lang,
-        CONTENT_LANGUAGES,
-    )
-
-
-def terms_of_offer(offer: Offer) -> Terms:
-    return Terms(
-        body for text in (offer.title, offer.description) for _l, body in _text_versions(text)
-    )
+def terms_of(record: Need | Offer) -> TermsByLanguage:
+    """A need's or offer's terms (title and description) in each language it is written in."""
+    return terms_by_language(_versions(record.title, record.description))
 
 
 @dataclass(frozen=True)
@@ -149,10 +144,17 @@ def _locale() -> str:
 class Scored:
     score: int
     reasons: list[Reason] = field(default_factory=list)
+    shared_term_count: int = 0
 
     @property
     def codes(self) -> list[str]:
         return [r.encode() for r in self.reasons]
+
+    @property
+    def is_worth_suggesting(self) -> bool:
+        """The pair shares the need's theme or what it is about (MIN_SHARED_TERMS terms)."""
+        themed = any(reason.code == "theme" for reason in self.reasons)
+        return themed or self.shared_term_count >= MIN_SHARED_TERMS
 
 
 def period_fit(
@@ -186,8 +188,13 @@ def combine(
     period: str | None,
     remaining: int,
     needed: int | None,
-    shared_terms: Sequence[str],
+    shared_terms: Sequence[str] | int,
+    term_count: int | None = None,
 ) -> Scored:
+    """The points and reasons of a pair's facts. ``shared_terms`` names the shared terms, or only
+    counts them where the names are not wanted yet (ranking many candidates); ``term_count``,
+    when given, is the count that scores (the language sharing most), while the names are those
+    of the reader's language."""
     points = 0
     reasons: list[Reason] = []
     if theme_id is not None:
@@ -212,10 +219,15 @@ def combine(
         else:
             points += WEIGHTS["capacity"] * remaining // needed
             reasons.append(Reason("capacity_partial", (str(remaining), str(needed))))
-    if shared_terms:
-        points += min(WEIGHTS["terms"], TERM_POINTS * len(shared_terms))
+    if term_count is not None:
+        count = term_count
+    else:
+        count = shared_terms if isinstance(shared_terms, int) else len(shared_terms)
+    if count:
+        points += min(WEIGHTS["terms"], TERM_POINTS * count)
+    if shared_terms and not isinstance(shared_terms, int):
         reasons.append(Reason("terms", (",".join(shared_terms[:SHOWN_TERMS]),)))
-    return Scored(min(points, 100), reasons)
+    return Scored(min(points, 100), reasons, count)
 
 
 def score(
@@ -225,6 +237,7 @@ def score(
     words name the shared terms (default: the need's original language)."""
     today = today or date.today()
     theme_ids = {t.id for t in offer.themes}
+    need_terms, offer_terms = terms_of(need), terms_of(offer)
     return combine(
         theme_id=need.theme_id if need.theme_id in theme_ids else None,
         help_kind=need.help_kind if need.help_kind == offer.help_kind else None,
@@ -237,5 +250,8 @@ def score(
         ),
         remaining=offer.remaining_days,
         needed=need.person_days,
-        shared_terms=terms_of_need(need, lang).shared_with(terms_of_offer(offer)),
+        shared_terms=shared_in_one_language(
+            need_terms, offer_terms, lang or need.title.original_lang
+        ),
+        term_count=shared_count(need_terms, offer_terms),
     )

@@ -40,10 +40,14 @@ from portal.matching.scoring import (
     Reason,
     combine,
     period_fit,
-    terms_of_need,
-    terms_of_offer,
+    terms_of,
 )
-from portal.matching.terms import Terms
+from portal.matching.terms import (
+    TermsByLanguage,
+    shared_count,
+    shared_in_one_language,
+    terms_by_language,
+)
 from portal.needs.models import Need
 from portal.offers.models import Offer, offer_themes
 
@@ -85,17 +89,28 @@ def _id_in(column: Any, ids: list[int]) -> ColumnElement[bool]:
     return column.in_(ids)
 
 
-def _text_bodies(text_ids: Iterable[int]) -> dict[int, list[str]]:
-    """text id → the case-folded bodies of all its language versions, in one query."""
+def _text_bodies(text_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """text id → (language, case-folded body) of each of its language versions, in one query."""
     ids = sorted(set(text_ids))
-    found: dict[int, list[str]] = {}
+    found: dict[int, list[tuple[str, str]]] = {}
     if ids:
         rows = db.session.execute(
-            select(TextVersion.text_id, TextVersion.folded).where(_id_in(TextVersion.text_id, ids))
+            select(TextVersion.text_id, TextVersion.lang, TextVersion.folded).where(
+                _id_in(TextVersion.text_id, ids)
+            )
         )
-        for text_id, folded in rows:
-            found.setdefault(text_id, []).append(folded)
+        for text_id, lang, folded in rows:
+            found.setdefault(text_id, []).append((lang, folded))
     return found
+
+
+def _row_terms(texts: dict[int, list[tuple[str, str]]], row: Any) -> TermsByLanguage:
+    return terms_by_language(texts.get(row.title_id, []) + texts.get(row.description_id, []))
+
+
+def _copy_key(texts: dict[int, list[tuple[str, str]]], row: Any) -> tuple[int, frozenset[str]]:
+    """Records of one organisation with the same title are copies: suggested once."""
+    return row.organisation_id, frozenset(body for _lang, body in texts.get(row.title_id, []))
 
 
 def _period_order(full: ColumnElement[bool]) -> Any:
@@ -163,6 +178,7 @@ def suggest_offers(
     conditions += [Offer.visible_to(viewer), ~live_match_between(need.id, Offer.id)]
     columns = (
         Offer.id,
+        Offer.organisation_id,
         Offer.title_id,
         Offer.description_id,
         Offer.help_kind,
@@ -192,9 +208,11 @@ def suggest_offers(
     if not rows:
         return []
     texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
-    need_terms = terms_of_need(need, lang)
+    need_terms = terms_of(need)
+    reader = lang or need.title.original_lang
     ranked = []
     for rank, row in enumerate(rows):
+        row_terms = _row_terms(texts, row)
         scored = combine(
             theme_id=need.theme_id if row.theme_match else None,
             help_kind=need.help_kind if row.help_kind == need.help_kind else None,
@@ -203,12 +221,13 @@ def suggest_offers(
             ),
             remaining=max(row.capacity_days - row.committed_days, 0),
             needed=need.person_days,
-            shared_terms=need_terms.shared_with(
-                Terms(texts.get(row.title_id, []) + texts.get(row.description_id, []))
-            ),
+            shared_terms=shared_in_one_language(need_terms, row_terms, reader),
+            term_count=shared_count(need_terms, row_terms),
         )
-        ranked.append((-scored.score, rank, row.id, scored))
+        if scored.is_worth_suggesting:
+            ranked.append((-scored.score, rank, row.id, scored, _copy_key(texts, row)))
     ranked.sort(key=lambda item: item[:2])
+    ranked = _without_copies(ranked)
     best = ranked[:limit]
     offers = {
         o.id: o
@@ -220,7 +239,7 @@ def suggest_offers(
     }
     return [
         Suggestion(need, offers[offer_id], scored.score, scored.reasons)
-        for _s, _r, offer_id, scored in best
+        for _s, _r, offer_id, scored, _key in best
         if offer_id in offers
     ]
 
@@ -275,6 +294,7 @@ def suggest_needs(
     priority_rank = case({p.value: p.rank for p in Priority}, value=Need.priority, else_=9)
     columns = (
         Need.id,
+        Need.organisation_id,
         Need.title_id,
         Need.description_id,
         Need.theme_id,
@@ -303,7 +323,7 @@ def suggest_needs(
     if not rows:
         return []
     texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
-    offer_terms = terms_of_offer(offer)
+    offer_terms = terms_of(offer)
     theme_set = set(theme_ids)
     ranked = []
     for rank, row in enumerate(rows):
@@ -318,12 +338,12 @@ def suggest_needs(
         }
         # Ranked by how many terms are shared; which words name them (the reader's language
         # first) is worked out below for the few suggestions shown.
-        need_terms = Terms(texts.get(row.title_id, []) + texts.get(row.description_id, []))
-        shared = sorted(need_terms.shared_stems(offer_terms))
-        scored = combine(**facts, shared_terms=shared)
-        ranked.append((-scored.score, rank, row.id, facts))
+        count = shared_count(_row_terms(texts, row), offer_terms)
+        scored = combine(**facts, shared_terms=count)
+        if scored.is_worth_suggesting:
+            ranked.append((-scored.score, rank, row.id, facts, _copy_key(texts, row)))
     ranked.sort(key=lambda item: item[:2])
-    best = ranked[:limit]
+    best = _without_copies(ranked)[:limit]
     needs = {
         n.id: n
         for n in db.session.scalars(
@@ -338,10 +358,26 @@ def suggest_needs(
         )
     }
     suggestions = []
-    for _s, _r, need_id, facts in best:
+    for _s, _r, need_id, facts, _key in best:
         if need_id in needs:
             need = needs[need_id]
-            shared = terms_of_need(need, lang).shared_with(offer_terms)
-            scored = combine(**facts, shared_terms=shared)
+            need_terms = terms_of(need)
+            shared = shared_in_one_language(
+                need_terms, offer_terms, lang or need.title.original_lang
+            )
+            scored = combine(
+                **facts, shared_terms=shared, term_count=shared_count(need_terms, offer_terms)
+            )
             suggestions.append(Suggestion(need, offer, scored.score, scored.reasons))
     return suggestions
+
+
+def _without_copies(ranked: list[Any]) -> list[Any]:
+    """The best of each group of copies (the last item of each entry is its copy key)."""
+    seen: set[Any] = set()
+    kept = []
+    for item in ranked:
+        if item[-1] not in seen:
+            seen.add(item[-1])
+            kept.append(item)
+    return kept

@@ -24,26 +24,94 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-STOP_WORDS: dict[str, frozenset[str]] = {
+# Words that say nothing about what a need or offer is about. The general lists of the three
+# languages come from the `stop-words` package; the portal adds the words every posting uses
+# ("need", "offer", "help", the cities' names) and a few the general lists miss («понад»,
+# "over", which once made a leak-detection offer "share a term" with school shelters).
+PORTAL_STOP_WORDS: dict[str, frozenset[str]] = {
     "en": _word_set(
         """about after also been before being between both could does each from have into
         more most need needs offer offers other over should some such than that their them then
         there these they this those through under very were what when where which while will
-        with within would your help support city cities kyiv stockholm work works"""
+        with within would your help support city cities kyiv stockholm work works year years
+        experience people per cent percent"""
     ),
     "sv": _word_set(
         """alla andra att av behov behöver denna dessa detta eller enligt efter erbjuder
         erbjudande finns från genom hade hela inom inte kommer kunna mellan mycket också samt
         sedan skall till under utan vara vill våra vårt även över stöd hjälp stad staden stadens
-        kyiv stockholm arbete"""
+        kyiv stockholm arbete arbetar erfarenhet procent personer år åren"""
     ),
     "uk": _word_set(
         """або буде були було вона вони все всіх де для його коли крім лише між може можуть
         навіть після під потрібна потрібно потрібні потреба пропозиція також тому тощо через
         щодо яка який які якщо яких якою цього цієї цих свою свої наша наше наші нашої
-        допомога допомоги підтримка місто міста києва київ стокгольм роботи робота"""
+        допомога допомоги підтримка місто міста києва київ стокгольм роботи робота понад
+        більш більше менш менше років року досвід відсотків осіб"""
     ),
 }
+# The portal's general vocabulary: how people describe any cooperation (planning, training,
+# advice, a study visit, a project, requirements). Not a term in any form: a word whose stem is
+# one of theirs does not count ("planned", "planera", "планування", "пріоритизацією").
+PORTAL_GENERAL_WORDS: dict[str, frozenset[str]] = {
+    "en": _word_set(
+        """
+        plan plans planned planning planners joint jointly design designs designing training
+        advice advise advising study studies visit visits visiting
+        operating operation operations management manage managing staff
+        requirements require required data project projects reconstruction rebuilding rebuild
+        priority prioritising prioritisation method methods engineers specialists experts
+        expert development develop developing programme programmes approach preparing prepare"""
+    ),
+    "sv": _word_set(
+        """
+        plan planer planera planerad planerade planerar planering planeringen planerna
+        utbildning utbildningen utbilda utbildar råd rådgivning studiebesök besök drift driften
+        samarbete samarbeta samarbetet gemensam gemensamt gemensamma krav kraven tekniska teknisk
+        stadsdel stadsdelen stadsdelar stadsdelarna stadsdelsförvaltning stadsdelsförvaltningarna
+        projekt projektet återuppbyggnad återuppbyggnaden prioritera prioritering prioritet metod
+        metoder ingenjörer dela delar personal"""
+    ),
+    "uk": _word_set(
+        """
+        план плану плани планування плануємо планує планувати спільно спільного спільна
+        спільний спільні навчання навчити навчи навчальний навчальні консультації консультація
+        візит візиту експлуатації експлуатуються управління персоналу району районі районів
+        вимог вимоги вимогами даних даними проєкт проєкту проєкти відбудова відбудови
+        відновлення пріоритет пріоритизації метод методика фахівців інженерів мають має
+        установки потребу допомогу допомогти забезпечення зокрема серед
+        розробка стокгольмських стокгольмський стокгольмська стокгольмі пропозиції пропозицій
+        пропонувати пропонуємо проєктів проєктування"""
+    ),
+}
+
+
+# Words of the general lists that are substance in reconstruction (drinking-water wells, pump
+# rooms, young people's councils): kept as terms.
+KEPT_WORDS: dict[str, frozenset[str]] = {
+    "en": _word_set(
+        """wells rooms young younger youngest computer research information system value
+        problem problems group groups state states world members member interest interests
+        order orders number numbers place places parts point points section length"""
+    ),
+    "sv": frozenset(),
+    "uk": _word_set("життя люди людина людей"),
+}
+_LIBRARY_LANGUAGES = {"en": "english", "sv": "swedish", "uk": "ukrainian"}
+
+
+def _stop_words(lang: str) -> frozenset[str]:
+    from stop_words import get_stop_words
+
+    general = {word.casefold() for word in get_stop_words(_LIBRARY_LANGUAGES[lang])}
+    return (
+        (frozenset(general) - KEPT_WORDS[lang])
+        | PORTAL_STOP_WORDS[lang]
+        | PORTAL_GENERAL_WORDS[lang]
+    )
+
+
+STOP_WORDS: dict[str, frozenset[str]] = {lang: _stop_words(lang) for lang in PORTAL_STOP_WORDS}
 _ALL_STOP_WORDS = frozenset().union(*STOP_WORDS.values())
 # Taken off once, longest first, when at least MIN_WORD letters remain: English, Swedish and
 # Ukrainian inflections that would otherwise keep a word's forms apart.
@@ -66,14 +134,24 @@ _STEM_CACHE: dict[str, str | None] = {}
 _STEM_CACHE_SIZE = 200_000  # distinct words; emptied when full
 
 
-def _stem_uncached(word: str) -> str | None:
-    if len(word) < MIN_WORD or word in _ALL_STOP_WORDS:
-        return None
+def _strip(word: str) -> str:
     for ending in _ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= MIN_WORD:
             word = word[: -len(ending)]
             break
     return word[:STEM_LENGTH]
+
+
+_PORTAL_STOP_STEMS = frozenset(
+    _strip(word) for words in PORTAL_GENERAL_WORDS.values() for word in words
+)
+
+
+def _stem_uncached(word: str) -> str | None:
+    if len(word) < MIN_WORD or word in _ALL_STOP_WORDS:
+        return None
+    stemmed = _strip(word)
+    return None if stemmed in _PORTAL_STOP_STEMS else stemmed
 
 
 def stem(word: str) -> str | None:
@@ -182,3 +260,53 @@ def reading_order_terms(
         ordered += [(rank.get(code, 99), position, body) for code, body in versions]
     ordered.sort(key=lambda item: item[:2])
     return Terms(body for _rank, _position, body in ordered)
+
+
+# Terms compared within one language: a concept written in three languages (network, мережа,
+# nät) counts once, and a word of one language never meets a look-alike of another.
+TermsByLanguage = dict[str, Terms]
+
+
+def terms_by_language(versions: Iterable[tuple[str, str]]) -> TermsByLanguage:
+    """(language, body) pairs, title before description → each language's terms."""
+    bodies: dict[str, list[str]] = {}
+    for lang, body in versions:
+        bodies.setdefault(lang, []).append(body)
+    return {lang: Terms(texts) for lang, texts in bodies.items()}
+
+
+def _languages_in_order(
+    need: TermsByLanguage, offer: TermsByLanguage, lang: str | None
+) -> list[str]:
+    common = [code for code in sorted(need) if code in offer]
+    if lang in common:
+        common.remove(lang)
+        common.insert(0, lang)
+    return common
+
+
+def shared_count(need: TermsByLanguage, offer: TermsByLanguage) -> int:
+    """How many terms the texts share in the language in which they share most."""
+    return max(
+        (
+            len(need[code].shared_stems(offer[code]))
+            for code in _languages_in_order(need, offer, None)
+        ),
+        default=0,
+    )
+
+
+def shared_in_one_language(
+    need: TermsByLanguage, offer: TermsByLanguage, lang: str | None
+) -> list[str]:
+    """The need's words that the offer shares, named in one language: the reader's (``lang``)
+    when both texts have a version in it that shares something, otherwise the language in which
+    they share most."""
+    best: list[str] = []
+    for code in _languages_in_order(need, offer, lang):
+        shared = need[code].shared_with(offer[code])
+        if code == lang and shared:
+            return shared
+        if len(shared) > len(best):
+            best = shared
+    return best

@@ -201,6 +201,7 @@ def test_terms_are_shared_across_languages_only_when_a_translation_exists(make_n
     offer = make_offer(
         "Leak detection",
         "Acoustic leak detection in water networks.",
+        lang="en",
         title_translations={"uk": "Виявлення витоків"},
     )
     uk_only = make_need("Виявлення витоків", "Мережа водопостачання.", lang="uk")
@@ -215,8 +216,10 @@ def test_terms_are_shared_across_languages_only_when_a_translation_exists(make_n
     assert only_title.params[0] == "виявлення,витоків"
     scored = score(translated, offer, TODAY)
     terms = next(r for r in scored.reasons if r.code == "terms")
-    # Named in the need's original language first, unless the reader's language is asked for.
-    assert terms.params[0].split(",")[:3] == ["виявлення", "витоків", "leak"]
+    # Compared within one language (the concept written in two languages counts once) and named
+    # in the need's original language, unless the reader's language is asked for; the score is
+    # that of the language sharing most, whoever reads it.
+    assert terms.params[0].split(",") == ["виявлення", "витоків"]
     assert scored.score == score(translated, offer, TODAY, lang="en").score
     english = next(
         r for r in score(translated, offer, TODAY, lang="en").reasons if r.code == "terms"
@@ -303,10 +306,21 @@ def test_fast_path_gives_the_same_score_as_score(make_need, make_offer, users):
         ),
     ]
     suggested = suggestions.suggest_offers(users["coordinator"], need, today=TODAY)
-    assert {s.offer.id for s in suggested} == {o.id for o in offers}
+    # The third shares neither the theme nor two terms in one language: not suggested.
+    assert {s.offer.id for s in suggested} == {o.id for o in offers[:2]}
     for s in suggested:
         direct = score(need, s.offer, TODAY)
         assert (s.score, s.reasons) == (direct.score, direct.reasons)
     for s in suggestions.suggest_needs(users["coordinator"], offers[0], today=TODAY):
         direct = score(s.need, offers[0], TODAY)
         assert (s.score, s.reasons) == (direct.score, direct.reasons)
+
+
+def test_general_words_of_any_language_are_never_terms():
+    """«понад», "och", "the" and the portal's own vocabulary (planning, training, a study visit)
+    say nothing about what a need is about."""
+    for word in ("понад", "och", "the", "planning", "planerad", "планування", "utbildning"):
+        assert stem(word) is None, word
+    for word in ("water", "leak", "витоків", "läckor", "wells", "boiler"):
+        assert stem(word) is not None, word
+    assert shared_terms(["Понад 30 років досвіду навчання"], ["Навчання понад 10 років"]) == []

@@ -46,10 +46,14 @@ def audit_actions(record_type: str, record_id: int) -> list[str]:
 def test_suggested_offers_are_ranked_best_first(users, make_need, make_offer):
     need = make_need()
     best = make_offer("Leak detection training", "Water network leak detection.")
-    kind_only = make_offer("Data platforms", "Cloud.", theme_codes=("it_digital",))
+    make_offer("Data platforms", "Cloud.", theme_codes=("it_digital",))  # the kind of help only
     theme_only = make_offer("Sewage plants", "Advice.", help_kind=HelpKind.ADVICE)
+    # Outside the need's theme, but about what it is about: two shared terms.
+    kind_and_terms = make_offer(
+        "Leak detection platforms", "Cloud leak detection.", theme_codes=("it_digital",)
+    )
     suggested = suggestions.suggest_offers(users["requester"], need, today=TODAY)
-    assert [s.offer.id for s in suggested] == [best.id, theme_only.id, kind_only.id]
+    assert [s.offer.id for s in suggested] == [best.id, theme_only.id, kind_and_terms.id]
     assert suggested[0].score > suggested[1].score > suggested[2].score
     assert all(s.need is need for s in suggested)
 
@@ -74,7 +78,7 @@ def test_suggested_offers_leave_out_those_already_on_a_live_match(
     users, make_need, make_offer, make_match
 ):
     need = make_need()
-    proposed, declined, free = make_offer(), make_offer(), make_offer()
+    proposed, declined, free = (make_offer(f"Leak detection training {n}") for n in range(3))
     make_match(need, proposed)
     make_match(need, declined, status=MatchStatus.DECLINED)
     ids = {s.offer.id for s in suggestions.suggest_offers(users["requester"], need, today=TODAY)}
@@ -85,8 +89,8 @@ def test_restricted_offers_are_suggested_only_to_those_who_may_see_them(
     users, make_need, make_offer
 ):
     need = make_need()
-    restricted = make_offer(visibility=Visibility.RESTRICTED)
-    public = make_offer(visibility=Visibility.PUBLIC)
+    restricted = make_offer("Leak detection, restricted", visibility=Visibility.RESTRICTED)
+    public = make_offer("Leak detection, public", visibility=Visibility.PUBLIC)
 
     def ids(who):
         return {s.offer.id for s in suggestions.suggest_offers(users[who], need, today=TODAY)}
@@ -120,12 +124,12 @@ def test_an_unrelated_expert_never_sees_a_restricted_need_in_suggestions(
 def test_suggested_needs_only_open_ones_and_ranked(users, make_need, make_offer):
     offer = make_offer()
     best = make_need()
-    other_theme = make_need("Schools", "Teacher training.", theme="education")
+    make_need("Schools", "Teacher training.", theme="education")  # nothing in common
     make_need(status=NeedStatus.MATCHED)
     make_need(status=NeedStatus.CLOSED)
     make_need(wanted_until=TODAY - timedelta(days=1))
     ids = [s.need.id for s in suggestions.suggest_needs(users["expert"], offer, today=TODAY)]
-    assert ids == [best.id, other_theme.id]
+    assert ids == [best.id]
 
 
 def test_suggestions_for_one_organisation_only(users, make_need, make_offer):
@@ -140,8 +144,8 @@ def test_suggestions_for_one_organisation_only(users, make_need, make_offer):
 
 def test_suggestions_respect_the_limit(users, make_need, make_offer):
     need = make_need()
-    for _ in range(5):
-        make_offer()
+    for n in range(5):
+        make_offer(f"Leak detection training {n}")
     assert len(suggestions.suggest_offers(users["requester"], need, limit=3, today=TODAY)) == 3
 
 
@@ -576,3 +580,35 @@ def test_a_restricted_need_drops_out_of_view_once_its_match_is_over(users, make_
     services.decline(users["other_expert"], match)
     assert queries.get_visible(users["other_expert"], match.id) is None
     assert queries.get_visible(users["requester"], match.id) is match
+
+
+def test_copies_of_one_organisation_are_suggested_once(users, make_need, make_offer):
+    """The same offer posted twice by one organisation (same title) is one suggestion; the same
+    title from another organisation is another offer."""
+    need = make_need()
+    first = make_offer("Leak detection training")
+    copy = make_offer("Leak detection training")
+    other = make_offer("Leak detection training", by="other_expert")
+    ids = [s.offer.id for s in suggestions.suggest_offers(users["coordinator"], need, today=TODAY)]
+    assert len(ids) == 2 and other.id in ids
+    assert len({first.id, copy.id} & set(ids)) == 1
+    offer = make_offer("Leak detection course")
+    make_need("Leak detection in the water network")
+    make_need("Leak detection in the water network")
+    needs = suggestions.suggest_needs(users["coordinator"], offer, today=TODAY)
+    titles = [s.need.title.versions[0].body for s in needs]
+    assert titles.count("Leak detection in the water network") == 1
+
+
+def test_nothing_good_enough_is_said_instead_of_weak_suggestions(
+    client, login, users, make_need, make_offer
+):
+    """Only the kind of help and the period in common: no suggestion, and the page says why."""
+    need = make_need(by="requester", visibility=Visibility.PUBLIC)
+    make_offer(
+        "Data platforms", "Cloud hosting.", theme_codes=("it_digital",), help_kind=need.help_kind
+    )
+    login("requester")
+    body = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "Propose this offer" not in body
+    assert "No open offer fits this need well enough" in body
