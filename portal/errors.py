@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from portal.agreements.models import AgreementExpired
+from portal.api.errors import http_problem, is_api_request, problem
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db, htmx, login_manager
 
@@ -74,6 +75,8 @@ def render_error(code: int, message: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if is_api_request():  # a URL under /api/ that matched no route: JSON, not a page
+            return http_problem(error)
         code = error.code or 500
         response = make_response(render_error(code))
         retry_after = error.get_response().headers.get("Retry-After")
@@ -126,4 +129,6 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):
         log.exception("unhandled error")
         db.session.rollback()
+        if is_api_request():
+            return problem(500)
         return render_error(500)
