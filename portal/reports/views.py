@@ -126,9 +126,11 @@ def frozen(report_id: int):
     return render_template("reports/frozen.html", report=_frozen(report_id))
 
 
-@bp.route("/frozen/<int:report_id>/<any(sv,uk,en):lang>.<any(html,pdf,xlsx):format>")
-def frozen_document(report_id: int, lang: str, format: str):
+# "language", not "lang": ?lang= is the portal's language switch on every page.
+@bp.route("/frozen/<int:report_id>/<any(sv,uk,en):language>.<any(html,pdf,xlsx):format>")
+def frozen_document(report_id: int, language: str, format: str):
     report = _frozen(report_id)
+    lang = language
     document = report.document(lang, format)
     if document is None:
         abort(404)
