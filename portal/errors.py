@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.agreements.models import AgreementExpired
+from portal.api.errors import http_problem, is_api_request, problem
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db, htmx, login_manager
 
@@ -80,6 +81,8 @@ def register_error_handlers(app: Flask) -> None:
             # Raised after the view (by a response hook), where Flask no longer looks for the
             # exception's own handler: the database went away, which is a 503, not a fault.
             return database_down(error.original_exception)
+        if is_api_request():  # a URL under /api/ that matched no route: JSON, not a page
+            return http_problem(error)
         code = error.code or 500
         response = make_response(render_error(code))
         retry_after = error.get_response().headers.get("Retry-After")
@@ -132,4 +135,6 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):
         log.exception("unhandled error")
         db.session.rollback()
+        if is_api_request():
+            return problem(500)
         return render_error(500)

@@ -2,6 +2,7 @@
 
 from portal.accounts.models import OneTimeToken, RecoveryCode, SiteSetting, User
 from portal.agreements.models import Agreement, Amendment
+from portal.api.models import ApiToken
 from portal.audit.models import AuditEvent
 from portal.content.models import Text, TextVersion
 from portal.mail.models import OutboxMessage
@@ -10,13 +11,17 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import City, District, Organisation, Theme
+from portal.reports.models import FrozenReport, FrozenReportDocument
 
 __all__ = [
     "Agreement",
     "Amendment",
+    "ApiToken",
     "AuditEvent",
     "City",
     "District",
+    "FrozenReport",
+    "FrozenReportDocument",
     "Match",
     "Milestone",
     "Need",

@@ -176,3 +176,55 @@ def test_the_marker_is_visible_to_those_who_may_see_it(app, client, users, login
     login("coordinator")
     assert MARKER in client.get(f"/needs/{ids['need']}").get_data(as_text=True)
     assert MARKER in client.get(f"/projects/{ids['project']}").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- the read API, with tokens
+
+API_LISTS = ("needs", "offers", "projects", "milestones", "themes", "districts", "organisations")
+
+
+def _crawl_api(client, headers) -> str:
+    """Every API list, page by page, and every record it lists: all the JSON it answered."""
+    seen = []
+    for name in API_LISTS:
+        url = f"/api/v1/{name}?status=all&limit=2"
+        while url:
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, url
+            assert "Set-Cookie" not in response.headers
+            body = response.get_json()
+            seen.append(response.get_data(as_text=True))
+            if name in ("needs", "offers", "projects", "milestones"):
+                for item in body["items"]:
+                    one = client.get(f"/api/v1/{name}/{item['id']}", headers=headers)
+                    assert one.status_code == 200
+                    seen.append(one.get_data(as_text=True))
+            url = body["next"]
+    seen.append(client.get("/api/v1/agreement", headers=headers).get_data(as_text=True))
+    return "\n".join(seen)
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        (None, False),
+        ("other_requester", False),
+        ("other_expert", False),
+        ("requester", True),
+        ("expert", True),
+        ("coordinator", True),
+    ],
+)
+def test_api_shows_restricted_records_only_to_those_who_may_see_them(app, client, users, who, sees):
+    from portal.api.services import create_token
+
+    ids = _seed_restricted(users)
+    headers = {}
+    if who:
+        _token, secret = create_token(users[who], "crawl")
+        db.session.commit()
+        headers = {"Authorization": f"Bearer {secret}"}
+    assert (MARKER in _crawl_api(client, headers)) is sees
+    for kind in ("need", "offer", "project"):
+        response = client.get(f"/api/v1/{kind}s/{ids[kind]}", headers=headers)
+        assert response.status_code == (200 if sees else 404)

@@ -40,6 +40,31 @@ AXE_OPTIONS = {
 }
 # Not HTML pages: files, the load balancer's JSON health check, the timeout warning's clock.
 NOT_PAGES = {"static", "main.healthz", "accounts.session_status"}
+# The read API answers JSON (its one page for people, api.v1.docs, is scanned); the report's
+# downloads are PDF and XLSX files.
+NOT_PAGES |= {
+    "api.v1.openapi",
+    *(
+        f"api.v1.{name}"
+        for name in (
+            "list_needs",
+            "get_need",
+            "list_offers",
+            "get_offer",
+            "list_projects",
+            "get_project",
+            "list_milestones",
+            "get_milestone",
+            "list_themes",
+            "list_districts",
+            "list_organisations",
+            "get_agreement",
+        )
+    ),
+    "reports.pdf",
+    "reports.spreadsheet",
+    "reports.frozen_document",
+}
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {"matching.propose": ("need_id", "offer_id")}
 
