@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,7 +67,10 @@ NOT_PAGES |= {
     "reports.frozen_document",
 }
 # Query arguments that make a page show more of itself.
-EXTRA_ARGUMENTS = {"matching.propose": ("need_id", "offer_id")}
+EXTRA_ARGUMENTS = {
+    "matching.propose": ("need_id", "offer_id"),
+    "reports.view": ("start", "end"),  # the current quarter
+}
 
 # What was scanned, by (role, language): printed at the end of the module.
 SCANNED: Counter[tuple[str, str]] = Counter()
@@ -159,7 +163,13 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
             invitation_token = issue_token(invited, TokenPurpose.INVITATION)
             db.session.commit()
             agreement = default_agreement()
+            from portal.reports.services import Period
+
+            quarter = Period.quarter_of(date.today())
             return {
+                "report_id": _a_frozen_report(agreement),
+                "start": quarter.start.isoformat(),
+                "end": quarter.end.isoformat(),
                 "need_id": need.id,
                 "offer_id": offer.id,
                 "project_id": project.id,
@@ -177,6 +187,21 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
             }
         finally:
             db.session.remove()
+
+
+def _a_frozen_report(agreement: Any) -> int:
+    """A report to the city councils frozen by the demo coordinator (once per server)."""
+    from portal.accounts.models import User
+    from portal.reports import services as reports
+    from portal.reports.models import FrozenReport
+
+    found = db.session.scalar(select(FrozenReport.id).order_by(FrozenReport.id).limit(1))
+    if found is not None:
+        return found
+    coordinator = db.session.scalar(select(User).filter_by(email=DEMO["coordinator"]))
+    report = reports.freeze(coordinator, agreement, reports.Period.quarter_of(date.today()))
+    db.session.commit()
+    return report.id
 
 
 def page_urls(live_server: LiveServer, role: str) -> list[tuple[str, str]]:
@@ -402,6 +427,7 @@ EXPECTED_PAGES = {
         "projects.index",
         "projects.detail",
         "agreements.detail",
+        "api.v1.docs",
     ],
     "requester": [
         "main.home",
@@ -441,6 +467,9 @@ EXPECTED_PAGES = {
         "dashboard.index",
         "matching.propose",
         "accounts.verify",
+        "reports.index",
+        "reports.view",
+        "reports.frozen",
         "403",
     ],
     "admin": [
