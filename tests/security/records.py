@@ -97,4 +97,7 @@ def seed_records(users) -> dict[str, int]:
         "user_id": users["other_requester"].id,
         "organisation_id": users["other_requester"].organisation_id,
         "token": "not-a-real-token",
+        "token_id": 424242,  # an API token that does not exist
+        "report_id": 424242,  # a frozen report that does not exist
+        "format": "pdf",
     }
