@@ -39,6 +39,7 @@ BLUEPRINT_PACKAGES = (
     "audit",
     "admin",
     "mail",
+    "exports",
 )
 
 
