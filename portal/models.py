@@ -4,6 +4,7 @@ from portal.accounts.models import OneTimeToken, RecoveryCode, SiteSetting, User
 from portal.agreements.models import Agreement, Amendment
 from portal.audit.models import AuditEvent
 from portal.content.models import Text, TextVersion
+from portal.exports.models import CalendarToken
 from portal.mail.models import OutboxMessage
 from portal.matching.models import Match
 from portal.needs.models import Need
@@ -15,6 +16,7 @@ __all__ = [
     "Agreement",
     "Amendment",
     "AuditEvent",
+    "CalendarToken",
     "City",
     "District",
     "Match",

@@ -21,10 +21,17 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-from portal.exports import writers
+from portal.core.http import actor
+from portal.core.i18n import current_language
+from portal.exports import atom as atom_feeds
+from portal.exports import calendar, iati, services, writers
 from portal.exports.tables import table
+from portal.mail.services import external_url
+from portal.reference.lists import themes
 
 bp = Blueprint("exports", __name__, template_folder="templates")
 
@@ -32,6 +39,10 @@ FORMATS = ("csv", "xlsx")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_DATE_FORMAT = "yyyy-mm-dd"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+ICS_TYPE = "text/calendar; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
+FEED_KINDS = ("needs", "projects")
 
 
 def file_response(
@@ -81,6 +92,69 @@ def export_url(name: str, fmt: str, **extra: str) -> str:
     return url_for("exports.download", name=name, fmt=fmt, **args, **extra)
 
 
+# ---------------------------------------------------------------- feeds
+
+
+@bp.route("/feeds/<kind>.atom")
+def atom(kind: str):
+    """Newly published public needs or projects; ``?theme=<code>`` for one theme."""
+    if kind not in FEED_KINDS:
+        abort(404)
+    code = request.args.get("theme")
+    theme = atom_feeds.theme_by_code(code)
+    if code and theme is None:
+        abort(404)
+    body = atom_feeds.feed_for(kind, theme, current_language())
+    return file_response(body, ATOM_TYPE, private=False)
+
+
+@bp.route("/calendar/public.ics")
+def public_calendar():
+    """The public projects' dates and milestones and the agreement's end."""
+    body = calendar.calendar_for(None, current_language(), _("Cooperation portal: public projects"))
+    return file_response(body, ICS_TYPE, "stockholm-kyiv-public.ics", private=False)
+
+
+@bp.route("/calendar/<token>.ics")
+def personal_calendar(token: str):
+    """What the owner of the secret address may see, in their language. An unknown or renewed
+    token is a 404, like any address that does not exist."""
+    user = services.user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    lang = user.locale or "en"
+    with force_locale(lang):
+        body = calendar.calendar_for(user, lang, _("Cooperation portal: my projects"))
+    return file_response(body, ICS_TYPE, "stockholm-kyiv.ics")
+
+
+@bp.route("/profile/calendar", methods=["POST"])
+@login_required
+def renew_calendar():
+    """A new secret calendar address; the old one stops working. Shown once, here."""
+    token = services.renew_calendar_token(actor())
+    return render_template(
+        "exports/calendar_address.html",
+        address=external_url("exports.personal_calendar", token=token),
+    )
+
+
+@bp.route("/open-data/iati-activities.xml")
+def iati_activities():
+    """The public projects as IATI activities (standard 2.03)."""
+    body = stream_with_context(iati.activities_xml())
+    filename = f"stockholm-kyiv-iati-activities-{date.today().isoformat()}.xml"
+    return file_response(body, XML_TYPE, filename, private=False)
+
+
+@bp.app_template_global("has_calendar_address")
+def has_calendar_address(user: Any) -> bool:
+    return services.calendar_token_of(user) is not None
+
+
+# ---------------------------------------------------------------- the open data page
+
+
 @bp.route("/open-data")
 def open_data():
-    return render_template("exports/open_data.html")
+    return render_template("exports/open_data.html", themes=themes(), feed_kinds=FEED_KINDS)
