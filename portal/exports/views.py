@@ -86,10 +86,11 @@ def download(name: str, fmt: str):
 def export_url(name: str, fmt: str, **extra: str) -> str:
     """The download of a list with the filters of the current request (the list page or its
     htmx fragment), the page number left out."""
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
-    args.pop("sep", None)
-    return url_for("exports.download", name=name, fmt=fmt, **args, **extra)
+    values: dict[str, Any] = request.args.to_dict(flat=False)
+    values.pop("page", None)
+    values.pop("sep", None)
+    values.update(extra, name=name, fmt=fmt)
+    return url_for("exports.download", **values)
 
 
 # ---------------------------------------------------------------- feeds

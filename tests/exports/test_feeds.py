@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.etree import ElementTree as ET
+from lxml import etree as ET
 
 from portal.core.enums import NeedStatus, Visibility
 from portal.extensions import db
