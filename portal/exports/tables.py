@@ -69,8 +69,20 @@ def title(text: Text | None) -> str:
     return text.render(current_language()).body if text is not None else ""
 
 
+# Enum labels by (language, member): a column of 100,000 statuses asks for the same few
+# translations over and over, and each gettext costs more than writing the cell.
+# (StrEnum members of different enums with the same value compare equal: the type is in the key.)
+_labels: dict[tuple[str, type, str], str] = {}
+
+
 def label(enum: Any) -> str:
-    return enum.label if enum is not None else ""
+    if enum is None:
+        return ""
+    key = (current_language(), type(enum), str(enum))
+    found = _labels.get(key)
+    if found is None:
+        found = _labels[key] = enum.label
+    return found
 
 
 def name(named: Any) -> str:

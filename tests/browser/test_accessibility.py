@@ -39,7 +39,17 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 # Not HTML pages: files, the load balancer's JSON health check, the timeout warning's clock.
-NOT_PAGES = {"static", "main.healthz", "accounts.session_status"}
+NOT_PAGES = {
+    "static",
+    "main.healthz",
+    "accounts.session_status",
+    # Files and feeds (CSV, XLSX, Atom, iCalendar, IATI XML), not pages.
+    "exports.download",
+    "exports.atom",
+    "exports.public_calendar",
+    "exports.personal_calendar",
+    "exports.iati_activities",
+}
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {"matching.propose": ("need_id", "offer_id")}
 
@@ -377,6 +387,7 @@ EXPECTED_PAGES = {
         "projects.index",
         "projects.detail",
         "agreements.detail",
+        "exports.open_data",
     ],
     "requester": [
         "main.home",
@@ -583,6 +594,16 @@ def test_forms_showing_errors(browser, live_server, lang):
     expect(page.locator("#description")).to_have_attribute("aria-invalid", "true")
     violations += scan_state(page, lang)
     assert violations == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_exports_calendar_address_page(browser, live_server, lang):
+    """The page showing a new calendar address (the answer to the profile's POST)."""
+    page = person(browser, live_server, "expert", lang)
+    page.goto("/profile")
+    page.locator("main form[action$='/profile/calendar'] button[type=submit]").click()
+    expect(page.locator("#calendar-address")).to_be_visible()
+    assert scan_state(page, lang) == []
 
 
 # ------------------------------------------------------------------------------ keyboard
