@@ -53,9 +53,6 @@ ORGANISATION_TYPE = {
 FUNDING, ACCOUNTABLE, IMPLEMENTING = "1", "2", "4"
 # IATI ActivityDateType.
 PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"
-# The publisher: the City of Stockholm (organisationsnummer 212000-0142), unless configured.
-REPORTING_ORG_REF = "SE-ON-2120000142"
-REPORTING_ORG_NAME = "Stockholms stad"
 # Organisation identifier prefixes (org-id.guide) of each city's registry.
 REGISTRY_PREFIX = {"SE": "SE-ON", "UA": "UA-EDR"}
 
@@ -222,9 +219,11 @@ def public_projects_query() -> Any:
 def activities_xml() -> Iterator[bytes]:
     """The file, piece by piece: the opening, one activity at a time, the closing."""
     config = current_app.config
+    # The publisher (IATI_REPORTING_ORG_REF / _NAME): by default the City of Stockholm,
+    # organisationsnummer 212000-0142.
     reporting = {
-        "ref": config.get("IATI_REPORTING_ORG_REF", REPORTING_ORG_REF),
-        "name": config.get("IATI_REPORTING_ORG_NAME", REPORTING_ORG_NAME),
+        "ref": config["IATI_REPORTING_ORG_REF"],
+        "name": config["IATI_REPORTING_ORG_NAME"],
     }
     generated = utcnow().isoformat(timespec="seconds")
     today = date.today()
