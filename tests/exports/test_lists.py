@@ -203,3 +203,39 @@ def test_published_on_is_the_day_in_the_readers_time_zone(client, users, login):
     rows = read_csv(client.get("/exports/needs.csv"))
     row = next(r for r in rows[1:] if int(r[0]) == need.id)
     assert row[12] == "2026-12-01"
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("needs", "csv"), ("offers", "xlsx"), ("projects", "csv")]
+)
+def test_an_export_costs_the_same_queries_for_more_rows(app, client, users, name, fmt):
+    """Rows come in batches with what they show loaded per batch, never a query per row."""
+    from portal.extensions import db
+    from tests.conftest import count_queries
+
+    def build(n):
+        for i in range(n):
+            if name == "needs":
+                make_need(
+                    users["requester"],
+                    title=f"Need {i}",
+                    visibility=Visibility.PUBLIC,
+                    commit=False,
+                )
+            elif name == "offers":
+                make_offer(
+                    users["expert"], title=f"Offer {i}", visibility=Visibility.PUBLIC, commit=False
+                )
+            else:
+                bare_project(users, i, visibility=Visibility.PUBLIC)
+        db.session.commit()
+
+    def queries() -> int:
+        with count_queries(app) as statements:
+            assert client.get(f"/exports/{name}.{fmt}").status_code == 200
+        return len(statements)
+
+    build(3)
+    few = queries()
+    build(30)
+    assert queries() == few

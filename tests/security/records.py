@@ -97,4 +97,8 @@ def seed_records(users) -> dict[str, int]:
         "user_id": users["other_requester"].id,
         "organisation_id": users["other_requester"].organisation_id,
         "token": "not-a-real-token",
+        # The exports' and feeds' URL parts (a list, a file format, a feed).
+        "name": "needs",
+        "fmt": "xlsx",
+        "kind": "needs",
     }
