@@ -104,3 +104,15 @@ def test_profile_offers_the_calendar_address(client, login):
     body = client.get("/profile").get_data(as_text=True)
     assert "/profile/calendar" in body
     assert "Make a calendar address" in body
+
+
+def test_a_personal_calendar_speaks_its_owners_language(client, users, login):
+    projects(users)
+    users["other_requester"].locale = "uk"
+    db.session.commit()
+    login("other_requester")
+    path = new_address(client).split("localhost", 1)[1].lstrip(":0123456789")
+    client.logout()
+    found = summaries(client.get(path))
+    assert "Проєкт: Project 1" in found
+    assert any(s.startswith("Угода про співпрацю KS 2022/428") for s in found)
