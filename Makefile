@@ -8,7 +8,7 @@ PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
 .PHONY: install run serve test lint format translations compile-translations db clean scan \
-	loadtest bench
+	loadtest bench bench-export
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -99,6 +99,12 @@ bench: install compile-translations
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else echo "wrk is missing: run 'apt-get install wrk' as root"; exit 1; fi; }
 	VENV=$(VENV) $(PY) bench/run.py $(BENCH_ARGS)
+	VENV=$(VENV) $(PY) bench/export.py
+
+## Exports (bench/export.py): every need of the bulk data as CSV and XLSX, as a coordinator;
+## prints seconds and peak RSS of each. EXPORT_ARGS passes on (e.g. --needs 10000 --databases sqlite).
+bench-export: install compile-translations
+	VENV=$(VENV) $(PY) bench/export.py $(EXPORT_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

@@ -41,6 +41,7 @@ BLUEPRINT_PACKAGES = (
     "mail",
     "api",
     "reports",
+    "exports",
 )
 
 
@@ -136,7 +137,7 @@ def register_extensions(app: Flask) -> None:
 
 # Free-text search is the most expensive thing an anonymous visitor can ask for: limited per
 # address across these lists together; browsing without a search term is not limited.
-SEARCHABLE = ("needs", "offers", "projects", "matching", "audit", "admin", "content")
+SEARCHABLE = ("needs", "offers", "projects", "matching", "audit", "admin", "content", "exports")
 SEARCH_LIMIT = "60 per minute; 600 per hour"
 
 

@@ -206,6 +206,9 @@ class Config:
         # Background jobs (portal.jobs) go to Redis when REDIS_URL is set, unless this says to
         # run them in the portal's own process after each response.
         self.JOBS_IN_PROCESS = env.get("JOBS_IN_PROCESS", "").lower() in ("1", "true", "yes")
+        # The publisher named in the IATI file (portal.exports.iati): the City of Stockholm.
+        self.IATI_REPORTING_ORG_REF = env.get("IATI_REPORTING_ORG_REF") or "SE-ON-2120000142"
+        self.IATI_REPORTING_ORG_NAME = env.get("IATI_REPORTING_ORG_NAME") or "Stockholms stad"
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():

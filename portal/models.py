@@ -5,6 +5,7 @@ from portal.agreements.models import Agreement, Amendment
 from portal.api.models import ApiToken
 from portal.audit.models import AuditEvent
 from portal.content.models import Text, TextVersion
+from portal.exports.models import CalendarToken
 from portal.mail.models import OutboxMessage
 from portal.matching.models import Match
 from portal.needs.models import Need
@@ -18,6 +19,7 @@ __all__ = [
     "Amendment",
     "ApiToken",
     "AuditEvent",
+    "CalendarToken",
     "City",
     "District",
     "FrozenReport",

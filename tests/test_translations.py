@@ -46,6 +46,13 @@ SAME_IN_SWEDISH = {
     "Organisation",
     "Organisation:",
     "Start",
+    # File formats and abbreviations (the exports and the open data page).
+    "ID",
+    "CSV",
+    "Excel",
+    "Atom",
+    "API",
+    "Data",
 }
 
 

@@ -131,7 +131,7 @@ def _crawl(client) -> dict[str, int]:
             continue
         response = client.get(url)
         seen[url] = response.status_code
-        body = response.get_data(as_text=True)
+        body = _file_text(response)
         assert MARKER not in body, f"restricted text leaked at {url}"
         if response.status_code in (301, 302, 303):
             queue.append(urljoin(url, response.headers["Location"]))
@@ -228,3 +228,83 @@ def test_api_shows_restricted_records_only_to_those_who_may_see_them(app, client
     for kind in ("need", "offer", "project"):
         response = client.get(f"/api/v1/{kind}s/{ids[kind]}", headers=headers)
         assert response.status_code == (200 if sees else 404)
+# ---------------------------------------------------------------- exports, feeds and calendars
+
+EXPORT_LISTS = ("needs", "offers", "matches", "projects", "milestones", "status-reports")
+PUBLIC_FILES = (
+    "/feeds/needs.atom",
+    "/feeds/projects.atom",
+    "/feeds/needs.atom?theme=water_sewage",
+    "/feeds/projects.atom?theme=water_sewage",
+    "/calendar/public.ics",
+    "/open-data/iati-activities.xml",
+)
+
+
+def _file_text(response) -> str:
+    """What a downloaded file says, the cells of a workbook included (XLSX is a zip: the marker
+    would not show in its bytes)."""
+    import io
+
+    import openpyxl
+
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        book = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return response.get_data(as_text=True)
+
+
+def _exports(client) -> dict[str, str]:
+    """Every export of every list (all statuses), as text, by URL."""
+    found = {}
+    for name in EXPORT_LISTS:
+        for suffix in ("csv?status=all", "csv?sep=semicolon", "xlsx?status=all"):
+            url = f"/exports/{name}.{suffix}"
+            response = client.get(url)
+            assert response.status_code in (200, 404), url  # 404: matches, signed out
+            found[url] = _file_text(response) if response.status_code == 200 else ""
+    return found
+
+
+def _personal_calendar(client) -> str:
+    body = client.post("/profile/calendar").get_data(as_text=True)
+    address = re.search(r'value="https?://[^/"]+(/calendar/[^"]+\.ics)"', body)
+    assert address, "no calendar address on the page"
+    return client.get(address.group(1)).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", [None, "other_requester", "other_expert"])
+def test_restricted_records_stay_out_of_exports_feeds_and_calendars(app, client, users, login, who):
+    _seed_restricted(users)
+    if who:
+        login(who)
+    for url, text in _exports(client).items():
+        assert MARKER not in text, f"restricted text leaked in {url}"
+    for url in PUBLIC_FILES:
+        assert MARKER not in _file_text(client.get(url)), f"restricted text leaked in {url}"
+    if who:
+        assert MARKER not in _personal_calendar(client)
+
+
+@pytest.mark.parametrize("who", ["requester", "expert", "coordinator"])
+def test_those_who_may_see_restricted_records_find_them_in_exports_not_in_public_files(
+    app, client, users, login, who
+):
+    """The checks above can fail: the organisations on the records and the coordinator do get
+    them in their exports and their own calendar, and still never in the public files."""
+    _seed_restricted(users)
+    login(who)
+    exports = _exports(client)
+    for name in ("needs", "offers", "matches", "projects"):
+        assert MARKER in exports[f"/exports/{name}.csv?status=all"], name
+        assert MARKER in exports[f"/exports/{name}.xlsx?status=all"], name
+    assert MARKER in exports["/exports/milestones.csv?status=all"]
+    assert MARKER in _personal_calendar(client)
+    for url in PUBLIC_FILES:
+        assert MARKER not in _file_text(client.get(url)), f"restricted text in public {url}"

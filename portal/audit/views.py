@@ -48,6 +48,8 @@ def _record_type_labels() -> dict[str, str]:
 def _action_labels() -> dict[str, str]:
     return {
         "create": pgettext("audit action", "Created"),
+        "create_calendar": pgettext("audit action", "Calendar address made"),
+        "renew_calendar": pgettext("audit action", "Calendar address renewed"),
         "update": pgettext("audit action", "Changed"),
         "change_role": pgettext("audit action", "Role changed"),
         "activate": pgettext("audit action", "Activated"),

@@ -15,6 +15,7 @@ from portal.core.forms import SelectField
 
 # Larger ids cannot exist and would overflow the database's integer.
 from portal.core.http import MAX_ID
+from portal.matching.queries import MatchFilters
 from portal.matching.services import DECLINE_REASON_MAX_LENGTH, MESSAGE_MAX_LENGTH
 
 
@@ -86,3 +87,11 @@ class MatchFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Labels are translated at request time, so the choices are built here.
         self.status.choices = [SelectChoice("", _l("All")), *MatchStatus.choices()]
+
+    def filters(self) -> MatchFilters:
+        """The list's filters from the input (an unknown status shows every match); the page
+        and its exports read them here."""
+        status = None
+        if self.status.data and self.validate():
+            status = MatchStatus(self.status.data)
+        return MatchFilters(status=status, waiting=bool(self.waiting.data))

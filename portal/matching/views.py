@@ -73,10 +73,7 @@ def match_reasons(match: Match) -> list[Reason]:
 @login_required
 def index():
     form = MatchFilterForm(request.args)
-    status = None
-    if form.status.data and form.validate():
-        status = MatchStatus(form.status.data)
-    filters = queries.MatchFilters(status=status, waiting=bool(form.waiting.data))
+    filters = form.filters()
     page = db.paginate(
         queries.matches_query(current_user, filters),
         page=page_number(request.args),

@@ -65,6 +65,12 @@ NOT_PAGES |= {
     "reports.pdf",
     "reports.spreadsheet",
     "reports.frozen_document",
+    # Files and feeds (CSV, XLSX, Atom, iCalendar, IATI XML), not pages.
+    "exports.download",
+    "exports.atom",
+    "exports.public_calendar",
+    "exports.personal_calendar",
+    "exports.iati_activities",
 }
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {
@@ -428,6 +434,7 @@ EXPECTED_PAGES = {
         "projects.detail",
         "agreements.detail",
         "api.v1.docs",
+        "exports.open_data",
     ],
     "requester": [
         "main.home",
@@ -637,6 +644,16 @@ def test_forms_showing_errors(browser, live_server, lang):
     expect(page.locator("#description")).to_have_attribute("aria-invalid", "true")
     violations += scan_state(page, lang)
     assert violations == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_exports_calendar_address_page(browser, live_server, lang):
+    """The page showing a new calendar address (the answer to the profile's POST)."""
+    page = person(browser, live_server, "expert", lang)
+    page.goto("/profile")
+    page.locator("main form[action$='/profile/calendar'] button[type=submit]").click()
+    expect(page.locator("#calendar-address")).to_be_visible()
+    assert scan_state(page, lang) == []
 
 
 # ------------------------------------------------------------------------------ keyboard

@@ -100,4 +100,8 @@ def seed_records(users) -> dict[str, int]:
         "token_id": 424242,  # an API token that does not exist
         "report_id": 424242,  # a frozen report that does not exist
         "format": "pdf",
+        # The exports' and feeds' URL parts (a list, a file format, a feed).
+        "name": "needs",
+        "fmt": "xlsx",
+        "kind": "needs",
     }

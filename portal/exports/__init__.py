@@ -1,0 +1,1 @@
+"""Exports, feeds and the open data page."""
