@@ -228,6 +228,8 @@ def test_api_shows_restricted_records_only_to_those_who_may_see_them(app, client
     for kind in ("need", "offer", "project"):
         response = client.get(f"/api/v1/{kind}s/{ids[kind]}", headers=headers)
         assert response.status_code == (200 if sees else 404)
+
+
 # ---------------------------------------------------------------- exports, feeds and calendars
 
 EXPORT_LISTS = ("needs", "offers", "matches", "projects", "milestones", "status-reports")
