@@ -7,6 +7,14 @@ from portal.content.models import Text, TextVersion
 from portal.mail.models import OutboxMessage
 from portal.matching.models import Match
 from portal.needs.models import Need
+from portal.notifications.models import (
+    Delivery,
+    Digest,
+    Follow,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+)
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import City, District, Organisation, Theme
@@ -16,10 +24,16 @@ __all__ = [
     "Amendment",
     "AuditEvent",
     "City",
+    "Delivery",
+    "Digest",
     "District",
+    "Follow",
     "Match",
     "Milestone",
     "Need",
+    "Notification",
+    "NotificationEvent",
+    "NotificationPreference",
     "Offer",
     "OneTimeToken",
     "Organisation",
