@@ -39,7 +39,12 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 # Not HTML pages: files, the load balancer's JSON health check, the timeout warning's clock.
-NOT_PAGES = {"static", "main.healthz", "accounts.session_status"}
+NOT_PAGES = {
+    "static",
+    "main.healthz",
+    "accounts.session_status",
+    "notifications.count",  # the header's fragment, scanned on every page
+}
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {"matching.propose": ("need_id", "offer_id")}
 
@@ -132,6 +137,9 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
             )
             reset_token = issue_token(invited, TokenPurpose.PASSWORD_RESET)
             invitation_token = issue_token(invited, TokenPurpose.INVITATION)
+            from portal.notifications.delivery import unsubscribe_token
+
+            unsubscribe = unsubscribe_token(invited, "proposal")
             db.session.commit()
             agreement = default_agreement()
             return {
@@ -148,6 +156,7 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
                 "_tokens": {
                     "accounts.reset_password": reset_token,
                     "accounts.accept_invitation": invitation_token,
+                    "notifications.unsubscribe": unsubscribe,
                 },
             }
         finally:
@@ -377,6 +386,7 @@ EXPECTED_PAGES = {
         "projects.index",
         "projects.detail",
         "agreements.detail",
+        "notifications.unsubscribe",
     ],
     "requester": [
         "main.home",
@@ -392,6 +402,8 @@ EXPECTED_PAGES = {
         "accounts.two_factor",
         "accounts.change_password",
         "projects.detail",
+        "notifications.inbox",
+        "notifications.settings",
         "403",
     ],
     "expert": [
@@ -426,6 +438,7 @@ EXPECTED_PAGES = {
         "admin.new_organisation",
         "admin.edit_organisation",
         "mail.outbox",
+        "notifications.failed",
         "audit.index",
         "accounts.verify",
     ],
