@@ -50,7 +50,7 @@ class DeliveryFailed(Exception):
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="notifications-unsubscribe")
+    return URLSafeSerializer(str(current_app.secret_key), salt="notifications-unsubscribe")
 
 
 def unsubscribe_token(user: User, kind: str) -> str:
@@ -133,7 +133,7 @@ def _claim(model: type[Delivery] | type[Digest], row_id: int) -> bool:
         .where(model.id == row_id, model.status == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.SENDING, claimed_at=utcnow(), attempts=model.attempts + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     db.session.commit()
     return bool(claimed)
 

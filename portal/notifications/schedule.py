@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.agreements.models import Agreement
@@ -175,9 +175,10 @@ def _digests(now: datetime) -> int:
                 continue
             mine = select(Notification.id).where(Notification.user_id == user_id)
             db.session.execute(
-                Delivery.__table__.update()
+                update(Delivery)
                 .where(waiting, Delivery.notification_id.in_(mine))
                 .values(digest_id=digest.id)
+                .execution_options(synchronize_session=False)
             )
             db.session.commit()
             made.append(digest.id)

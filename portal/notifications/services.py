@@ -62,7 +62,7 @@ def mark_all_read(actor: User, kind: str | None = None) -> int:
     )
     if kind:
         statement = statement.where(Notification.kind == kind)
-    count = db.session.execute(statement).rowcount
+    count = db.session.execute(statement).rowcount  # type: ignore[attr-defined]
     db.session.flush()
     return int(count or 0)
 

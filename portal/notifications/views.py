@@ -211,7 +211,9 @@ def failed():
 def retry(what: str, row_id: int):
     if not current_user.is_admin:
         abort(403)
-    row = db.session.get(Delivery if what == "delivery" else Digest, row_id)
+    row: Delivery | Digest | None = (
+        db.session.get(Delivery, row_id) if what == "delivery" else db.session.get(Digest, row_id)
+    )
     if row is None:
         abort(404)
     delivery.retry(actor(), row)

@@ -31,9 +31,9 @@ from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
-from portal.notifications.events import notify
 from portal.matching.models import Match
 from portal.needs.models import Need
+from portal.notifications.events import notify
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import Organisation
 
