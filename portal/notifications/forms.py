@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import Form, FormField, RadioField
+from wtforms.fields import SelectChoice
 
 from portal.notifications.kinds import EVENT_LABELS, FREQUENCY_LABELS
 from portal.notifications.models import Frequency
@@ -21,7 +22,7 @@ def settings_form(current: dict[str, Frequency]) -> FlaskForm:
             kind,
             RadioField(
                 label,
-                choices=[(f.value, text) for f, text in FREQUENCY_LABELS.items()],
+                choices=[SelectChoice(f.value, text) for f, text in FREQUENCY_LABELS.items()],
                 default=current[kind].value,
             ),
         )
