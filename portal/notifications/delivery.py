@@ -10,12 +10,15 @@ and admins see it among the failed deliveries and may send it again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -117,6 +120,19 @@ def _locale(user: User) -> str:
     return user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
 
 
+@contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """``force_locale`` that also works in a job's fresh application context: Flask-Babel's
+    does nothing while ``g`` is empty (and the mail would go out in whatever language the
+    process last used)."""
+    if not hasattr(g, "_flask_babel"):
+        g._flask_babel = SimpleNamespace()
+    g.pop("_portal_lang", None)  # portal.core.i18n.current_language's cache
+    with force_locale(lang):
+        yield
+    g.pop("_portal_lang", None)
+
+
 def _frequency(user_id: int, kind: str) -> Frequency:
     chosen = db.session.scalar(
         select(NotificationPreference.frequency).where(
@@ -165,7 +181,7 @@ def deliver(delivery_id: int) -> str:
         db.session.commit()
         return "skipped"
     lang = _locale(user)
-    with force_locale(lang):
+    with in_language(lang):
         line = line_for(notification, record, lang)
         body = mail.render_mail(
             "notifications/email/notification.txt",
@@ -207,7 +223,7 @@ def send_digest(digest_id: int) -> str:
     lang = _locale(user)
     lines: list[Line] = []
     shown: list[Delivery] = []
-    with force_locale(lang):
+    with in_language(lang):
         for delivery in deliveries:
             notification = delivery.notification
             record = records.load(notification.record_kind, notification.record_id)
