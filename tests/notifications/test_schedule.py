@@ -121,3 +121,19 @@ def test_the_command_runs_what_is_due(users, runner):
     assert kinds_for(users["coordinator"]) == ["agreement_ending"]
     result = runner.invoke(args=["notifications", "run-due"])
     assert "agreement_reminders: 0" in result.output
+
+
+def test_without_redis_a_page_now_and_then_runs_what_is_due(app, client, users):
+    from portal.notifications import schedule
+
+    agreement = default_agreement()
+    agreement.valid_until = date.today() + timedelta(days=20)
+    db.session.commit()
+    app.config["NOTIFICATIONS_DUE_CHECK_SECONDS"] = 3600
+    schedule._last_check.pop(app.name, None)
+    assert client.get("/").status_code == 200  # after this response: run_due, in the process
+    assert kinds_for(users["coordinator"]) == ["agreement_ending"]
+    agreement.valid_until = date.today() + timedelta(days=10)
+    db.session.commit()
+    client.get("/")  # within the hour: not checked again
+    assert kinds_for(users["coordinator"]) == ["agreement_ending"]
