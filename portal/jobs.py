@@ -63,9 +63,9 @@ def enqueue(func: Callable[..., Any], *args: Any, retries: int = 3) -> None:
     if uses_redis(app):
         from rq import Retry
 
-        queue(app).enqueue(
-            run, func, *args, retry=Retry(max=retries, interval=intervals(app, retries))
-        )
+        # RQ refuses Retry(max=0): a job tried once (a scheduler round) goes without one.
+        retry = Retry(max=retries, interval=intervals(app, retries)) if retries > 0 else None
+        queue(app).enqueue(run, func, *args, retry=retry)
         return
     job = partial(run_in_process, app, func, args, retries)
     if has_request_context():

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -283,6 +283,42 @@ def retry(actor: User, delivery: Delivery | Digest) -> None:
     func = send_digest if isinstance(delivery, Digest) else deliver
     row_id = delivery.id
     call_after_commit(lambda: enqueue(func, row_id, retries=RETRIES))
+
+
+@dataclass
+class FailedJob:
+    id: str
+    name: str
+    error: str
+    ended_at: Any
+
+
+def failed_queue_jobs(limit: int = 50) -> list[FailedJob]:
+    """Other background jobs (machine translation, say) that failed their last try, from RQ's
+    failed-job registry when jobs run on Redis (in the process, they are only logged)."""
+    from portal.jobs import queue, uses_redis
+
+    app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not uses_redis(app):
+        return []
+    try:
+        q = queue(app)
+        registry = q.failed_job_registry
+        jobs = []
+        for job_id in registry.get_job_ids(0, limit - 1):
+            job = q.fetch_job(job_id)
+            if job is None:
+                continue
+            args = job.args or ()
+            name = getattr(args[0], "__name__", str(args[0])) if args else job.func_name
+            lines = (job.exc_info or "").strip().splitlines()
+            ended = job.ended_at
+            if ended is not None and ended.tzinfo is None:
+                ended = ended.replace(tzinfo=UTC)
+            jobs.append(FailedJob(job.id, name, lines[-1][:255] if lines else "", ended))
+        return jobs
+    except Exception:  # Redis away: the page still shows the database's failures
+        return []
 
 
 def failed_rows() -> tuple[list[Delivery], list[Digest]]:

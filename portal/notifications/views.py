@@ -202,6 +202,7 @@ def failed():
         "notifications/failed.html",
         deliveries=deliveries,
         digests=digests,
+        jobs=delivery.failed_queue_jobs(),
         stale=delivery.STALE_AFTER,
     )
 

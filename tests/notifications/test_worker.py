@@ -150,3 +150,42 @@ def test_a_sent_delivery_run_again_is_skipped(app, users, queue_env):
     assert db.session.get(Delivery, delivery_id).status == DeliveryStatus.SENT
     assert len(box.accepted) == box.calls == 1
     assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 1
+
+
+def always_fails() -> None:
+    raise RuntimeError("the provider is away")
+
+
+def test_a_job_that_failed_its_last_try_is_shown_to_admins(app, users, queue_env, login):
+    from rq import SimpleWorker
+
+    from portal.jobs import enqueue, queue
+
+    enqueue(always_fails, retries=0)
+    q = queue(app)
+    SimpleWorker([q], connection=q.connection).work(burst=True)
+    client = login("admin")
+    page = client.get("/admin/notifications/failed").get_data(as_text=True)
+    assert "always_fails" in page
+    assert "RuntimeError: the provider is away" in page
+
+
+def test_the_scheduler_queues_the_periodic_work_on_redis(app, users, queue_env, runner):
+    from datetime import date, timedelta
+
+    from rq import SimpleWorker
+
+    from portal.agreements.services import default_agreement
+    from portal.jobs import queue
+    from tests.notifications.conftest import kinds_for
+
+    agreement = default_agreement()
+    agreement.valid_until = date.today() + timedelta(days=20)
+    db.session.commit()
+    for _round in range(2):  # two rounds: nothing twice
+        result = runner.invoke(args=["jobs", "scheduler", "--once"])
+        assert result.exit_code == 0, result.output
+    q = queue(app)
+    assert q.count == 2
+    SimpleWorker([q], connection=q.connection).work(burst=True)
+    assert kinds_for(users["coordinator"]) == ["agreement_ending"]
