@@ -69,8 +69,8 @@ def _organisation_ids(kind: str, record: Any) -> list[int]:
 
 def participants(kind: str, record: Any) -> list[User]:
     """Who follows a record by taking part: the people of its organisations (both sides of a
-    match, every organisation of a project), whoever proposed a match; coordinators follow the
-    agreement."""
+    match, every organisation of a project), whoever proposed a match or started a project;
+    coordinators follow the agreement."""
     if kind in PROJECT_PARTS:
         return participants("project", record.project)
     if kind == "agreement":
@@ -91,8 +91,11 @@ def participants(kind: str, record: Any) -> list[User]:
                 )
             )
         )
-    if kind == "match" and record.proposed_by not in people:
-        people.append(record.proposed_by)
+    # Whoever proposed a match or started a project follows it (a coordinator, say, whose
+    # organisation is on neither side).
+    starter = record.proposed_by if kind == "match" else getattr(record, "created_by", None)
+    if kind in ("match", "project") and starter is not None and starter not in people:
+        people.append(starter)
     return people
 
 

@@ -90,6 +90,7 @@ def test_a_started_project_and_a_status_report_are_told_to_its_organisations(use
     db.session.commit()
     assert kinds_for(users["expert"]) == ["project_started", "report_posted"]
     assert kinds_for(users["requester"]) == ["project_started"]
+    assert kinds_for(users["coordinator"]) == ["report_posted"]  # started it: follows it
     [report_note] = [n for n in inbox_of(users["expert"]) if n.kind == "report_posted"]
     assert report_note.record_kind == "status_report"
 
