@@ -207,11 +207,13 @@ def failed():
     )
 
 
-@bp.route("/admin/notifications/failed/<any(delivery, digest):what>/<int:row_id>", methods=["POST"])
+@bp.route("/admin/notifications/failed/<what>/<int:row_id>", methods=["POST"])
 @login_required
 def retry(what: str, row_id: int):
     if not current_user.is_admin:
         abort(403)
+    if what not in ("delivery", "digest"):
+        abort(404)
     row: Delivery | Digest | None = (
         db.session.get(Delivery, row_id) if what == "delivery" else db.session.get(Digest, row_id)
     )
