@@ -97,4 +97,11 @@ def seed_records(users) -> dict[str, int]:
         "user_id": users["other_requester"].id,
         "organisation_id": users["other_requester"].organisation_id,
         "token": "not-a-real-token",
+        # Notifications: follow the need; someone else's (here: no one's) notification and
+        # failed delivery.
+        "kind": "need",
+        "record_id": need.id,
+        "notification_id": 987654,
+        "what": "delivery",
+        "row_id": 987654,
     }
