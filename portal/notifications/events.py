@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.accounts.models import User
 from portal.core.enums import Side
@@ -138,6 +139,13 @@ def _frequencies(user_ids: list[int], kinds: set[str]) -> dict[tuple[int, str], 
         )
     )
     return {(r.user_id, r.kind): r.frequency for r in rows}
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_waiting(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction's deliveries never existed: nothing to queue for them."""
+    if previous.parent is None:
+        session.info.pop(_WAITING, None)
 
 
 def _queue_immediate() -> None:

@@ -244,3 +244,12 @@ def test_never_keeps_the_inbox_and_sends_no_mail(users, smtp):
     assert kinds_for(users["expert"]) == ["proposal"]
     assert smtp.messages == []
     assert deliveries() == []
+
+
+def test_a_rolled_back_change_tells_nobody(users, smtp):
+    need, offer = need_and_offer(users)
+    matching.propose(users["requester"], need, offer)
+    db.session.rollback()
+    factories.make_need(users["requester"], title="Something else")  # another commit
+    assert kinds_for(users["expert"]) == []
+    assert smtp.messages == []
