@@ -42,6 +42,7 @@ BLUEPRINT_PACKAGES = (
     "api",
     "reports",
     "exports",
+    "notifications",
 )
 
 
@@ -80,6 +81,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from portal.translation import drafts  # noqa: F401  (requests drafts after each save)
 
     init_jobs(app)
+    from portal.notifications.schedule import init_schedule
+
+    init_schedule(app)
     # Registered last, so it runs first after a view: a response it replaces (a commit that
     # failed) still gets every header the hooks above add.
     register_transaction_boundary(app)

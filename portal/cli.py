@@ -231,3 +231,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
+    from portal.notifications.cli import notifications_cli
+
+    app.cli.add_command(notifications_cli)

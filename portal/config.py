@@ -126,6 +126,7 @@ class Config:
     PAGE_SIZE = 20
     # Seconds the dashboard's aggregate panels are kept per visibility scope (0: not kept).
     DASHBOARD_CACHE_SECONDS = 60
+    NOTIFICATIONS_DUE_CHECK_SECONDS = 300
     # Seconds themes, districts and organisations are kept for the filters (forgotten on change).
     REFERENCE_CACHE_SECONDS = 300
     CACHE_DEFAULT_TIMEOUT = 300
@@ -209,6 +210,11 @@ class Config:
         # The publisher named in the IATI file (portal.exports.iati): the City of Stockholm.
         self.IATI_REPORTING_ORG_REF = env.get("IATI_REPORTING_ORG_REF") or "SE-ON-2120000142"
         self.IATI_REPORTING_ORG_NAME = env.get("IATI_REPORTING_ORG_NAME") or "Stockholms stad"
+        # Without Redis, the portal runs the due reminders and digests after a response at
+        # most this often (seconds; 0: only `flask notifications run-due` does).
+        self.NOTIFICATIONS_DUE_CHECK_SECONDS = _env_int(
+            env, "NOTIFICATIONS_DUE_CHECK_SECONDS", self.NOTIFICATIONS_DUE_CHECK_SECONDS
+        )
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():
@@ -259,6 +265,7 @@ class TestingConfig(Config):
     TESTING = True
     DEFAULT_BASE_URL = "http://localhost"  # the test client's host
     DASHBOARD_CACHE_SECONDS = 0  # every test sees the counts of its own data
+    NOTIFICATIONS_DUE_CHECK_SECONDS = 0  # tests run the scheduler themselves
     REFERENCE_CACHE_SECONDS = 0  # tests add organisations directly
     DEMO_ALLOWED = True
 

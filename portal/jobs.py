@@ -63,9 +63,9 @@ def enqueue(func: Callable[..., Any], *args: Any, retries: int = 3) -> None:
     if uses_redis(app):
         from rq import Retry
 
-        queue(app).enqueue(
-            run, func, *args, retry=Retry(max=retries, interval=intervals(app, retries))
-        )
+        # RQ refuses Retry(max=0): a job tried once (a scheduler round) goes without one.
+        retry = Retry(max=retries, interval=intervals(app, retries)) if retries > 0 else None
+        queue(app).enqueue(run, func, *args, retry=retry)
         return
     job = partial(run_in_process, app, func, args, retries)
     if has_request_context():
@@ -141,6 +141,38 @@ def worker(burst: bool) -> None:
     # SimpleWorker: jobs run in this process, which holds the app and its database pool (a
     # forked child would share the parent's connections).
     SimpleWorker([q], connection=q.connection).work(burst=burst, with_scheduler=True)
+
+
+# Work to run now and then (reminders, digests): registered by the domains that own it.
+PERIODIC: list[Callable[[], Any]] = []
+
+
+def register_periodic(func: Callable[[], Any]) -> None:
+    if func not in PERIODIC:
+        PERIODIC.append(func)
+
+
+@jobs_cli.command("scheduler")
+@click.option("--every", default=60, show_default=True, help="Seconds between two rounds.")
+@click.option("--once", is_flag=True, help="Queue one round and stop.")
+def scheduler(every: int, once: bool) -> None:
+    """Queue the periodic jobs (reminders, digests) every ``--every`` seconds.
+
+    A plain loop rather than a cron-like scheduler: each periodic job is idempotent (a unique
+    key per reminder and per digest period), so a round queued twice, late or by two
+    schedulers sends nothing twice, and a scheduler that was down catches up in its next
+    round. Without Redis the job runs here, in this process."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    while True:
+        for func in PERIODIC:
+            try:
+                enqueue(func, retries=0)
+            except Exception:  # Redis away: the next round tries again
+                log.exception("could not queue %s", func.__name__)
+        if once:
+            return
+        time.sleep(max(every, 1))
+        app.logger.debug("scheduler round")
 
 
 def init_jobs(app: Flask) -> None:

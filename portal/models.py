@@ -9,6 +9,14 @@ from portal.exports.models import CalendarToken
 from portal.mail.models import OutboxMessage
 from portal.matching.models import Match
 from portal.needs.models import Need
+from portal.notifications.models import (
+    Delivery,
+    Digest,
+    Follow,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+)
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import City, District, Organisation, Theme
@@ -21,12 +29,18 @@ __all__ = [
     "AuditEvent",
     "CalendarToken",
     "City",
+    "Delivery",
+    "Digest",
     "District",
+    "Follow",
     "FrozenReport",
     "FrozenReportDocument",
     "Match",
     "Milestone",
     "Need",
+    "Notification",
+    "NotificationEvent",
+    "NotificationPreference",
     "Offer",
     "OneTimeToken",
     "Organisation",

@@ -9,7 +9,8 @@
 #   REDIS_URL     required, redis://host:6379/0 (rate limits shared by all workers and servers)
 #   HOST, PORT    where gunicorn listens (default 127.0.0.1:8000); see gunicorn.conf.py for more
 #   PORTAL_MIGRATE_ON_START=0  skip `flask db upgrade` (when a rollout migrates once beforehand)
-#   PORTAL_JOBS_WORKER=0       start no background-job worker here (when one runs elsewhere)
+#   PORTAL_JOBS_WORKER=0       start no background-job worker nor scheduler here (when they run
+#                              elsewhere; one scheduler is enough, two send nothing twice)
 #   MT_URL / MT_API_KEY, DEEPL_API_KEY, MT_TRUSTED=1  machine-translated drafts (README)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,21 +47,24 @@ fi
 if [ "${PORTAL_JOBS_WORKER:-1}" = "0" ]; then
   exec "$VENV/bin/gunicorn" -c gunicorn.conf.py wsgi:app
 fi
-# One worker for the background jobs (machine translation) next to gunicorn: both stop together.
+# One worker for the background jobs (machine translation, e-mail, digests) and the scheduler
+# that queues the periodic ones (reminders, digests) next to gunicorn: all stop together.
 "${FLASK[@]}" jobs worker &
 worker=$!
+"${FLASK[@]}" jobs scheduler &
+scheduler=$!
 "$VENV/bin/gunicorn" -c gunicorn.conf.py wsgi:app &
 server=$!
 stopping=0
-trap 'stopping=1; kill -TERM "$server" "$worker" 2>/dev/null || true' TERM INT
+trap 'stopping=1; kill -TERM "$server" "$worker" "$scheduler" 2>/dev/null || true' TERM INT
 status=0
-wait -n "$server" "$worker" || status=$?
-kill -TERM "$server" "$worker" 2>/dev/null || true
+wait -n "$server" "$worker" "$scheduler" || status=$?
+kill -TERM "$server" "$worker" "$scheduler" 2>/dev/null || true
 if [ "$stopping" = 1 ]; then
   # Asked to stop (the wait above was interrupted by the signal): the portal's own exit says
   # whether the stop went well, as it does when gunicorn runs alone.
   status=0
   wait "$server" || status=$?
 fi
-wait "$server" "$worker" 2>/dev/null || true
+wait "$server" "$worker" "$scheduler" 2>/dev/null || true
 exit "$status"

@@ -21,6 +21,7 @@ from bench.bulk import BulkLoader
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus, Visibility
 from portal.extensions import db
 from portal.needs.models import Need
+from portal.notifications.events import notify
 from portal.offers.models import Offer
 from portal.projects.models import Project
 from tests.conftest import count_queries
@@ -45,6 +46,9 @@ PAGES: dict[str, list[tuple[str, Path]]] = {
         ("projects list", lambda p: "/projects/"),
         ("project page", lambda p: f"/projects/{p.project_id}"),
         ("dashboard", lambda p: "/dashboard/"),
+        ("notifications inbox", lambda p: "/notifications/"),
+        ("notifications, unread of one kind", lambda p: "/notifications/?kind=comment&unread=1"),
+        ("notification count", lambda p: "/notifications/count"),
     ],
     "expert": [
         ("start page", lambda p: "/"),
@@ -55,6 +59,9 @@ PAGES: dict[str, list[tuple[str, Path]]] = {
         ("matches list", lambda p: "/matches/"),
         ("project page", lambda p: f"/projects/{p.project_id}"),
         ("dashboard", lambda p: "/dashboard/"),
+        ("notifications inbox", lambda p: "/notifications/"),
+        ("notifications, unread of one kind", lambda p: "/notifications/?kind=comment&unread=1"),
+        ("notification count", lambda p: "/notifications/count"),
     ],
     "coordinator": [
         ("start page", lambda p: "/"),
@@ -66,6 +73,9 @@ PAGES: dict[str, list[tuple[str, Path]]] = {
         ("projects list", lambda p: "/projects/"),
         ("project page", lambda p: f"/projects/{p.project_id}"),
         ("dashboard", lambda p: "/dashboard/"),
+        ("notifications inbox", lambda p: "/notifications/"),
+        ("notifications, unread of one kind", lambda p: "/notifications/?kind=comment&unread=1"),
+        ("notification count", lambda p: "/notifications/count"),
     ],
     "anonymous": [
         ("welcome page", lambda p: "/"),
@@ -117,6 +127,7 @@ def _probes(users) -> SimpleNamespace:
     b.milestone(project, "Probe milestone", 5)
     b.report(project, req, 2)
     db.session.commit()
+    _notifications(need, project, users, 1)
     return SimpleNamespace(
         need_id=need.id,
         offer_id=offer.id,
@@ -126,6 +137,16 @@ def _probes(users) -> SimpleNamespace:
         expert=exp,
         coordinator=coord,
     )
+
+
+def _notifications(need: Need, project: Project, users, n: int) -> None:
+    """Notifications of several kinds for the requester, the expert and the coordinator."""
+    req, exp, coord = users["requester"], users["expert"], users["coordinator"]
+    for _i in range(n):
+        notify("comment", need, coord, mentioned=[exp])
+        notify("document", project, req, mentioned=[coord])
+        notify("comment", project, exp)
+    db.session.commit()
 
 
 def _more_children(p: SimpleNamespace, n: int) -> None:
@@ -146,6 +167,8 @@ def _more_children(p: SimpleNamespace, n: int) -> None:
         b.milestone(project, f"Milestone {i}", i - 6, done_in=i - 8 if i % 3 == 0 else None)
         b.report(project, p.expert if i % 2 else p.requester, i + 3, ReportStatus.ON_TRACK)
     db.session.commit()
+    users = {"requester": p.requester, "expert": p.expert, "coordinator": p.coordinator}
+    _notifications(need, project, users, 3 * n)
     db.session.expire_all()
 
 

@@ -644,6 +644,11 @@ def redeem_token(record: OneTimeToken, new_password: str) -> User:
     )
     audit.record(user, action, "user", user.id)
     user.session_generation += 1
+    if record.purpose == TokenPurpose.INVITATION:
+        from portal.notifications.events import notify
+
+        db.session.flush()
+        notify("invitation_accepted", user, user)
     db.session.commit()
     return user
 

@@ -98,9 +98,9 @@ def enforce_session_rules():
             flash(message, "info")  # shown on the sign-in page the script opens next
             return _session_clock_response()
         return _redirect_to_login(message)
-    if request.endpoint != "accounts.session_status":
-        # Asking how much time is left is not activity: a tab left open must not keep the
-        # session alive on its own.
+    if request.endpoint not in ("accounts.session_status", "notifications.count"):
+        # Asking how much time is left, or refreshing the header's unread count, is not
+        # activity: a tab left open must not keep the session alive on its own.
         services.touch_session()
     if (
         twofactor.is_required(current_user)

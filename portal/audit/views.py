@@ -80,6 +80,10 @@ def _action_labels() -> dict[str, str]:
         "second_factor_lockout": pgettext("audit action", "Locked after wrong codes"),
         "recovery_codes_renewed": pgettext("audit action", "Recovery codes renewed"),
         "two_factor_replaced": pgettext("audit action", "Two-step verification replaced"),
+        "follow": pgettext("audit action", "Followed"),
+        "unfollow": pgettext("audit action", "Unfollowed"),
+        "notification_settings": pgettext("audit action", "Notification settings changed"),
+        "retry": pgettext("audit action", "E-mail sent again"),
     }
 
 

@@ -175,7 +175,7 @@ def project_entries(theme: Theme | None) -> list[Entry]:
 def feed_for(kind: str, theme: Theme | None, lang: str) -> bytes:
     """The feed of ``kind`` ("needs" or "projects")."""
     values: dict[str, Any] = {"theme": theme.code} if theme is not None else {}
-    feed_id = external_url("exports.atom", kind=kind, **values)
+    feed_id = external_url("exports.atom", feed=kind, **values)
     if kind == "needs":
         title = _("Public needs: %(theme)s", theme=theme.name) if theme else _("Public needs")
         alternate_values = {"theme": str(theme.id)} if theme else {}

@@ -96,16 +96,16 @@ def export_url(name: str, fmt: str, **extra: str) -> str:
 # ---------------------------------------------------------------- feeds
 
 
-@bp.route("/feeds/<kind>.atom")
-def atom(kind: str):
+@bp.route("/feeds/<feed>.atom")
+def atom(feed: str):
     """Newly published public needs or projects; ``?theme=<code>`` for one theme."""
-    if kind not in FEED_KINDS:
+    if feed not in FEED_KINDS:
         abort(404)
     code = request.args.get("theme")
     theme = atom_feeds.theme_by_code(code)
     if code and theme is None:
         abort(404)
-    body = atom_feeds.feed_for(kind, theme, current_language())
+    body = atom_feeds.feed_for(feed, theme, current_language())
     return file_response(body, ATOM_TYPE, private=False)
 
 

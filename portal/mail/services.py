@@ -24,7 +24,11 @@ from portal.mail.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
-def send(recipient: str, subject: str, body: str) -> OutboxMessage:
+def send(
+    recipient: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> OutboxMessage:
+    """Keep ``body`` in the outbox and send it when a server is configured. ``headers`` are
+    added to the message as they are (List-Unsubscribe, Message-ID)."""
     message = OutboxMessage(recipient=recipient, subject=subject, body=body)
     db.session.add(message)
     config = current_app.config
@@ -36,6 +40,8 @@ def send(recipient: str, subject: str, body: str) -> OutboxMessage:
     email["From"] = config.get("MAIL_DEFAULT_SENDER", "portal@localhost")
     email["To"] = recipient
     email["Subject"] = subject
+    for name, value in (headers or {}).items():
+        email[name] = value
     email.set_content(body)
     try:
         with smtplib.SMTP(server, int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:

@@ -28,6 +28,7 @@ from portal.matching.models import Match
 from portal.matching.queries import live_match_exists
 from portal.matching.scoring import score
 from portal.needs.models import Need
+from portal.notifications.events import notify
 from portal.offers.models import Offer
 
 if TYPE_CHECKING:
@@ -202,6 +203,7 @@ def propose(
     assert match is not None
     record(actor, "propose", "match", match.id, None, snapshot(match))
     db.session.flush()
+    notify("proposal", match, actor)
     return match
 
 
@@ -294,6 +296,7 @@ def accept(actor: User, match: Match) -> Match:
         record(actor, "match_agreed", "need", need.id, need_before, snapshot(need))
         record(actor, "match_agreed", "offer", offer.id, offer_before, snapshot(offer))
     db.session.flush()
+    notify("match_accepted", match, actor)
     return match
 
 
@@ -312,6 +315,7 @@ def decline(actor: User, match: Match, reason: str | None = None) -> Match:
     db.session.flush()
     record(actor, "decline", "match", match.id, before, snapshot(match))
     db.session.flush()
+    notify("match_declined", match, actor)
     return match
 
 

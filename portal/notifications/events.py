@@ -3,16 +3,41 @@
     notify("comment", need, actor, mentioned=[user, …])
     notify("document", project, actor)
 
-``kind`` names the event (see ``portal.notifications`` for the full list); ``record`` is a
-registered record (``portal.core.records``); ``actor`` is who did it (None for the scheduler).
-Call it from a service after the change is flushed; who is told, in which language and how, is
-decided here, and nothing leaves before the transaction commits.
+``kind`` names the event (``portal.notifications.kinds``); ``record`` is a registered record
+(``portal.core.records``, or the agreement, or a user); ``actor`` is who did it (None for the
+scheduler). Call it from a service after the change is flushed. Who is told is decided here:
+the people who follow the record (by taking part, or by choice) and those ``mentioned``, never
+the actor, never anyone who may not see the record. Each gets an inbox row and, unless they
+chose "never", an e-mail delivery; immediate ones are queued once the transaction commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, SessionTransaction
+
+from portal.accounts.models import User
+from portal.core.enums import Side
+from portal.core.transaction import call_after_commit
+from portal.core.types import utcnow
+from portal.extensions import db
+from portal.notifications import records
+from portal.notifications.kinds import DEFAULT_FREQUENCY
+from portal.notifications.models import (
+    Delivery,
+    Follow,
+    Frequency,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+)
+
+_WAITING = "portal_notification_deliveries"
 
 
 def notify(
@@ -21,8 +46,203 @@ def notify(
     actor: Any | None,
     *,
     mentioned: Iterable[Any] = (),
-) -> None:
+    key: str | None = None,
+    detail: str | None = None,
+) -> NotificationEvent | None:
     """Record an event about ``record`` for the people who follow it (and those ``mentioned``).
+    ``key`` makes the event happen once (a scheduled reminder); returns None when it already
+    did or nobody is to be told."""
+    if key is not None and db.session.scalar(
+        select(NotificationEvent.id).where(NotificationEvent.key == key)
+    ):
+        return None
+    record_kind = records.record_kind_of(record)
+    values = {
+        "kind": kind,
+        "record_kind": record_kind,
+        "record_id": record.id,
+        "actor_id": getattr(actor, "id", None),
+        "key": key,
+        "detail": detail,
+        "created_at": utcnow(),
+    }
+    if key is None:
+        event = NotificationEvent(**values)
+        db.session.add(event)
+    else:
+        # Another scheduler run may make the same reminder at the same moment: the unique key
+        # decides, and the loser's transaction stays usable.
+        made = insert_unless_exists(NotificationEvent, values, ["key"])
+        if made is None:
+            return None
+        event = made
+    mentioned_people = [u for u in mentioned if isinstance(u, User)]
+    told: dict[int, tuple[User, bool]] = {}
+    for person in audience(kind, record_kind, record, actor):
+        told[person.id] = (person, False)
+    for person in mentioned_people:
+        told[person.id] = (person, True)
+    actor_id = getattr(actor, "id", None)
+    recipients = [
+        (person, is_mention)
+        for person, is_mention in told.values()
+        if person.id != actor_id and records.can_view(record_kind, record, person)
+    ]
+    if not recipients:
+        return event
+    frequencies = _frequencies([p.id for p, _ in recipients], {kind, "mention"})
+    for person, is_mention in recipients:
+        event_kind = "mention" if is_mention else kind
+        notification = Notification(
+            event=event,
+            user_id=person.id,
+            kind=event_kind,
+            record_kind=record_kind,
+            record_id=record.id,
+            is_mention=is_mention,
+        )
+        db.session.add(notification)
+        frequency = frequencies.get((person.id, event_kind), DEFAULT_FREQUENCY)
+        if frequency != Frequency.NEVER:
+            delivery = Delivery(notification=notification, channel="email", frequency=frequency)
+            db.session.add(delivery)
+            if frequency == Frequency.IMMEDIATELY:
+                db.session.info.setdefault(_WAITING, []).append(delivery)
+    db.session.flush()
+    call_after_commit(_queue_immediate)
+    return event
 
-    Placeholder while the notifications package is written: it records nothing yet."""
-    return None
+
+def insert_unless_exists(model: Any, values: dict[str, Any], unique: list[str]) -> Any | None:
+    """Insert a row unless one with the same ``unique`` columns exists (``ON CONFLICT DO
+    NOTHING``); the stored row, or None."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgresql else sqlite_insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(model)
+    )
+    return db.session.scalars(statement).one_or_none()
+
+
+def _frequencies(user_ids: list[int], kinds: set[str]) -> dict[tuple[int, str], Frequency]:
+    rows = db.session.execute(
+        select(
+            NotificationPreference.user_id,
+            NotificationPreference.kind,
+            NotificationPreference.frequency,
+        ).where(
+            NotificationPreference.user_id.in_(user_ids),
+            NotificationPreference.kind.in_(kinds),
+        )
+    )
+    return {(r.user_id, r.kind): r.frequency for r in rows}
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_waiting(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction's deliveries never existed: nothing to queue for them."""
+    if previous.parent is None:
+        session.info.pop(_WAITING, None)
+
+
+def _queue_immediate() -> None:
+    from portal.jobs import enqueue
+    from portal.notifications.delivery import RETRIES, deliver
+
+    waiting: list[Delivery] = db.session.info.pop(_WAITING, [])
+    ids = [d.id for d in waiting if d.id is not None]
+    for delivery_id in ids:
+        enqueue(deliver, delivery_id, retries=RETRIES)
+
+
+def audience(kind: str, record_kind: str, record: Any, actor: Any | None) -> list[User]:
+    """Who hears of ``kind`` on ``record`` (before the actor and the invisible are left out)."""
+    if kind == "proposal":
+        return _deciding_side(record)
+    if kind == "invitation_accepted":
+        return _inviter(record)
+    followed_kind, followed = records.followed_record(record_kind, record)
+    return followers(followed_kind, followed)
+
+
+def followers(kind: str, record: Any) -> list[User]:
+    """The people who follow ``record``: its participants unless they muted it, and those who
+    chose to follow it."""
+    choices = {
+        f.user_id: f
+        for f in db.session.scalars(
+            select(Follow).where(Follow.record_kind == kind, Follow.record_id == record.id)
+        )
+    }
+    people = {
+        p.id: p
+        for p in records.participants(kind, record)
+        if p.id not in choices or choices[p.id].active
+    }
+    chosen = [uid for uid, f in choices.items() if f.active and uid not in people]
+    if chosen:
+        for person in db.session.scalars(
+            select(User).where(User.id.in_(chosen), User.is_active_account)
+        ):
+            people[person.id] = person
+    return list(people.values())
+
+
+def is_following(user: User, kind: str, record: Any) -> bool:
+    choice = db.session.scalar(
+        select(Follow).where(
+            Follow.user_id == user.id, Follow.record_kind == kind, Follow.record_id == record.id
+        )
+    )
+    if choice is not None:
+        return choice.active
+    return any(p.id == user.id for p in records.participants(kind, record))
+
+
+def _deciding_side(match: Any) -> list[User]:
+    """The people of the side(s) still to decide on a proposed match."""
+    organisation_ids = []
+    if not match.has_accepted(Side.REQUESTER):
+        organisation_ids.append(match.need.organisation_id)
+    if not match.has_accepted(Side.EXPERT):
+        organisation_ids.append(match.offer.organisation_id)
+    if not organisation_ids:
+        return []
+    from portal.core.enums import Role
+
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.organisation_id.in_(organisation_ids),
+                User.is_active_account,
+                User.role.in_((Role.REQUESTER, Role.EXPERT)),
+            )
+        )
+    )
+
+
+def _inviter(user: User) -> list[User]:
+    """Who invited ``user`` (from the audit log), else every admin."""
+    from portal.audit.models import AuditEvent
+    from portal.core.enums import Role
+
+    inviter_id = db.session.scalar(
+        select(AuditEvent.actor_id)
+        .where(
+            AuditEvent.action == "invite",
+            AuditEvent.record_type == "user",
+            AuditEvent.record_id == user.id,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if inviter_id is not None:
+        inviter = db.session.get(User, inviter_id)
+        if inviter is not None and inviter.is_active_account:
+            return [inviter]
+    return list(
+        db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account))
+    )

@@ -33,6 +33,7 @@ from portal.core.visibility import is_signed_in
 from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
+from portal.notifications.events import notify
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import Organisation
 
@@ -328,6 +329,7 @@ def start_project(
     after["match_ids"] = [m.id for m in matches]
     audit.record(actor, "create", "project", project.id, after=after)
     db.session.flush()
+    notify("project_started", project, actor)
     return project
 
 
@@ -495,4 +497,5 @@ def add_report(
         actor, "report", "project", project.id, before, {"latest_report_status": status.value}
     )
     db.session.flush()
+    notify("report_posted", report, actor)
     return report

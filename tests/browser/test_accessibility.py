@@ -71,6 +71,7 @@ NOT_PAGES |= {
     "exports.public_calendar",
     "exports.personal_calendar",
     "exports.iati_activities",
+    "notifications.count",  # the header's fragment, scanned on every page
 }
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {
@@ -167,6 +168,9 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
             )
             reset_token = issue_token(invited, TokenPurpose.PASSWORD_RESET)
             invitation_token = issue_token(invited, TokenPurpose.INVITATION)
+            from portal.notifications.delivery import unsubscribe_token
+
+            unsubscribe = unsubscribe_token(invited, "proposal")
             db.session.commit()
             agreement = default_agreement()
             from portal.reports.services import Period
@@ -189,6 +193,7 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
                 "_tokens": {
                     "accounts.reset_password": reset_token,
                     "accounts.accept_invitation": invitation_token,
+                    "notifications.unsubscribe": unsubscribe,
                 },
             }
         finally:
@@ -435,6 +440,7 @@ EXPECTED_PAGES = {
         "agreements.detail",
         "api.v1.docs",
         "exports.open_data",
+        "notifications.unsubscribe",
     ],
     "requester": [
         "main.home",
@@ -450,6 +456,8 @@ EXPECTED_PAGES = {
         "accounts.two_factor",
         "accounts.change_password",
         "projects.detail",
+        "notifications.inbox",
+        "notifications.settings",
         "403",
     ],
     "expert": [
@@ -487,6 +495,7 @@ EXPECTED_PAGES = {
         "admin.new_organisation",
         "admin.edit_organisation",
         "mail.outbox",
+        "notifications.failed",
         "audit.index",
         "accounts.verify",
     ],

@@ -103,5 +103,12 @@ def seed_records(users) -> dict[str, int]:
         # The exports' and feeds' URL parts (a list, a file format, a feed).
         "name": "needs",
         "fmt": "xlsx",
-        "kind": "needs",
+        "feed": "needs",
+        # Notifications: follow the need; someone else's (here: no one's) notification and
+        # failed delivery.
+        "kind": "need",
+        "record_id": need.id,
+        "notification_id": 987654,
+        "what": "delivery",
+        "row_id": 987654,
     }

@@ -95,6 +95,11 @@ TABLES["GET"] = {
     "needs.edit": "login ok 403 403 403 403 403",
     "needs.index": "ok ok ok ok ok ok ok",
     "needs.new": "login ok 403 403 403 ok 403",
+    "notifications.count": "login ok ok ok ok ok ok",
+    "notifications.failed": "login 403 403 403 ok 403 403",
+    "notifications.inbox": "login ok ok ok ok ok ok",
+    "notifications.settings": "login ok ok ok ok ok ok",
+    "notifications.unsubscribe": "404 404 404 404 404 404 404",
     "offers.detail": "ok ok ok ok ok ok ok",
     "offers.edit": "login 403 ok 403 403 403 403",
     "offers.index": "ok ok ok ok ok ok ok",
@@ -155,6 +160,12 @@ TABLES["POST"] = {
     "projects.edit": "login 403 403 ok 403 403 403",
     "projects.new": "login 403 403 ok 403 403 403",
     "projects.toggle_milestone": "login ok ok ok 403 403 403",
+    "notifications.follow": "login ok ok ok ok ok ok",
+    "notifications.read": "login 404 404 404 404 404 404",
+    "notifications.read_all": "login ok ok ok ok ok ok",
+    "notifications.settings": "login ok ok ok ok ok ok",
+    "notifications.unsubscribe": "404 404 404 404 404 404 404",
+    "notifications.retry": "login 403 403 403 404 403 403",
 }
 
 
