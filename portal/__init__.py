@@ -39,6 +39,8 @@ BLUEPRINT_PACKAGES = (
     "audit",
     "admin",
     "mail",
+    "comments",
+    "documents",
 )
 
 

@@ -3,7 +3,9 @@
 from portal.accounts.models import OneTimeToken, RecoveryCode, SiteSetting, User
 from portal.agreements.models import Agreement, Amendment
 from portal.audit.models import AuditEvent
+from portal.comments.models import Comment
 from portal.content.models import Text, TextVersion
+from portal.documents.models import Document, DocumentVersion
 from portal.mail.models import OutboxMessage
 from portal.matching.models import Match
 from portal.needs.models import Need
@@ -16,7 +18,10 @@ __all__ = [
     "Amendment",
     "AuditEvent",
     "City",
+    "Comment",
     "District",
+    "Document",
+    "DocumentVersion",
     "Match",
     "Milestone",
     "Need",
