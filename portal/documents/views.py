@@ -190,30 +190,29 @@ def upload(kind: str, record_id: int):
     current = listing(record, form)
     if current is None or current.form is None:
         abort(403)
-    target = record
-    chosen = form.attach_to.data or f"{kind}:{record.id}"
-    if chosen not in {value for value, _label in form.attach_to.choices}:  # type: ignore[union-attr]
-        form.attach_to.errors = [_("Choose what to attach the document to.")]
-    else:
+    if form.validate_on_submit():
+        chosen = form.attach_to.data or f"{kind}:{record.id}"
         target_kind, _sep, target_id = chosen.partition(":")
-        target = load_record(target_kind, int(target_id))
-    if form.validate_on_submit() and not form.attach_to.errors:
-        upload_file = form.file.data
-        try:
-            document = services.upload(
-                actor(),
-                target,
-                title=form.title.data or "",
-                lang=form.lang.data or "",
-                stream=upload_file.stream if upload_file else None,
-                filename=(upload_file.filename or "") if upload_file else "",
-            )
-        except services.DocumentError as refused:
-            field = getattr(form, refused.field)
-            field.errors = [*field.errors, refused.message]
+        allowed = {value for value, _label in form.attach_to.choices}  # type: ignore[misc, union-attr]
+        if chosen not in allowed or not target_id.isdigit():
+            form.attach_to.errors = [_("Choose what to attach the document to.")]
         else:
-            flash(_("The document %(title)s was uploaded.", title=document.title), "success")
-            return redirect(page_of(record))
+            upload_file = form.file.data
+            try:
+                document = services.upload(
+                    actor(),
+                    load_record(target_kind, int(target_id)),
+                    title=form.title.data or "",
+                    lang=form.lang.data or "",
+                    stream=upload_file.stream if upload_file else None,
+                    filename=(upload_file.filename or "") if upload_file else "",
+                )
+            except services.DocumentError as refused:
+                field = getattr(form, refused.field)
+                field.errors = [*field.errors, refused.message]
+            else:
+                flash(_("The document %(title)s was uploaded.", title=document.title), "success")
+                return redirect(page_of(record))
     current = listing(record, form)
     return render_template("documents/index.html", docs=current, back=page_of(record)), 422
 
@@ -301,6 +300,7 @@ def download(document_id: int, number: int):
         etag=version.sha256,
         max_age=0,
     )
+    response.headers["Content-Type"] = version.content_type  # as stored, charset included
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Never kept by a shared cache: the next reader may not see the record.
     response.headers["Cache-Control"] = "private, no-cache"

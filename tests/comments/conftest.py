@@ -14,9 +14,7 @@ def told(monkeypatch):
     def notify(kind, record, actor, *, mentioned=()):
         from portal.core.records import kind_of
 
-        calls.append(
-            (kind, kind_of(record), record.id, actor.email, [p.email for p in mentioned])
-        )
+        calls.append((kind, kind_of(record), record.id, actor.email, [p.email for p in mentioned]))
 
     monkeypatch.setattr("portal.comments.services.notify", notify)
     monkeypatch.setattr("portal.documents.services.notify", notify)

@@ -74,9 +74,7 @@ def test_posting_with_htmx_returns_the_thread_with_the_new_comment(client, login
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" not in html and f'id="discussion-need-{need.id}"' in html
-    assert (
-        '<a href="https://example.org/leaks?a=1&amp;b=2" rel="nofollow noopener">' in html
-    )
+    assert '<a href="https://example.org/leaks?a=1&amp;b=2" rel="nofollow noopener">' in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
     assert "HX-Request" in response.headers["Vary"]
     assert len(comments_on("need", need.id)) == 1
@@ -96,9 +94,7 @@ def test_only_http_addresses_become_links(app):
         ("x" * 5001, "A comment may be at most"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_and_keeps_the_text(
-    client, login, need, body, message
-):
+def test_bad_input_is_refused_with_a_message_and_keeps_the_text(client, login, need, body, message):
     login("expert")
     response = client.post(f"/r/need/{need.id}/comments", data=form(body, "en", "need", need.id))
     assert response.status_code == 422
@@ -158,7 +154,13 @@ def test_visible_to_follows_each_kind_of_record(app, users):
     match = make_match(need, offer, users["requester"], status=MatchStatus.PROPOSED)
     for kind, record in (("need", need), ("offer", offer), ("match", match)):
         db.session.add(
-            Comment(record_kind=kind, record_id=record.id, author=users["requester"], body="x", lang="en")
+            Comment(
+                record_kind=kind,
+                record_id=record.id,
+                author=users["requester"],
+                body="x",
+                lang="en",
+            )
         )
     db.session.commit()
     visible = {
@@ -174,9 +176,7 @@ def test_visible_to_follows_each_kind_of_record(app, users):
     assert visible["coordinator"] == ["match", "need", "offer"]
     for who, kinds in visible.items():
         assert kinds == sorted(
-            c.record_kind
-            for c in db.session.scalars(select(Comment))
-            if c.can_view(users[who])
+            c.record_kind for c in db.session.scalars(select(Comment)) if c.can_view(users[who])
         )
 
 
@@ -196,7 +196,13 @@ def test_mentions_by_address_reach_only_people_who_see_the_record(
     [comment] = comments_on("need", restricted_need.id)
     assert [p.email for p in comment.mentioned] == ["coordinator@stockholm.test"]
     assert told == [
-        ("comment", "need", restricted_need.id, "requester@kyiv.test", ["coordinator@stockholm.test"])
+        (
+            "comment",
+            "need",
+            restricted_need.id,
+            "requester@kyiv.test",
+            ["coordinator@stockholm.test"],
+        )
     ]
 
 
