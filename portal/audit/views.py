@@ -42,6 +42,8 @@ def _record_type_labels() -> dict[str, str]:
         "amendment": pgettext("record type", "Amendment"),
         "text": pgettext("record type", "Text"),
         "site_setting": pgettext("record type", "Setting"),
+        "comment": pgettext("record type", "Comment"),
+        "document": pgettext("record type", "Document"),
     }
 
 
@@ -78,6 +80,9 @@ def _action_labels() -> dict[str, str]:
         "second_factor_lockout": pgettext("audit action", "Locked after wrong codes"),
         "recovery_codes_renewed": pgettext("audit action", "Recovery codes renewed"),
         "two_factor_replaced": pgettext("audit action", "Two-step verification replaced"),
+        "remove": pgettext("audit action", "Removed"),
+        "new_version": pgettext("audit action", "New version uploaded"),
+        "refuse_infected": pgettext("audit action", "Infected file refused"),
     }
 
 
