@@ -193,7 +193,7 @@ def upload(kind: str, record_id: int):
     if form.validate_on_submit():
         chosen = form.attach_to.data or f"{kind}:{record.id}"
         target_kind, _sep, target_id = chosen.partition(":")
-        allowed = {value for value, _label in form.attach_to.choices}  # type: ignore[misc, union-attr]
+        allowed = {value for value, _label in form.attach_to.choices}
         if chosen not in allowed or not target_id.isdigit():
             form.attach_to.errors = [_("Choose what to attach the document to.")]
         else:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.comments.models import Comment
 from portal.comments.services import mentioned_in
-from portal.core.enums import NeedStatus, Role
+from portal.core.enums import NeedStatus, Role, Visibility
 from portal.core.records import kind_of
 from portal.core.types import utcnow
 from portal.documents import storage
@@ -107,7 +107,11 @@ def _document(record: Any, entry: dict[str, Any], author: User, versions: int = 
     content, content_type = _content(entry)
     for number in range(1, versions + 1):
         if number > 1:  # a later version: the same file with a line more
-            content = content.replace(b"%%EOF", b"%% revised\n%%EOF") if b"%PDF" in content[:5] else content + b"\n"
+            content = (
+                content.replace(b"%%EOF", b"%% revised\n%%EOF")
+                if b"%PDF" in content[:5]
+                else content + b"\n"
+            )
         sha256 = storage.store_bytes(content)
         document.versions.append(
             DocumentVersion(
@@ -127,17 +131,27 @@ def load_demo_discussion() -> None:
     """Add the demo threads and documents (the demo loader commits)."""
     data = tomllib.loads(DATA.read_text(encoding="utf-8"))
     people = list(db.session.scalars(select(User).where(User.email.like("%@example.org"))))
+    # The first projects and needs, and the first public ones (what a visitor sees).
     projects = list(db.session.scalars(select(Project).order_by(Project.id).limit(3)))
+    public = db.session.scalar(
+        select(Project).where(Project.visibility == Visibility.PUBLIC).order_by(Project.id)
+    )
+    if public is not None and public not in projects:
+        projects.append(public)
     for index, project in enumerate(projects):
         _thread(project, data["project_thread"], people)
         author = _person(project, "expert", people)
         for number, entry in enumerate(data["document"]):
             _document(project, entry, author, versions=2 if number == 0 and index == 0 else 1)
         if project.milestones:
-            _document(project.milestones[0], data["document"][0], _person(project, "requester", people))
-    needs = db.session.scalars(
-        select(Need).where(Need.status == NeedStatus.OPEN).order_by(Need.id).limit(2)
-    )
+            _document(
+                project.milestones[0], data["document"][0], _person(project, "requester", people)
+            )
+    open_needs = select(Need).where(Need.status == NeedStatus.OPEN).order_by(Need.id)
+    needs = list(db.session.scalars(open_needs.limit(2)))
+    public_need = db.session.scalar(open_needs.where(Need.visibility == Visibility.PUBLIC))
+    if public_need is not None and public_need not in needs:
+        needs.append(public_need)
     for need in needs:
         _thread(need, data["record_thread"], people)
         _document(need, data["document"][1], _person(need, "requester", people))

@@ -39,7 +39,13 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 # Not HTML pages: files, the load balancer's JSON health check, the timeout warning's clock.
-NOT_PAGES = {"static", "main.healthz", "accounts.session_status"}
+NOT_PAGES = {
+    "static",
+    "main.healthz",
+    "accounts.session_status",
+    "comments.mentions",  # a fragment of names while typing (scanned inside the thread's page)
+    "documents.download",  # a file
+}
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {"matching.propose": ("need_id", "offer_id")}
 
@@ -132,9 +138,33 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
             )
             reset_token = issue_token(invited, TokenPurpose.PASSWORD_RESET)
             invitation_token = issue_token(invited, TokenPurpose.INVITATION)
+            # A comment of the person's own, just written (it may be corrected for 15 minutes),
+            # and a document they may see.
+            from portal.comments.models import Comment
+            from portal.documents.models import Document
+
+            if user is not None:
+                comment = Comment(
+                    record_kind="project",
+                    record_id=project.id,
+                    author=user,
+                    body="A comment to correct",
+                    lang="en",
+                )
+                db.session.add(comment)
+            else:
+                comment = db.session.scalar(select(Comment).order_by(Comment.id))
+            document = db.session.scalar(
+                select(Document).where(Document.visible_to(user)).order_by(Document.id)
+            ) or db.session.scalar(select(Document).order_by(Document.id))
             db.session.commit()
             agreement = default_agreement()
             return {
+                "kind": "project",
+                "record_id": project.id,
+                "comment_id": comment.id,
+                "document_id": document.id,
+                "number": 1,
                 "need_id": need.id,
                 "offer_id": offer.id,
                 "project_id": project.id,
@@ -377,6 +407,9 @@ EXPECTED_PAGES = {
         "projects.index",
         "projects.detail",
         "agreements.detail",
+        "comments.thread",
+        "documents.index",
+        "documents.detail",
     ],
     "requester": [
         "main.home",
@@ -392,6 +425,10 @@ EXPECTED_PAGES = {
         "accounts.two_factor",
         "accounts.change_password",
         "projects.detail",
+        "comments.thread",
+        "comments.edit",
+        "documents.index",
+        "documents.detail",
         "403",
     ],
     "expert": [
@@ -426,6 +463,7 @@ EXPECTED_PAGES = {
         "admin.new_organisation",
         "admin.edit_organisation",
         "mail.outbox",
+        "documents.admin",
         "audit.index",
         "accounts.verify",
     ],

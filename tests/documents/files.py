@@ -73,7 +73,7 @@ ACCEPTED = {
         "Протокол зустрічі\nMötet 2 december\n".encode(),
         "text/plain; charset=utf-8",
     ),
-    "csv": ("pipes.csv", "district;km\nDarnytskyi;12\n".encode(), "text/csv; charset=utf-8"),
+    "csv": ("pipes.csv", b"district;km\nDarnytskyi;12\n", "text/csv; charset=utf-8"),
     "dwg": ("pump.dwg", b"AC1032" + b"\x00" * 64, "image/vnd.dwg"),
     "dxf": ("site.dxf", b"  0\nSECTION\n  2\nHEADER\n  0\nENDSEC\n  0\nEOF\n", "image/vnd.dxf"),
 }
