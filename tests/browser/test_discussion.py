@@ -71,7 +71,7 @@ def test_a_document_and_its_second_version(context, live_server):
     )
     page.get_by_role("button", name=tr("sv", "Upload"), exact=True).click()
     expect(page.locator("#documents")).to_contain_text("Mätprotokoll")
-    page.get_by_role("link", name="Mätprotokoll").click()
+    page.get_by_role("link", name="Mätprotokoll", exact=True).click()
     page.get_by_label(tr("sv", "File of the new version")).set_input_files(
         files=[
             {
@@ -86,7 +86,7 @@ def test_a_document_and_its_second_version(context, live_server):
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("matning-2.txt")
     with page.expect_download() as first:
-        page.get_by_role("link", name="matning.txt").click()
+        page.get_by_role("link", name="matning.txt", exact=True).click()
     assert first.value.suggested_filename == "matning.txt"
     assert Path(first.value.path()).read_bytes() == "Zon 4: 12 läckor\n".encode()
 
