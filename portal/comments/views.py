@@ -145,6 +145,8 @@ def _load_comment(comment_id: int) -> Comment:
 def edit(comment_id: int):
     comment = _load_comment(comment_id)
     record = comment.record
+    if comment.author_id != current_user.id:
+        abort(403)
     if not comment.can_edit(current_user):
         flash(_("A comment can be corrected for 15 minutes after posting it."), "error")
         return redirect(f"{page_of(record)}#comment-{comment.id}")

@@ -262,7 +262,7 @@ def test_no_correction_after_15_minutes_nor_by_someone_else(client, login, users
     other = _comment(users, need, who="requester")
     login("expert")
     assert client.post(f"/comments/{late.id}/edit", data={"body": "Too late"}).status_code == 302
-    assert client.post(f"/comments/{other.id}/edit", data={"body": "Not mine"}).status_code == 302
+    assert client.post(f"/comments/{other.id}/edit", data={"body": "Not mine"}).status_code == 403
     assert reload(late).body == "First words" and reload(late).edited_at is None
     assert reload(other).body == "First words"
 
