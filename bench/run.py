@@ -146,16 +146,99 @@ def pick_records(url: str) -> dict[str, Any]:
             project = one(
                 "SELECT id FROM projects WHERE status = 'active' ORDER BY id DESC LIMIT 1"
             )
+            discussed = one(
+                "SELECT id FROM projects WHERE status = 'active' AND id < :p "
+                "ORDER BY id DESC LIMIT 1",
+                p=project,
+            )
+        ensure_discussion(engine, discussed)
     finally:
         engine.dispose()
     return {
         "theme": water,
         "need": need,
         "project": project,
+        "discussed_project": discussed,
         "requester": f"requester-{kyiv_org}-1@bulk.example.org",
         "expert": f"expert-{expert_org}-1@bulk.example.org",
         "coordinator": "coordinator-1@bulk.example.org",
     }
+
+
+DISCUSSION_COMMENTS = 50
+DISCUSSION_DOCUMENTS = 20
+
+
+def ensure_discussion(engine: Any, project_id: int) -> None:
+    """50 comments and 20 documents (two versions each, half of them on the first milestone)
+    on one project, written once: the project page is measured with a real discussion. The
+    rows only: the page shows the files' names and sizes, never their content."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        have = conn.execute(
+            text("SELECT count(*) FROM comments WHERE record_kind = 'project' AND record_id = :p"),
+            {"p": project_id},
+        ).scalar_one()
+        if have >= DISCUSSION_COMMENTS:
+            return
+        authors = [
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT u.id FROM users u JOIN project_organisations po "
+                    "ON po.organisation_id = u.organisation_id WHERE po.project_id = :p "
+                    "ORDER BY u.id LIMIT 6"
+                ),
+                {"p": project_id},
+            )
+        ] or [conn.execute(text("SELECT min(id) FROM users")).scalar_one()]
+        milestone = conn.execute(
+            text("SELECT min(id) FROM milestones WHERE project_id = :p"), {"p": project_id}
+        ).scalar_one()
+        now = datetime.now(UTC)
+        for i in range(DISCUSSION_COMMENTS - have):
+            conn.execute(
+                text(
+                    "INSERT INTO comments (record_kind, record_id, author_id, body, lang, "
+                    "created_at) VALUES ('project', :p, :a, :b, :l, :t)"
+                ),
+                {
+                    "p": project_id,
+                    "a": authors[i % len(authors)],
+                    "b": f"Comment {i} on the survey, see https://example.org/survey/{i}",
+                    "l": ("uk", "sv", "en")[i % 3],
+                    "t": now,
+                },
+            )
+        for i in range(DISCUSSION_DOCUMENTS):
+            kind, record = (
+                ("milestone", milestone) if i % 2 and milestone else ("project", project_id)
+            )
+            document = conn.execute(
+                text(
+                    "INSERT INTO documents (record_kind, record_id, title, lang, created_by_id, "
+                    "created_at) VALUES (:k, :r, :t, 'en', :a, :c) RETURNING id"
+                ),
+                {"k": kind, "r": record, "t": f"Document {i}", "a": authors[0], "c": now},
+            ).scalar_one()
+            for number in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO document_versions (document_id, number, filename, "
+                        "content_type, size, sha256, uploaded_by_id, uploaded_at) VALUES "
+                        "(:d, :n, :f, 'application/pdf', :s, :h, :a, :c)"
+                    ),
+                    {
+                        "d": document,
+                        "n": number,
+                        "f": f"document-{i}.pdf",
+                        "s": 10_000 + i,
+                        "h": f"{i:032x}{number:032x}",
+                        "a": authors[number % len(authors)],
+                        "c": now,
+                    },
+                )
 
 
 def pages(records: dict[str, Any]) -> list[dict[str, Any]]:
@@ -172,6 +255,11 @@ def pages(records: dict[str, Any]) -> list[dict[str, Any]]:
         },
         {"name": "offers list", "who": "requester", "path": "/offers/"},
         {"name": "project page", "who": "coordinator", "path": f"/projects/{records['project']}"},
+        {
+            "name": "project page, 50 comments and 20 documents",
+            "who": "coordinator",
+            "path": f"/projects/{records['discussed_project']}",
+        },
         {"name": "dashboard", "who": "coordinator", "path": "/dashboard/"},
         {"name": "public needs list (anonymous)", "who": None, "path": "/needs/"},
     ]

@@ -43,6 +43,8 @@ BLUEPRINT_PACKAGES = (
     "reports",
     "exports",
     "notifications",
+    "comments",
+    "documents",
 )
 
 

@@ -158,9 +158,12 @@ def backup_create(output: Path | None) -> None:
     target = output or backup.default_backup_path(url, Path(current_app.instance_path) / "backups")
     try:
         backup.create_backup(url, target)
+        files = backup.create_files_backup(Path(current_app.config["FILES_DIR"]), target)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up {backup.describe(url)} to {target}.")
+    if files is not None:
+        click.echo(f"Backed up the document files to {files}.")
 
 
 @backup_cli.command("restore")
@@ -184,8 +187,11 @@ def backup_restore(path: Path, yes: bool) -> None:
     db.engine.dispose()  # this process holds no connection (and no lock) during the restore
     try:
         backup.restore_backup(url, path)
+        files = backup.restore_files_backup(Path(current_app.config["FILES_DIR"]), path)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
+    if files:
+        click.echo(f"Restored {files} document files.")
     click.echo(
         f"Restored {backup.describe(url)} from {path}. "
         "Run 'flask db upgrade' if the backup is older than this version of the portal."

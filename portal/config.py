@@ -215,6 +215,12 @@ class Config:
         self.NOTIFICATIONS_DUE_CHECK_SECONDS = _env_int(
             env, "NOTIFICATIONS_DUE_CHECK_SECONDS", self.NOTIFICATIONS_DUE_CHECK_SECONDS
         )
+        # Documents (portal.documents): where the files live (outside the web root; on several
+        # app servers, the same path on a shared volume), the largest file accepted, and the
+        # clamd socket every upload is scanned through (no scanning when unset).
+        self.FILES_DIR = env.get("FILES_DIR") or str(instance_path / "files")
+        self.MAX_DOCUMENT_BYTES = _env_int(env, "MAX_DOCUMENT_BYTES", 25 * 1024 * 1024)
+        self.CLAMD_SOCKET = env.get("CLAMD_SOCKET") or None
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():

@@ -4,7 +4,9 @@ from portal.accounts.models import OneTimeToken, RecoveryCode, SiteSetting, User
 from portal.agreements.models import Agreement, Amendment
 from portal.api.models import ApiToken
 from portal.audit.models import AuditEvent
+from portal.comments.models import Comment
 from portal.content.models import Text, TextVersion
+from portal.documents.models import Document, DocumentVersion
 from portal.exports.models import CalendarToken
 from portal.mail.models import OutboxMessage
 from portal.matching.models import Match
@@ -29,9 +31,12 @@ __all__ = [
     "AuditEvent",
     "CalendarToken",
     "City",
+    "Comment",
     "Delivery",
     "Digest",
     "District",
+    "Document",
+    "DocumentVersion",
     "Follow",
     "FrozenReport",
     "FrozenReportDocument",

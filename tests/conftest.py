@@ -257,8 +257,15 @@ def database_url(databases) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    # Document files of each test in a directory of its own.
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "FILES_DIR": str(tmp_path / "files"),
+        }
+    )
     app.test_client_class = PortalClient
     with app.app_context():
         yield app

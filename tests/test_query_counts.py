@@ -218,3 +218,71 @@ def test_the_probe_need_really_has_more_children_when_counted_large(app, users):
     assert len(need.matches) == 4
     assert len(project.milestones) == 4
     assert need.status == NeedStatus.OPEN and project.status == ProjectStatus.ACTIVE
+
+
+def _discussion(project_id: int, authors: list, comments: int, documents: int) -> None:
+    """Comments by several people (some edited, some removed, some mentioning) and documents
+    with two versions on the project and its milestone."""
+    from portal.comments.models import Comment
+    from portal.core.types import utcnow
+    from portal.documents.models import Document, DocumentVersion
+
+    project = db.session.get(Project, project_id)
+    for i in range(comments):
+        author = authors[i % len(authors)]
+        db.session.add(
+            Comment(
+                record_kind="project",
+                record_id=project_id,
+                author=author,
+                body=f"Comment {i} https://example.org/{i}",
+                lang=("uk", "sv", "en")[i % 3],
+                edited_at=utcnow() if i % 5 == 0 else None,
+                removed_at=utcnow() if i % 7 == 0 else None,
+                removed_by=authors[0] if i % 7 == 0 else None,
+                mentioned=[authors[(i + 1) % len(authors)]] if i % 4 == 0 else [],
+            )
+        )
+    targets = [("project", project_id), ("milestone", project.milestones[0].id)]
+    for i in range(documents):
+        kind, record_id = targets[i % 2]
+        document = Document(
+            record_kind=kind,
+            record_id=record_id,
+            title=f"Document {i}",
+            lang="en",
+            created_by=authors[i % len(authors)],
+        )
+        for number in (1, 2):
+            document.versions.append(
+                DocumentVersion(
+                    number=number,
+                    filename=f"d{i}.pdf",
+                    content_type="application/pdf",
+                    size=1000 + i,
+                    sha256=f"{i:064x}",
+                    uploaded_by=authors[(i + number) % len(authors)],
+                )
+            )
+        db.session.add(document)
+    db.session.commit()
+    db.session.expire_all()
+
+
+@pytest.mark.parametrize("who", ["requester", "coordinator", "anonymous"])
+def test_a_thread_of_200_comments_and_20_documents_costs_what_one_of_each_does(
+    app, client, users, login, who
+):
+    probes = _probes(users)
+    authors = [users[name] for name in ("requester", "expert", "coordinator", "other_expert")]
+    if who != "anonymous":
+        login(who)
+    path = f"/projects/{probes.project_id}"
+    _discussion(probes.project_id, authors, 1, 1)
+    small = _count(app, client, path)
+    _discussion(probes.project_id, authors, 199, 19)
+    large = _count(app, client, path)
+    page = client.get(path).get_data(as_text=True)
+    assert "Comment 198" in page and "Document 18" in page
+    assert small[0] == large[0] == 200
+    assert small[1] == large[1], f"{small[1]} -> {large[1]} queries"

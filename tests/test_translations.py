@@ -34,6 +34,11 @@ METHODS = [
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # Words that are the same in Swedish and English, and proper names.
 SAME_IN_SWEDISH = {
+    # Documents: sizes and versions are written alike.
+    "%(size)s MB",
+    "%(size)s kB",
+    "version %(number)s",
+    "Version",
     "Stockholm",
     "Kyiv",
     "Transport",

@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from portal.agreements.services import default_agreement
+from portal.comments.models import Comment
 from portal.content.models import Text
 from portal.core.enums import (
     HelpKind,
@@ -23,6 +24,8 @@ from portal.core.enums import (
     Side,
     Visibility,
 )
+from portal.documents import storage
+from portal.documents.models import Document, DocumentVersion
 from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
@@ -117,8 +120,54 @@ def _seed_restricted(users) -> dict[str, int]:
         person_days=10,
     )
     db.session.add_all([need, offer, project, match])
+    db.session.flush()
+    # A comment and a document on each of them, the marker in the text, the title and the file.
+    comments, documents = [], []
+    for kind, record in (("need", need), ("offer", offer), ("project", project), ("match", match)):
+        comment = Comment(
+            record_kind=kind,
+            record_id=record.id,
+            author=requester,
+            body=f"Pump 4 {MARKER}",
+            lang="en",
+            mentioned=[expert],
+        )
+        db.session.add(comment)
+        comments.append(comment)
+    for kind, record in (
+        ("need", need),
+        ("project", project),
+        ("milestone", project.milestones[0]),
+    ):
+        document = Document(
+            record_kind=kind,
+            record_id=record.id,
+            title=f"Plan {MARKER}",
+            lang="en",
+            created_by=requester,
+        )
+        content = f"Plan {MARKER}".encode()
+        document.versions.append(
+            DocumentVersion(
+                number=1,
+                filename=f"{MARKER}.txt",
+                content_type="text/plain; charset=utf-8",
+                size=len(content),
+                sha256=storage.store_bytes(content),
+                uploaded_by=requester,
+            )
+        )
+        db.session.add(document)
+        documents.append(document)
     db.session.commit()
-    return {"need": need.id, "offer": offer.id, "project": project.id, "match": match.id}
+    return {
+        "need": need.id,
+        "offer": offer.id,
+        "project": project.id,
+        "match": match.id,
+        "comments": [c.id for c in comments],
+        "documents": [d.id for d in documents],
+    }
 
 
 def _crawl(client) -> dict[str, int]:
@@ -164,6 +213,26 @@ def test_restricted_records_never_leak(app, client, users, login, who):
         response = client.get(url)
         assert response.status_code in (302, 404), url  # anonymous: login wall; others: 404
         assert MARKER not in response.get_data(as_text=True)
+    for kind in ("need", "offer", "project", "match"):
+        record_id = ids[kind]
+        for url in (
+            f"/r/{kind}/{record_id}/comments",
+            f"/r/{kind}/{record_id}/mentions?q=Ol",
+            f"/r/{kind}/{record_id}/documents",
+        ):
+            response = client.get(url)
+            assert response.status_code in (302, 401, 404), url
+            assert MARKER not in response.get_data(as_text=True)
+    for comment_id in ids["comments"]:
+        response = client.get(f"/comments/{comment_id}/edit")
+        assert response.status_code in (302, 401, 404) and MARKER not in response.get_data(
+            as_text=True
+        )
+    for document_id in ids["documents"]:
+        for url in (f"/documents/{document_id}", f"/documents/{document_id}/versions/1/file"):
+            response = client.get(url)
+            assert response.status_code in (302, 404), url
+            assert MARKER not in response.get_data(as_text=True)
     for query in (MARKER.lower(), "насосної", "Läcksökning"):
         for list_url in ("/needs/", "/offers/", "/projects/"):
             body = client.get(f"{list_url}?q={query}&status=all").get_data(as_text=True)
@@ -356,3 +425,6 @@ def test_notifications_about_restricted_records_reach_those_who_may_see_them(
     body = client.get("/notifications/").get_data(as_text=True)
     assert MARKER in body
     assert 'class="badge">4' in client.get("/notifications/count").get_data(as_text=True)
+    assert MARKER in client.get(f"/r/match/{ids['match']}/comments").get_data(as_text=True)
+    file = client.get(f"/documents/{ids['documents'][2]}/versions/1/file")
+    assert MARKER in file.get_data(as_text=True)

@@ -42,6 +42,8 @@ def _record_type_labels() -> dict[str, str]:
         "amendment": pgettext("record type", "Amendment"),
         "text": pgettext("record type", "Text"),
         "site_setting": pgettext("record type", "Setting"),
+        "comment": pgettext("record type", "Comment"),
+        "document": pgettext("record type", "Document"),
     }
 
 
@@ -84,6 +86,9 @@ def _action_labels() -> dict[str, str]:
         "unfollow": pgettext("audit action", "Unfollowed"),
         "notification_settings": pgettext("audit action", "Notification settings changed"),
         "retry": pgettext("audit action", "E-mail sent again"),
+        "remove": pgettext("audit action", "Removed"),
+        "new_version": pgettext("audit action", "New version uploaded"),
+        "refuse_infected": pgettext("audit action", "Infected file refused"),
     }
 
 

@@ -259,3 +259,59 @@ def restore_backup(database_url: str | URL, path: Path) -> None:
     finally:
         target.close()
         source.close()
+
+
+# ------------------------------------------------------------------------------- document files
+# The documents' files (portal.documents.storage) go next to the database backup, in
+# ``<backup>.files.tar``: named by their sha256, they are only ever added, so a restore puts
+# back every file the restored database may refer to (files added since stay; nothing refers
+# to them).
+
+
+def files_archive_path(backup_path: Path) -> Path:
+    return backup_path.with_name(backup_path.name + ".files.tar")
+
+
+def create_files_backup(files_dir: Path, backup_path: Path) -> Path | None:
+    """Archive the stored files (not the temporary area) beside the backup; None when there
+    are none. Written to a temporary name and renamed, readable by its owner only."""
+    import tarfile
+
+    if not files_dir.is_dir():
+        return None
+    target = files_archive_path(backup_path)
+    partial = target.with_name(target.name + ".partial")
+    _private_file(partial)
+    try:
+        with tarfile.open(partial, "w") as archive:
+            for path in sorted(files_dir.rglob("*")):
+                relative = path.relative_to(files_dir)
+                if path.is_file() and relative.parts[0] != "tmp":
+                    archive.add(path, arcname=str(relative))
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def restore_files_backup(files_dir: Path, backup_path: Path) -> int:
+    """Put back the files archived beside the backup (when there is an archive); how many."""
+    import tarfile
+
+    archive_path = files_archive_path(backup_path)
+    if not archive_path.is_file():
+        return 0
+    files_dir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with tarfile.open(archive_path) as archive:
+        for member in archive.getmembers():
+            if not member.isfile():
+                continue
+            # Only sha256-named files in their two-level folders, never a path outside.
+            parts = Path(member.name).parts
+            if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]{64}", parts[2]):
+                raise BackupError(f"Unexpected file in the files archive: {member.name}")
+            archive.extract(member, files_dir, filter="data")
+            count += 1
+    return count

@@ -54,6 +54,7 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import District, Organisation, Theme
+from portal.seed.demo_discussion import load_demo_discussion
 from portal.seed.demo_notifications import load_demo_notifications
 
 DEFAULT_PASSWORD = "kyiv-stockholm-demo"  # nosec B105  # noqa: S105 (the documented demo password)
@@ -93,6 +94,7 @@ def load_demo(only_if_empty: bool = False) -> bool:
         _DemoLoader(data, default_agreement(), date.today()).load()
         _enrol_demo_second_factor(emails)
         load_demo_notifications(list(DEMO_ACCOUNTS))
+        load_demo_discussion()
     except Exception:
         db.session.rollback()
         raise

@@ -80,6 +80,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         {
             "ENV_NAME": "testing",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "FILES_DIR": str(path.parent / "files"),
             # One browser signs in many times from 127.0.0.1; throttling is tested elsewhere.
             "RATELIMIT_ENABLED": False,
         }

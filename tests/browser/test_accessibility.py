@@ -72,6 +72,8 @@ NOT_PAGES |= {
     "exports.personal_calendar",
     "exports.iati_activities",
     "notifications.count",  # the header's fragment, scanned on every page
+    "comments.mentions",  # a fragment of names while typing (scanned inside the thread's page)
+    "documents.download",  # a file
 }
 # Query arguments that make a page show more of itself.
 EXTRA_ARGUMENTS = {
@@ -171,6 +173,25 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
             from portal.notifications.delivery import unsubscribe_token
 
             unsubscribe = unsubscribe_token(invited, "proposal")
+            # A comment of the person's own, just written (it may be corrected for 15 minutes),
+            # and a document they may see.
+            from portal.comments.models import Comment
+            from portal.documents.models import Document
+
+            if user is not None:
+                comment = Comment(
+                    record_kind="project",
+                    record_id=project.id,
+                    author=user,
+                    body="A comment to correct",
+                    lang="en",
+                )
+                db.session.add(comment)
+            else:
+                comment = db.session.scalar(select(Comment).order_by(Comment.id))
+            document = db.session.scalar(
+                select(Document).where(Document.visible_to(user)).order_by(Document.id)
+            ) or db.session.scalar(select(Document).order_by(Document.id))
             db.session.commit()
             agreement = default_agreement()
             from portal.reports.services import Period
@@ -180,6 +201,11 @@ def _arguments_for(live_server: LiveServer, role: str) -> dict[str, Any]:
                 "report_id": _a_frozen_report(agreement),
                 "start": quarter.start.isoformat(),
                 "end": quarter.end.isoformat(),
+                "kind": "project",
+                "record_id": project.id,
+                "comment_id": comment.id,
+                "document_id": document.id,
+                "number": 1,
                 "need_id": need.id,
                 "offer_id": offer.id,
                 "project_id": project.id,
@@ -441,6 +467,9 @@ EXPECTED_PAGES = {
         "api.v1.docs",
         "exports.open_data",
         "notifications.unsubscribe",
+        "comments.thread",
+        "documents.index",
+        "documents.detail",
     ],
     "requester": [
         "main.home",
@@ -458,6 +487,10 @@ EXPECTED_PAGES = {
         "projects.detail",
         "notifications.inbox",
         "notifications.settings",
+        "comments.thread",
+        "comments.edit",
+        "documents.index",
+        "documents.detail",
         "403",
     ],
     "expert": [
@@ -496,6 +529,7 @@ EXPECTED_PAGES = {
         "admin.edit_organisation",
         "mail.outbox",
         "notifications.failed",
+        "documents.admin",
         "audit.index",
         "accounts.verify",
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from portal.agreements.services import default_agreement
+from portal.comments.models import Comment
 from portal.content.models import Text
 from portal.core.enums import (
     HelpKind,
@@ -16,6 +17,8 @@ from portal.core.enums import (
     Side,
     Visibility,
 )
+from portal.documents import storage
+from portal.documents.models import Document, DocumentVersion
 from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
@@ -26,7 +29,8 @@ from portal.reference.models import Theme
 
 def seed_records(users) -> dict[str, int]:
     """A public need of Kyivvodokanal, a public offer of Stockholm Vatten och Avfall, a proposed
-    match between them, and a public project with a milestone."""
+    match between them, and a public project with a milestone, a comment of the requester and
+    a document."""
     requester, expert = users["requester"], users["expert"]
     agreement = default_agreement()
     theme = db.session.scalar(db.select(Theme).filter_by(code="education"))
@@ -84,8 +88,32 @@ def seed_records(users) -> dict[str, int]:
     milestone = Milestone(title=Text.new("Етап", "uk", requester), due_on=today, weight=1)
     project.milestones.append(milestone)
     db.session.add_all([need, offer, match, project])
+    db.session.flush()
+    comment = Comment(
+        record_kind="project", record_id=project.id, author=requester, body="Hello", lang="en"
+    )
+    content = b"%PDF-1.4\n%%EOF\n"
+    document = Document(
+        record_kind="project", record_id=project.id, title="Plan", lang="en", created_by=requester
+    )
+    document.versions.append(
+        DocumentVersion(
+            number=1,
+            filename="plan.pdf",
+            content_type="application/pdf",
+            size=len(content),
+            sha256=storage.store_bytes(content),
+            uploaded_by=requester,
+        )
+    )
+    db.session.add_all([comment, document])
     db.session.commit()
     return {
+        "kind": "project",
+        "record_id": project.id,
+        "comment_id": comment.id,
+        "document_id": document.id,
+        "number": 1,
         "need_id": need.id,
         "offer_id": offer.id,
         "match_id": match.id,
@@ -104,10 +132,8 @@ def seed_records(users) -> dict[str, int]:
         "name": "needs",
         "fmt": "xlsx",
         "feed": "needs",
-        # Notifications: follow the need; someone else's (here: no one's) notification and
-        # failed delivery.
-        "kind": "need",
-        "record_id": need.id,
+        # Notifications: follow the project (the kind and record_id above); someone else's
+        # (here: no one's) notification and failed delivery.
         "notification_id": 987654,
         "what": "delivery",
         "row_id": 987654,

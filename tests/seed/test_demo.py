@@ -60,10 +60,13 @@ DEMO_TABLES = (
 
 
 @pytest.fixture(scope="module")
-def demo_app(databases):
+def demo_app(databases, tmp_path_factory):
     """One database with the demo data, shared by the read-only tests of this module."""
     url = databases.fresh()
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    files = tmp_path_factory.mktemp("files")
+    app = create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url, "FILES_DIR": str(files)}
+    )
     with app.app_context():
         assert load_demo() is True
         db.session.remove()
@@ -532,3 +535,23 @@ def test_flask_seed_demo_is_refused_in_production(database_url, monkeypatch):
         assert count(Need) == 0
         assert db.session.scalar(select(func.count()).where(User.email.in_(DEMO_ACCOUNTS))) == 0
         db.engine.dispose()
+
+
+def test_demo_discussions_and_documents_in_three_languages(demo):
+    from portal.comments.models import Comment
+    from portal.documents import storage
+    from portal.documents.models import DocumentVersion
+
+    comments = list(db.session.scalars(db.select(Comment)))
+    assert {c.lang for c in comments} == {"uk", "sv", "en"}
+    assert {c.record_kind for c in comments} == {"project", "need"}
+    assert any(c.mentioned for c in comments)
+    assert all(c.can_view(c.author) for c in comments)
+    versions = list(db.session.scalars(db.select(DocumentVersion)))
+    assert {v.content_type.split(";")[0] for v in versions} == {"application/pdf", "text/plain"}
+    assert any(v.number == 2 for v in versions)
+    for version in versions:
+        content = storage.path_of(version.sha256).read_bytes()
+        assert len(content) == version.size
+    pdf = next(v for v in versions if v.content_type == "application/pdf")
+    assert storage.path_of(pdf.sha256).read_bytes().startswith(b"%PDF-1.4")

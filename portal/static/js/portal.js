@@ -19,4 +19,15 @@
     var form = event.target.closest && event.target.closest("form[data-autosubmit]");
     if (form && window.htmx) { window.htmx.trigger(form, "submit"); }
   });
+  // A mention suggested while typing a comment: clicking it completes the "@…" being typed.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-mention]");
+    if (!button) { return; }
+    var form = button.closest("form");
+    var input = form && form.querySelector("[data-mention-input]");
+    if (!input) { return; }
+    input.value = input.value.replace(/@[^\s@]*(@[^\s]*)?$/, "") + "@" + button.getAttribute("data-mention") + " ";
+    button.closest(".mention-suggestions").innerHTML = "";
+    input.focus();
+  });
 })();

@@ -1,0 +1,257 @@
+"""Uploading documents and new versions of them, and who may.
+
+A file is staged (``storage.stage``: hashed and size-checked while written to a temporary file),
+its type decided by its content (``filetypes.detect``), scanned when scanning is on
+(``scanner.scan``), and only then moved into place and recorded. Every refusal comes back as
+``DocumentError`` with a translated message and the form field it belongs to; an infected file is
+also audited, committed on its own so that the record of the refusal survives the request's
+rollback. Writes audit, flush and then tell the notifications; the request commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, BinaryIO
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import Forbidden
+
+from portal.accounts.models import User
+from portal.audit import services as audit
+from portal.content.models import CONTENT_LANGUAGES
+from portal.core.i18n import format_number
+from portal.core.records import kind_of
+from portal.core.text import clean_text
+from portal.core.types import utcnow
+from portal.core.visibility import is_signed_in
+from portal.documents import filetypes, scanner, storage
+from portal.documents.models import DOCUMENT_KINDS, Document, DocumentVersion
+from portal.extensions import db
+from portal.notifications.events import notify
+
+TITLE_MAX = 200
+
+
+class DocumentError(ValueError):
+    """A document that cannot be accepted; a translated message and the field it concerns."""
+
+    def __init__(self, message: str, field: str = "file") -> None:
+        super().__init__(message)
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class NotAllowed(Forbidden):
+    """The acting user may not do this (answered 403)."""
+
+
+def project_of(record: Any) -> Any | None:
+    kind = kind_of(record)
+    if kind == "project":
+        return record
+    if kind in ("milestone", "status_report"):
+        return record.project
+    return None
+
+
+def agreement_of(record: Any) -> Any:
+    project = project_of(record)
+    return project.agreement if project is not None else record.agreement
+
+
+def can_upload(user: Any, record: Any) -> bool:
+    """Who may edit the record: the posting organisation (needs, offers) and the project's
+    participants (projects, milestones, reports), and coordinators; never after the
+    agreement has expired."""
+    if not is_signed_in(user) or kind_of(record) not in DOCUMENT_KINDS:
+        return False
+    if agreement_of(record).has_expired() or not record.can_view(user):
+        return False
+    project = project_of(record)
+    if project is not None:
+        return bool(project.can_report(user))
+    return bool(record.can_edit(user)) or user.is_coordinator
+
+
+def max_bytes() -> int:
+    return int(current_app.config["MAX_DOCUMENT_BYTES"])
+
+
+def size_limit_text() -> str:
+    return _("%(size)s MB", size=format_number(round(max_bytes() / (1024 * 1024), 1)))
+
+
+def _check_title(title: str) -> str:
+    title = clean_text(title)
+    if not title:
+        raise DocumentError(_("Enter a title."), "title")
+    if len(title) > TITLE_MAX:
+        raise DocumentError(_("Keep the title under %(max)d characters.", max=TITLE_MAX), "title")
+    return title
+
+
+def _accept_file(actor: User, record: Any, stream: BinaryIO | None, filename: str) -> tuple:
+    """Stage, check and scan the upload; its place in storage and its type, or DocumentError."""
+    if stream is None or not filename:
+        raise DocumentError(_("Choose a file to upload."))
+    try:
+        staged = storage.stage(stream, max_bytes())
+    except storage.TooLarge:
+        raise DocumentError(
+            _("The file is too large: at most %(size)s are accepted.", size=size_limit_text())
+        ) from None
+    try:
+        if staged.size == 0:
+            raise DocumentError(_("The file is empty."))
+        kind = filetypes.detect(staged.path, filename)
+        if kind is None:
+            raise DocumentError(
+                _(
+                    "This kind of file is not accepted. Upload a PDF, Word (DOCX), Excel (XLSX), "
+                    "PowerPoint (PPTX), OpenDocument text or spreadsheet (ODT, ODS), PNG or JPEG "
+                    "image, plain text or CSV in UTF-8, or a DWG or DXF drawing."
+                )
+            )
+        try:
+            scanner.scan(staged.path)
+        except scanner.Infected as found:
+            audit.record(
+                actor,
+                "refuse_infected",
+                kind_of(record),
+                record.id,
+                after={"filename": filename[:200], "signature": found.signature},
+            )
+            db.session.commit()  # the record of the refusal outlives the request's rollback
+            raise DocumentError(
+                _(
+                    "The file was refused: the virus scanner found %(name)s in it.",
+                    name=found.signature,
+                )
+            ) from None
+        except scanner.ScannerUnavailable:
+            current_app.logger.warning("virus scanner unavailable; upload refused")
+            raise DocumentError(
+                _("The file could not be checked for viruses just now. Please try again later.")
+            ) from None
+    except BaseException:
+        staged.discard()
+        raise
+    staged.keep()  # in place before the database refers to it
+    return staged, kind
+
+
+def _version(
+    actor: User, document: Document, number: int, staged: Any, kind: Any, filename: str
+) -> DocumentVersion:
+    return DocumentVersion(
+        document=document,
+        number=number,
+        filename=filetypes.safe_filename(filename, kind),
+        content_type=kind.content_type,
+        size=staged.size,
+        sha256=staged.sha256,
+        uploaded_by=actor,
+        uploaded_at=utcnow(),
+    )
+
+
+def upload(
+    actor: User, record: Any, *, title: str, lang: str, stream: BinaryIO | None, filename: str
+) -> Document:
+    if not can_upload(actor, record):
+        raise NotAllowed()
+    agreement_of(record).ensure_writable()
+    title = _check_title(title)
+    if lang not in CONTENT_LANGUAGES:
+        raise DocumentError(_("Choose the language the text is written in."), "lang")
+    staged, kind = _accept_file(actor, record, stream, filename)
+    document = Document(
+        record_kind=kind_of(record),
+        record_id=record.id,
+        title=title,
+        lang=lang,
+        created_by=actor,
+        created_at=utcnow(),
+    )
+    db.session.add(document)
+    version = _version(actor, document, 1, staged, kind, filename)
+    db.session.add(version)
+    db.session.flush()
+    audit.record(
+        actor,
+        "create",
+        "document",
+        document.id,
+        after={**audit.snapshot(document), "version": audit.snapshot(version)},
+    )
+    db.session.flush()
+    notify("document", record, actor)
+    return document
+
+
+def add_version(
+    actor: User, document: Document, *, stream: BinaryIO | None, filename: str
+) -> DocumentVersion:
+    record = document.record
+    if record is None or not can_upload(actor, record):
+        raise NotAllowed()
+    agreement_of(record).ensure_writable()
+    staged, kind = _accept_file(actor, record, stream, filename)
+    number = (
+        db.session.scalar(
+            select(func.max(DocumentVersion.number)).where(
+                DocumentVersion.document_id == document.id
+            )
+        )
+        or 0
+    ) + 1
+    version = _version(actor, document, number, staged, kind, filename)
+    db.session.add(version)
+    db.session.flush()
+    audit.record(actor, "new_version", "document", document.id, after=audit.snapshot(version))
+    db.session.flush()
+    db.session.refresh(document, ["versions"])
+    notify("document", record, actor)
+    return version
+
+
+# ---------------------------------------------------------------- reading
+
+
+def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[Document]]:
+    """The documents of several records (a project, its milestones and reports) in two
+    queries, newest first, by ``(kind, id)``."""
+    by_kind: dict[str, list[int]] = {}
+    for record in records:
+        by_kind.setdefault(kind_of(record), []).append(record.id)
+    if not by_kind:
+        return {}
+    from sqlalchemy import and_, or_
+
+    rows = db.session.scalars(
+        select(Document)
+        .where(
+            or_(
+                *(
+                    and_(Document.record_kind == kind, Document.record_id.in_(ids))
+                    for kind, ids in by_kind.items()
+                )
+            )
+        )
+        .options(
+            selectinload(Document.versions).selectinload(DocumentVersion.uploaded_by),
+            selectinload(Document.created_by),
+        )
+        .order_by(Document.created_at.desc(), Document.id.desc())
+    ).all()
+    found: dict[tuple[str, int], list[Document]] = {}
+    for document in rows:
+        found.setdefault((document.record_kind, document.record_id), []).append(document)
+    return found

@@ -1,0 +1,435 @@
+"""Documents: uploading and new versions, who may, the checks by content and size, the virus
+scanner hook, serving files only to those who see the record, and backups with the files."""
+
+from __future__ import annotations
+
+import io
+import socket
+import struct
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent
+from portal.core.enums import Visibility
+from portal.documents import storage
+from portal.documents.models import Document, DocumentVersion
+from portal.extensions import db
+from tests.documents.files import ACCEPTED, PDF, REFUSED
+from tests.factories import make_need, make_offer
+from tests.projects.factories import bare_project
+
+
+def documents() -> list[Document]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Document).order_by(Document.id)))
+
+
+def upload_form(filename: str, content: bytes, title: str = "Pressure zone plan", **extra) -> dict:
+    return {"title": title, "lang": "uk", "file": (io.BytesIO(content), filename), **extra}
+
+
+@pytest.fixture
+def project(users):
+    record = bare_project(users, 1, visibility=Visibility.PARTNERS)
+    db.session.commit()
+    return record
+
+
+@pytest.fixture
+def restricted_project(users):
+    record = bare_project(users, 2, visibility=Visibility.RESTRICTED)
+    db.session.commit()
+    return record
+
+
+def post_file(client, kind: str, record_id: int, filename: str, content: bytes, **extra):
+    return client.post(
+        f"/r/{kind}/{record_id}/documents",
+        data=upload_form(filename, content, **extra),
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_participant_uploads_and_a_second_version_keeps_the_first(
+    app, client, login, users, project, told
+):
+    login("expert")
+    response = post_file(client, "project", project.id, "plan.pdf", PDF)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/projects/{project.id}#documents")
+    [document] = documents()
+    assert (document.record_kind, document.record_id, document.title, document.lang) == (
+        "project",
+        project.id,
+        "Pressure zone plan",
+        "uk",
+    )
+    first = document.current
+    assert first.number == 1 and first.size == len(PDF)
+    stored = storage.path_of(first.sha256)
+    assert stored.read_bytes() == PDF
+    assert stored.is_relative_to(Path(app.config["FILES_DIR"]))
+    assert not list((Path(app.config["FILES_DIR"]) / "tmp").iterdir())
+    assert "Pressure zone plan" in client.get(f"/projects/{project.id}").get_data(as_text=True)
+
+    second = PDF.replace(b"1.4", b"1.7")
+    response = client.post(
+        f"/documents/{document.id}/versions",
+        data={"file": (io.BytesIO(second), "plan v2.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    [document] = documents()
+    assert [v.number for v in document.versions] == [2, 1]
+    assert client.get(f"/documents/{document.id}/versions/1/file").data == PDF
+    assert client.get(f"/documents/{document.id}/versions/2/file").data == second
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "plan v2.pdf" in page and "plan.pdf" in page
+    assert [call[0:3] for call in told] == [("document", "project", project.id)] * 2
+    actions = list(db.session.scalars(select(AuditEvent.action).filter_by(record_type="document")))
+    assert actions == ["create", "new_version"]
+
+
+def test_files_are_served_as_attachments_with_a_safe_type(client, login, project):
+    login("expert")
+    post_file(client, "project", project.id, "Звіт «зона 4».pdf", PDF)
+    [document] = documents()
+    response = client.get(f"/documents/{document.id}/versions/1/file")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%D0%97%D0%B2%D1%96%D1%82" in disposition
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert {"private", "no-store"} & set(response.headers["Cache-Control"].split(", "))
+
+
+@pytest.mark.parametrize("kind", list(ACCEPTED))
+def test_each_accepted_type_is_recognised_by_its_content(client, login, users, kind):
+    filename, content, content_type = ACCEPTED[kind]
+    need = make_need(users["requester"])
+    login("requester")
+    response = post_file(client, "need", need.id, filename, content)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    [document] = documents()
+    assert document.current.content_type == content_type
+    served = client.get(f"/documents/{document.id}/versions/1/file")
+    assert served.data == content and served.headers["Content-Type"] == content_type
+
+
+@pytest.mark.parametrize("kind", list(REFUSED))
+def test_each_refused_type_gets_a_clear_message_and_the_form_keeps_the_title(
+    client, login, users, kind
+):
+    filename, content = REFUSED[kind]
+    need = make_need(users["requester"])
+    login("requester")
+    response = post_file(client, "need", need.id, filename, content, title="Схема мережі")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "This kind of file is not accepted." in html
+    assert 'value="Схема мережі"' in html
+    assert documents() == []
+
+
+def test_a_name_does_not_make_a_type(client, login, users):
+    """A PNG called .pdf is taken as the PNG it is, and named so."""
+    need = make_need(users["requester"])
+    login("requester")
+    post_file(client, "need", need.id, "plan.pdf", ACCEPTED["png"][1])
+    [document] = documents()
+    assert document.current.content_type == "image/png"
+    assert document.current.filename == "plan.pdf.png"
+
+
+def test_an_empty_file_and_a_missing_file_are_refused(client, login, users):
+    need = make_need(users["requester"])
+    login("requester")
+    assert "The file is empty." in post_file(client, "need", need.id, "a.txt", b"").get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/r/need/{need.id}/documents",
+        data={"title": "Plan", "lang": "en"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "Choose a file to upload." in response.get_data(as_text=True)
+    response = post_file(client, "need", need.id, "a.pdf", PDF, title=" ")
+    assert response.status_code == 422 and "Enter a title." in response.get_data(as_text=True)
+    assert documents() == []
+
+
+def test_a_file_over_the_limit_is_refused_on_the_form(app, client, login, users):
+    app.config["MAX_DOCUMENT_BYTES"] = 1000
+    need = make_need(users["requester"])
+    login("requester")
+    response = post_file(client, "need", need.id, "big.txt", b"a" * 1001, title="Big")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "The file is too large" in html and 'value="Big"' in html
+    assert documents() == []
+    assert not list((Path(app.config["FILES_DIR"]) / "tmp").iterdir())
+    assert post_file(client, "need", need.id, "ok.txt", b"a" * 1000).status_code == 302
+
+
+def test_a_request_over_the_limit_gets_the_translated_413_page(app, client, login, users):
+    app.config["MAX_DOCUMENT_BYTES"] = 1000
+    need = make_need(users["requester"])
+    login("requester")
+    response = client.post(
+        f"/r/need/{need.id}/documents?lang=sv",
+        data=upload_form("huge.txt", b"a" * (300 * 1024)),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "<html" in html and "1 kB" not in html
+    assert documents() == []
+
+
+def test_the_upload_limit_is_not_the_limit_of_other_forms(app, client, login, users):
+    """Other requests keep MAX_CONTENT_LENGTH; uploads have MAX_DOCUMENT_BYTES."""
+    app.config["MAX_DOCUMENT_BYTES"] = 4 * 1024 * 1024
+    need = make_need(users["requester"])
+    login("requester")
+    content = b"a" * (3 * 1024 * 1024)
+    assert post_file(client, "need", need.id, "three-mb.txt", content).status_code == 302
+    too_big_elsewhere = client.post("/profile", data={"name": "x" * (3 * 1024 * 1024)})
+    assert too_big_elsewhere.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("who", "kind", "allowed"),
+    [
+        ("requester", "need", True),  # its own organisation
+        ("coordinator", "need", True),
+        ("expert", "need", False),  # sees it, may not edit it
+        ("expert", "offer", True),
+        ("requester", "offer", False),
+        ("other_expert", "project", False),  # sees it, takes no part
+        ("requester", "project", True),
+        ("coordinator", "project", True),
+        ("expert", "milestone", True),
+        ("other_expert", "milestone", False),
+    ],
+)
+def test_who_may_upload(client, login, users, project, who, kind, allowed):
+    records = {
+        "need": make_need(users["requester"]),
+        "offer": make_offer(users["expert"]),
+        "project": project,
+        "milestone": project.milestones[0],
+    }
+    record_id = records[kind].id
+    login(who)
+    response = post_file(client, kind, record_id, "plan.pdf", PDF)
+    assert response.status_code == (302 if allowed else 403)
+    assert len(documents()) == (1 if allowed else 0)
+
+
+def test_milestones_and_reports_documents_show_on_the_project_page(client, login, project):
+    login("requester")
+    milestone = project.milestones[0]
+    response = post_file(
+        client,
+        "project",
+        project.id,
+        "survey.pdf",
+        PDF,
+        title="Survey results",
+        attach_to=f"milestone:{milestone.id}",
+    )
+    assert response.status_code == 302
+    [document] = documents()
+    assert (document.record_kind, document.record_id) == ("milestone", milestone.id)
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Survey results" in page and "Milestone: Milestone 1.0" in page
+
+
+def test_attaching_to_another_projects_milestone_is_refused(client, login, users, project):
+    other = bare_project(users, 3, visibility=Visibility.PARTNERS)
+    db.session.commit()
+    login("requester")
+    response = post_file(
+        client,
+        "project",
+        project.id,
+        "survey.pdf",
+        PDF,
+        attach_to=f"milestone:{other.milestones[0].id}",
+    )
+    assert response.status_code == 422
+    assert documents() == []
+
+
+def test_a_restricted_projects_files_are_404_to_another_partner(
+    client, login, users, restricted_project
+):
+    login("requester")
+    assert post_file(client, "project", restricted_project.id, "secret.pdf", PDF).status_code == 302
+    [document] = documents()
+    client.post("/logout")
+    login("other_expert")
+    assert client.get(f"/documents/{document.id}").status_code == 404
+    assert client.get(f"/documents/{document.id}/versions/1/file").status_code == 404
+    assert client.get(f"/r/project/{restricted_project.id}/documents").status_code == 404
+    response = client.post(
+        f"/documents/{document.id}/versions",
+        data={"file": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 404
+    assert [v.number for v in documents()[0].versions] == [1]
+    assert Document.visible_to  # the SQL twin agrees
+    visible = db.session.scalars(select(Document).where(Document.visible_to(users["other_expert"])))
+    assert list(visible) == []
+    visible = db.session.scalars(select(Document).where(Document.visible_to(users["coordinator"])))
+    assert [d.id for d in visible] == [document.id]
+
+
+def test_a_visitor_downloads_a_public_records_file_but_not_a_partners_one(client, login, users):
+    public = make_need(users["requester"], visibility=Visibility.PUBLIC)
+    partners = make_need(users["requester"], visibility=Visibility.PARTNERS)
+    login("requester")
+    post_file(client, "need", public.id, "a.pdf", PDF)
+    post_file(client, "need", partners.id, "b.pdf", PDF)
+    first, second = documents()
+    client.post("/logout")
+    assert client.get(f"/documents/{first.id}/versions/1/file").status_code == 200
+    assert client.get(f"/documents/{second.id}/versions/1/file").status_code == 404
+
+
+# ---------------------------------------------------------------- the virus scanner hook
+
+
+class FakeClamd:
+    """clamd's INSTREAM on a unix socket: "FOUND" for content holding EICAR, else "OK"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen(4)
+        self.scanned: list[bytes] = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _address = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                command = b""
+                while not command.endswith(b"\0"):
+                    command += conn.recv(1)
+                assert command == b"zINSTREAM\0"
+                data = b""
+                while True:
+                    size = struct.unpack("!L", self._read(conn, 4))[0]
+                    if size == 0:
+                        break
+                    data += self._read(conn, size)
+                self.scanned.append(data)
+                found = b"EICAR" in data
+                conn.sendall(b"stream: Eicar-Test-Signature FOUND\0" if found else b"stream: OK\0")
+
+    @staticmethod
+    def _read(conn: socket.socket, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            part = conn.recv(size - len(data))
+            if not part:
+                raise OSError("closed")
+            data += part
+        return data
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def clamd(app):
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="clamd-"))  # short: unix socket paths are limited
+    fake = FakeClamd(directory / "clamd.sock")
+    app.config["CLAMD_SOCKET"] = str(fake.path)
+    yield fake
+    fake.close()
+
+
+def test_with_a_scanner_a_clean_file_is_scanned_and_accepted(client, login, users, clamd):
+    need = make_need(users["requester"])
+    login("requester")
+    assert post_file(client, "need", need.id, "a.pdf", PDF).status_code == 302
+    assert clamd.scanned == [PDF]
+    assert len(documents()) == 1
+
+
+def test_an_infected_file_is_refused_and_audited(app, client, login, users, clamd):
+    need = make_need(users["requester"])
+    login("requester")
+    content = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\n"
+    response = post_file(client, "need", need.id, "eicar.txt", content)
+    assert response.status_code == 422
+    assert "the virus scanner found Eicar-Test-Signature" in response.get_data(as_text=True)
+    assert documents() == []
+    event = db.session.scalar(select(AuditEvent).filter_by(action="refuse_infected"))
+    assert event is not None and event.record_type == "need" and event.record_id == need.id
+    assert event.after["signature"] == "Eicar-Test-Signature"
+    assert not [p for p in Path(app.config["FILES_DIR"]).rglob("*") if p.is_file()]
+    assert not list((Path(app.config["FILES_DIR"]) / "tmp").iterdir())
+
+
+def test_an_unreachable_scanner_refuses_the_file(app, client, login, users, tmp_path):
+    app.config["CLAMD_SOCKET"] = str(tmp_path / "nobody-listens.sock")
+    need = make_need(users["requester"])
+    login("requester")
+    response = post_file(client, "need", need.id, "a.pdf", PDF)
+    assert response.status_code == 422
+    assert "Please try again later." in response.get_data(as_text=True)
+    assert documents() == []
+
+
+def test_the_admin_page_says_whether_files_are_scanned(app, client, login):
+    login("admin")
+    assert "Off: uploads are not scanned" in client.get("/admin/documents").get_data(as_text=True)
+    app.config["CLAMD_SOCKET"] = "/run/clamav/clamd.ctl"
+    assert "On: every upload is scanned" in client.get("/admin/documents").get_data(as_text=True)
+    client.post("/logout")
+    login("expert")
+    assert client.get("/admin/documents").status_code == 403
+
+
+# ---------------------------------------------------------------- backups
+
+
+def test_a_backup_restores_the_files_byte_for_byte(app, runner, client, login, users, tmp_path):
+    need = make_need(users["requester"])
+    login("requester")
+    contents = {name: content for name, (_f, content, _t) in ACCEPTED.items()}
+    for name, content in contents.items():
+        assert post_file(client, "need", need.id, f"{name}.{name}", content).status_code == 302
+    versions = {v.sha256: v for v in db.session.scalars(select(DocumentVersion))}
+    target = tmp_path / "portal.backup"
+    result = runner.invoke(args=["backup", "create", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "document files" in result.output
+
+    files_dir = Path(app.config["FILES_DIR"])
+    import shutil
+
+    shutil.rmtree(files_dir)
+    db.session.remove()
+    result = runner.invoke(args=["backup", "restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    for sha256, version in versions.items():
+        restored = storage.path_of(sha256).read_bytes()
+        assert restored == contents[version.filename.split(".")[0]]
+    assert len(versions) == len(ACCEPTED)
