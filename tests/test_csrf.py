@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, Rule
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
 
 def _sample_url(rule: Rule) -> str:
-    # 1 fits integer and string converters alike.
-    return rule.build(dict.fromkeys(rule.arguments, 1), append_unknown=False)[1]
+    # 1 fits integer and string converters alike; an ``any(...)`` part takes its first choice.
+    values: dict[str, object] = {}
+    for name in rule.arguments:
+        converter = rule._converters.get(name)
+        values[name] = min(converter.items) if isinstance(converter, AnyConverter) else 1
+    return rule.build(values, append_unknown=False)[1]
 
 
 def _post_rules(app) -> list[Rule]:

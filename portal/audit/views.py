@@ -44,6 +44,10 @@ def _record_type_labels() -> dict[str, str]:
         "site_setting": pgettext("record type", "Setting"),
         "comment": pgettext("record type", "Comment"),
         "document": pgettext("record type", "Document"),
+        "api_token": pgettext("record type", "API token"),
+        "report": pgettext("record type", "Report to the city councils"),
+        "notification_delivery": pgettext("record type", "Notification e-mail"),
+        "notification_digest": pgettext("record type", "Notification digest"),
     }
 
 
@@ -87,6 +91,8 @@ def _action_labels() -> dict[str, str]:
         "notification_settings": pgettext("audit action", "Notification settings changed"),
         "retry": pgettext("audit action", "E-mail sent again"),
         "remove": pgettext("audit action", "Removed"),
+        "revoke": pgettext("audit action", "Revoked"),
+        "freeze": pgettext("audit action", "Report frozen"),
         "new_version": pgettext("audit action", "New version uploaded"),
         "refuse_infected": pgettext("audit action", "Infected file refused"),
     }
