@@ -189,11 +189,18 @@ def login():
                 session[PENDING_CHALLENGE] = challenge
                 return redirect(url_for("accounts.verify", next=target))
             _sign_in(user)
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(target or url_for("main.home"))
+            return _welcome(user, target)
         form.password.errors.append(_("The e-mail address or password is not correct."))
     status = 422 if form.errors else 200
     return render_template("accounts/login.html", form=form), status
+
+
+def _welcome(user: User, target: str | None) -> ResponseReturnValue:
+    """After signing in: the start page greets by name itself, so a welcome message is only
+    flashed for another page (one welcome, not two)."""
+    if target:
+        flash(_("Welcome, %(name)s.", name=user.name), "success")
+    return redirect(target or url_for("main.home"))
 
 
 def _trusted_accounts() -> set[int]:
@@ -268,8 +275,7 @@ def verify():
         outcome = services.check_code(user, form.code.data or "")
         if outcome == services.CodeOutcome.ACCEPTED:
             _sign_in(user)
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            return _welcome(user, safe_next(request.args.get("next")))
         if outcome == services.CodeOutcome.ROUND_ENDED:
             return _end_pending(_("Too many wrong codes. Please sign in again."))
         if outcome == services.CodeOutcome.LOCKED:

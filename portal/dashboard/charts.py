@@ -22,10 +22,10 @@ from markupsafe import Markup
 
 from portal.core.i18n import format_number
 
-WIDTH = 480
-ROW_HEIGHT = 44
-LABEL_SIZE = 14
-BAR_HEIGHT = 16
+WIDTH = 400
+ROW_HEIGHT = 50
+LABEL_SIZE = 16  # body text size when the chart is drawn at its full width (CSS .chart)
+BAR_HEIGHT = 18
 VALUE_ROOM = 72  # room right of the longest bar for its number
 BAR_FILL = "#005b99"  # --brand: 6.9:1 against white
 BAR_EDGE = "#003f6b"  # --brand-dark

@@ -22,8 +22,9 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -204,6 +205,9 @@ class Dashboard:
     projects_at_risk: Capped
     projects_ending_soon: Capped
     today: date
+    # When the oldest kept count used was made (None: every figure was counted just now). The
+    # page then says "figures as of ..." so nobody takes a minute-old count for this instant's.
+    counted_at: datetime | None = None
 
     @property
     def funnel_pairs(self) -> list[tuple[Any, int]]:
@@ -256,6 +260,8 @@ def project_scope(viewer: Any, filters: Filters) -> list[ColumnElement[bool]]:
 # scope and filters, so a dashboard's counts may be that much behind; the lists of milestones
 # and projects below them are always current. Without the cache (Redis down) they are counted.
 _clock = time.time  # wall-clock: entries are compared across processes and machines
+# The moments the kept rows used by the dashboard being built were counted (see build()).
+_kept_counts: ContextVar[list[float] | None] = ContextVar("dashboard_kept_counts", default=None)
 
 
 def visibility_scope(viewer: Any) -> tuple[Any, ...]:
@@ -285,10 +291,13 @@ def _rows(panel: str, viewer: Any, filters: Filters, statement: Any) -> list[tup
         log.warning("dashboard cache unavailable: %s", error)
         kept = None
     if kept is not None and kept[0] > now:
+        counted = _kept_counts.get()
+        if counted is not None and len(kept) > 2:
+            counted.append(kept[2])
         return list(kept[1])
     rows = [tuple(row) for row in db.session.execute(statement)]
     try:
-        cache.set(key, (now + seconds, rows), timeout=int(seconds) + 1)
+        cache.set(key, (now + seconds, rows, now), timeout=int(seconds) + 1)
     except Exception as error:
         log.warning("dashboard cache unavailable: %s", error)
     return rows
@@ -606,6 +615,23 @@ def build(
     """Every panel for ``viewer``. The caller passes the themes and the agreement it has
     already loaded for the filter form, so nothing is queried twice."""
     today = today or date.today()
+    counted: list[float] = []
+    token = _kept_counts.set(counted)
+    try:
+        return _build(viewer, filters, all_themes, agreement, today, now, counted)
+    finally:
+        _kept_counts.reset(token)
+
+
+def _build(
+    viewer: Any,
+    filters: Filters,
+    all_themes: list[Theme],
+    agreement: Agreement | None,
+    today: date,
+    now: datetime | None,
+    counted: list[float],
+) -> Dashboard:
     overdue, due_soon = milestones_to_watch(viewer, filters, today)
     at_risk = projects_at_risk(viewer, filters, today)
     ending = projects_ending_soon(viewer, filters, today)
@@ -632,4 +658,5 @@ def build(
         projects_at_risk=at_risk,
         projects_ending_soon=ending,
         today=today,
+        counted_at=datetime.fromtimestamp(min(counted), UTC) if counted else None,
     )

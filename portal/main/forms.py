@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.core.enums import Priority
 
 LONG_TEXT = _l("Keep it under %(max)d characters.")
 
@@ -44,3 +55,17 @@ class AccessibilityReportForm(FlaskForm):
             Length(max=5000, message=LONG_TEXT),
         ],
     )
+
+
+class DesignSampleForm(Form):
+    """The form shown on the design page (/design): every kind of field, in its error state.
+    Never submitted; its labels are the portal's own."""
+
+    title = StringField(_l("Title"))
+    priority = RadioField(_l("Priority"), choices=Priority.choices())
+    themes = SelectMultipleField(
+        _l("Themes"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    waiting = BooleanField(_l("Only those waiting for my decision"))

@@ -20,11 +20,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
+from portal.core.enums import NeedStatus, Priority
 from portal.core.http import safe_next
 from portal.core.i18n import supported_languages
+from portal.dashboard import charts
 from portal.extensions import db, limiter
 from portal.main import services
-from portal.main.forms import AccessibilityReportForm
+from portal.main.forms import AccessibilityReportForm, DesignSampleForm
+from portal.reference import lists as reference_lists
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -121,3 +124,42 @@ def accessibility_report():
         return redirect(url_for("main.accessibility"))
     status = 422 if form.errors else 200
     return render_template("main/accessibility_report.html", form=form), status
+
+
+@bp.route("/design")
+def design():
+    """The portal's visual system, every component on one page (docs/DESIGN.md), in the
+    reader's language. Public: it shows no record."""
+    form = DesignSampleForm(formdata=None)
+    form.priority.choices = Priority.choices()
+    form.themes.choices = [(str(t.id), t.name) for t in reference_lists.themes()[:3]]
+    form.title.errors = [_("Enter a title.")]
+    form.themes.errors = [_("Choose at least one theme.")]
+    statuses = [NeedStatus.OPEN, NeedStatus.MATCHED, NeedStatus.IN_PROJECT, NeedStatus.CLOSED]
+    rows = [(p, [3 * (i + 1) + j for j in range(len(statuses))]) for i, p in enumerate(Priority)]
+    return render_template(
+        "main/design.html",
+        form=form,
+        statuses=statuses,
+        rows=rows,
+        chart_pairs=[(priority.label, sum(counts)) for priority, counts in rows],
+        charts=charts,
+        priorities=list(Priority),
+        colours=DESIGN_COLOURS,
+    )
+
+
+# The palette of portal.css with each colour's contrast against white (docs/DESIGN.md).
+DESIGN_COLOURS = (
+    ("--ink", "#1b1b1b", "17.2:1"),
+    ("--muted", "#4a4a4a", "8.9:1"),
+    ("--brand", "#005b99", "7.1:1"),
+    ("--brand-dark", "#003f6b", "10.9:1"),
+    ("--ok", "#1c6b2f", "6.6:1"),
+    ("--warn", "#8a4b00", "6.8:1"),
+    ("--bad", "#a4161a", "7.8:1"),
+    ("--input-border", "#6b6b6b", "5.3:1"),
+    ("--line", "#b1b4b6", "2.1:1"),
+    ("--soft", "#f3f5f7", "1.1:1"),
+    ("--focus", "#ffbf47", "1.6:1"),
+)

@@ -28,6 +28,7 @@ from portal.core.enums import ProjectStatus, ReportStatus
 from portal.core.http import wants_fragment
 from portal.core.i18n import current_language
 from portal.extensions import db, htmx
+from portal.matching.models import Match
 from portal.projects import queries, services, timeline
 from portal.projects.forms import (
     EditProjectForm,
@@ -90,6 +91,19 @@ def _plan(form: Any) -> dict[str, Any]:
         "requester_lead": _organisation(form.requester_lead.data),
         "expert_lead": _organisation(form.expert_lead.data),
     }
+
+
+def _prefill_from_match(form: Any, match: Match, agreement: Agreement) -> None:
+    """Coming from an agreed match ("Start a project" on its page): the need's title and
+    description in their original language, and the need's wanted period where the agreement
+    allows it. Everything stays editable."""
+    need = match.need
+    form.title.data = need.title.original
+    form.description.data = need.description.original
+    form.lang.data = need.title.original_lang
+    for field, wanted in ((form.starts_on, need.wanted_from), (form.ends_on, need.wanted_until)):
+        if wanted is not None and agreement.valid_from <= wanted <= agreement.valid_until:
+            field.data = wanted
 
 
 def _permissions(project: Project) -> dict[str, Any]:
@@ -185,6 +199,8 @@ def new():
     chosen = [m for m in candidates if m.id in chosen_ids]
     agreement = chosen[0].need.agreement if chosen else default_agreement()
     _lead_choices(form, agreement, optional=True)
+    if request.method == "GET" and chosen:
+        _prefill_from_match(form, chosen[0], agreement)
     code = 200
     if request.method == "POST":
         code = 422

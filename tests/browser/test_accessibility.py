@@ -453,6 +453,7 @@ EXPECTED_PAGES = {
     "anonymous": [
         "main.home",
         "main.accessibility",
+        "main.design",
         "accounts.login",
         "accounts.forgot_password",
         "accounts.reset_password",

@@ -93,6 +93,7 @@ TABLES["GET"] = {
     "mail.outbox": "login 403 403 403 ok 403 403",
     "main.accessibility": "ok ok ok ok ok ok ok",
     "main.accessibility_report": "ok ok ok ok ok ok ok",
+    "main.design": "ok ok ok ok ok ok ok",
     "main.healthz": "ok ok ok ok ok ok ok",
     "main.home": "ok ok ok ok ok ok ok",
     "matching.detail": "login ok ok ok 404 404 404",
