@@ -285,7 +285,9 @@ def test_journey_3_coordinator_starts_a_project_and_both_sides_report(
         "The start must lie between %(start)s and %(end)s, the validity of %(reference)s.",
         reference="KS 2022/428",
     )
-    expect(page.get_by_text(refused)).to_be_visible()
+    # In the error summary, as a link to the field, and beside the field.
+    expect(page.locator(".error-summary a").get_by_text(refused)).to_be_visible()
+    expect(page.locator("#starts_on-error")).to_contain_text(refused)
     expect(start).to_have_attribute("aria-invalid", "true")
     expect(start).to_have_accessible_description(refused)
     expect(chosen).to_be_checked()
