@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
-from xml.etree import ElementTree as ET
+from xml.etree import ElementTree as ET  # nosec B405 (builds XML, never parses any)
 
 from flask import current_app
 from sqlalchemy import select
