@@ -433,3 +433,16 @@ def test_a_backup_restores_the_files_byte_for_byte(app, runner, client, login, u
         restored = storage.path_of(sha256).read_bytes()
         assert restored == contents[version.filename.split(".")[0]]
     assert len(versions) == len(ACCEPTED)
+
+
+def test_an_upload_with_a_wrong_csrf_token_is_refused(client, login, project):
+    """Found by `make scan` (wapiti): an upload's token must be checked like any form's."""
+    login("requester")
+    response = client.post(
+        f"/r/project/{project.id}/documents",
+        data={**upload_form("plan.pdf", PDF), "csrf_token": "wapiti"},
+        content_type="multipart/form-data",
+        csrf=False,
+    )
+    assert response.status_code == 400
+    assert documents() == []
