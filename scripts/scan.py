@@ -486,12 +486,22 @@ def refute_csrf_finding(browser: Browser, category: str, vuln: dict) -> str | No
     token ``<prefix>-csrf_token``, which Flask-WTF accepts. Replay such a form as wapiti's own
     check does: the real token must pass the CSRF check and a wrong one must be refused (400).
     Returns why the finding is refuted, or None when it stands."""
-    if "Cross Site Request Forgery" not in category or "Lack of anti CSRF" not in vuln["info"]:
+    if "Cross Site Request Forgery" not in category:
         return None
     head, _, body = vuln["http_request"].partition("\n\n")
     method, target = head.split()[:2]
-    fields = dict(parse_qsl(body.strip(), keep_blank_values=True))
-    token = next((name for name in fields if name.endswith("-csrf_token")), None)
+    if "not properly checked" in vuln["info"] and "multipart/form-data" in head:
+        # A document upload: wapiti replays its multipart body (a made-up file) with the token
+        # changed and compares two refusals. Replay its plain fields: a wrong token must be
+        # refused with 400, the real one must get past the check (the view then refuses the
+        # missing file with its own answer).
+        fields = dict(re.findall(r'(?<!file)name="([^"]+)"\r?\n\r?\n([^\r\n]*)', body))
+        token = "csrf_token" if "csrf_token" in fields else None
+    elif "Lack of anti CSRF" in vuln["info"]:
+        fields = dict(parse_qsl(body.strip(), keep_blank_values=True))
+        token = next((name for name in fields if name.endswith("-csrf_token")), None)
+    else:
+        return None
     if method != "POST" or token is None:
         return None
     wrong = browser.request("POST", target, {**fields, token: "wapiti"}, referer=target)[0]
