@@ -427,7 +427,9 @@ def run_wapiti(
                 text = f"{category}: {v['method']} {v['path']} {v['parameter']} {v['info']}"
                 if text in found | refuted:
                     continue
-                reason = refute_csrf_finding(browser, category, v)
+                reason = refute_csrf_finding(browser, category, v) or refute_download_finding(
+                    browser, category, v
+                )
                 if reason:
                     refuted.add(text)
                     log(f"wapiti: not a vulnerability: {text} ({reason})")
@@ -508,6 +510,38 @@ def refute_csrf_finding(browser: Browser, category: str, vuln: dict) -> str | No
     right = browser.request("POST", target, fields, referer=target)[0]
     if wrong == 400 and right != 400:
         return f"{token} is checked: a wrong one is refused with 400, the real one gets {right}"
+    return None
+
+
+# What a browser never renders as a page: it saves a download of these types.
+NOT_RENDERED = ("text/csv", "application/vnd.openxmlformats-officedocument", "text/calendar")
+
+
+def refute_download_finding(browser: Browser, category: str, vuln: dict) -> str | None:
+    """wapiti reports a stored script found in any answer, also in a CSV export, whose cells
+    hold what people wrote, as written (a data file is not escaped for HTML). Such a finding
+    stands unless the answer is a download a browser cannot render: a data type, sent as an
+    attachment, with ``nosniff`` (no guessing it is HTML). Returns why, or None."""
+    if "Cross Site Scripting" not in category:
+        return None
+    where = re.search(r"found in (https?://\S+?) by injecting", vuln["info"])
+    if where is None:
+        return None
+    parts = urlsplit(where.group(1))
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    status = browser.get(path)[0]
+    headers = browser.last_headers
+    if status != 200 or headers is None:
+        return None
+    kind = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    disposition = headers.get("Content-Disposition", "").lower()
+    sniffing = headers.get("X-Content-Type-Options", "").lower()
+    if (
+        kind.startswith(NOT_RENDERED)
+        and disposition.startswith("attachment")
+        and sniffing == "nosniff"
+    ):
+        return f"{path} is a download ({kind}, attachment, nosniff): saved, never rendered"
     return None
 
 

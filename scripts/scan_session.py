@@ -181,6 +181,8 @@ class Browser:
         self.port = parts.port or 443
         self.context = ssl.create_default_context(cafile=cafile)
         self.cookies: dict[str, str] = {}
+        # The headers of the last answer (the scan reads a download's type and disposition).
+        self.last_headers: http.client.HTTPMessage | None = None
 
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None, referer: str = "/"
@@ -193,16 +195,28 @@ class Browser:
         if form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
+        for attempt in (1, 2):
+            conn = http.client.HTTPSConnection(
+                self.host, self.port, context=self.context, timeout=30
+            )
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+            except (ConnectionResetError, http.client.RemoteDisconnected) as error:
+                # A connection cut before any answer (a worker being replaced under a scanner's
+                # load): nothing was answered, so it is asked once more, and said.
+                if attempt == 2:
+                    raise
+                print(f"scan: {method} {path}: {error}; asked again", file=sys.stderr, flush=True)
+                continue
+            finally:
+                conn.close()
             for header in response.headers.get_all("Set-Cookie") or []:
                 self._store(header)
+            self.last_headers = response.headers
             return response.status, response.headers.get("Location", ""), text
-        finally:
-            conn.close()
+        raise AssertionError("unreachable")
 
     def _store(self, header: str) -> None:
         jar: SimpleCookie = SimpleCookie()

@@ -239,3 +239,22 @@ def test_an_export_costs_the_same_queries_for_more_rows(app, client, users, name
     few = queries()
     build(30)
     assert queries() == few
+
+
+@pytest.mark.parametrize(
+    "name", ["needs", "offers", "projects", "milestones", "status-reports", "matches"]
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_every_list_export_is_a_download_a_browser_never_renders(client, login, name, fmt):
+    """A cell holds what people wrote, as written (a script in a report body stays text in the
+    file): the answer must be a data type, an attachment and never sniffed as a page."""
+    login("coordinator")
+    response = client.get(f"/exports/{name}.{fmt}")
+    assert response.status_code == 200
+    assert response.mimetype in {
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    assert response.mimetype.endswith(fmt if fmt == "csv" else "sheet")
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
