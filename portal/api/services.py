@@ -8,6 +8,7 @@ owner or organisation was deactivated) stops working with the very next request.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 NAME_MAX = 80
 # Enough for every script and tool a person runs; more is a sign of tokens never revoked.
 ACTIVE_TOKENS_MAX = 10
+# How precisely the profile says when a token was last used: one write an hour at most, not one
+# per API request.
+LAST_USED_PRECISION = timedelta(hours=1)
 # Stored secrets are compared by their digest; anything longer than this is not a token.
 SECRET_MAX = 100
 
@@ -98,4 +102,7 @@ def authenticate(secret: str) -> ApiToken | None:
     )
     if token is None or not token.user.is_active:
         return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now  # committed with the request
     return token

@@ -224,3 +224,26 @@ def test_openapi_document_and_the_page(client):
         assert "/api/v1/needs" in page.get_data(as_text=True)
         assert f'lang="{lang}"' in page.get_data(as_text=True)
         assert phrase in page.get_data(as_text=True)
+
+
+def test_the_profile_says_when_a_token_was_last_used(client, users, token_for, login):
+    """Written with the request that used it, at most once an hour (not a write per call)."""
+    secret = token_for("expert")
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == users["expert"].id))
+    assert token.last_used_at is None
+    login("expert")
+    assert "Never" in client.get("/profile").get_data(as_text=True).split("api-tokens", 1)[1]
+    client.logout()
+    assert client.get("/api/v1/needs", headers=bearer(secret)).status_code == 200
+    first = reload(token).last_used_at
+    assert first is not None and datetime.now(UTC) - first < timedelta(minutes=1)
+    assert client.get("/api/v1/needs", headers=bearer(secret)).status_code == 200
+    assert reload(token).last_used_at == first
+    # An hour later the next call moves it on.
+    token.last_used_at = first - timedelta(hours=2)
+    db.session.commit()
+    assert client.get("/api/v1/offers", headers=bearer(secret)).status_code == 200
+    assert reload(token).last_used_at > first - timedelta(minutes=1)
+    login("expert")
+    page = client.get("/profile").get_data(as_text=True)
+    assert "Last used" in page and "Never" not in page.split("api-tokens", 1)[1]
