@@ -52,7 +52,8 @@ from support import (
     ROOT,
     Browser,
     bulk_second_factor,
-    cpu_seconds,
+    cpu_by_process,
+    cpu_spent,
     ensure_bulk,
     flask,
     free_port,
@@ -637,19 +638,21 @@ def measure(
     cookie: str | None,
     args: argparse.Namespace,
     server_pids: list[int] | None = None,
+    database_url: str | None = None,
 ):
-    """wrk's figures for one page, and the CPU time each request cost the portal's workers
-    and PostgreSQL: unlike requests per second, those barely move with what else the machine
-    (or its neighbours) is doing."""
+    """wrk's figures for one page, and the CPU time each request cost the server's workers
+    and PostgreSQL (the backends of ``database_url``'s database, those that were there after
+    the warm-up and those that started during the run): unlike requests per second, those
+    barely move with what else the machine (or its neighbours) is doing."""
     url = base + page["path"]
     wrk(url, args.warmup, args.connections, cookie)
-    database_pids = postgres_pids()
-    before = cpu_seconds(server_pids or []), cpu_seconds(database_pids)
+    workers = server_pids or []
+    before = cpu_by_process(workers), cpu_by_process(postgres_pids(database_url))
     figures = wrk(url, args.duration, args.connections, cookie)
-    after = cpu_seconds(server_pids or []), cpu_seconds(database_pids)
+    after = cpu_by_process(workers), cpu_by_process(postgres_pids(database_url))
     served = max(figures["requests"], 1)
-    figures["cpu_ms_portal"] = (after[0] - before[0]) * 1000 / served
-    figures["cpu_ms_database"] = (after[1] - before[1]) * 1000 / served
+    figures["cpu_ms_portal"] = cpu_spent(before[0], after[0]) * 1000 / served
+    figures["cpu_ms_database"] = cpu_spent(before[1], after[1]) * 1000 / served
     return figures
 
 
@@ -701,7 +704,7 @@ def bench_portal(
                     browser.cookies[name] = value
             signed_in = page["who"] is not None
             check_page(browser, page["path"], signed_in)
-            figures = measure(server.base, page, cookies[page["who"]], args, server.pids)
+            figures = measure(server.base, page, cookies[page["who"]], args, server.pids, url)
             # Still signed in afterwards: every response measured was the page itself.
             check_page(browser, page["path"], signed_in)
             row = page_row(page, database, cache, figures, floor_cpu_ms)
@@ -787,7 +790,7 @@ def bench_floor(database: str, url: str, redis_url: str, args, workdir: Path) ->
         WEB_MAX_REQUESTS="0",
     )
     with gunicorn("bench.floor:app", env, workdir / f"floor-{database}.log") as server:
-        figures = measure(server.base, {"path": "/"}, None, args, server.pids)
+        figures = measure(server.base, {"path": "/"}, None, args, server.pids, url)
     floor = {
         "database": database,
         "cpu_ms": round(figures["cpu_ms_portal"] + figures["cpu_ms_database"], 2),
@@ -970,10 +973,11 @@ def markdown(result: dict[str, Any]) -> str:
     detail = result.get("suggestions_detail", {})
     lines += [
         "",
-        "CPU per request: the gunicorn workers' and PostgreSQL's CPU time during the measured "
-        "seconds divided by the requests served (on SQLite the database's work is inside the "
-        "workers). Requests per second move with whatever else shares the machine; these "
-        "barely do." + (f" Hello-world costs {hello_cpu:.2f} ms per request." if hello_cpu else ""),
+        "CPU per request: the gunicorn workers' and PostgreSQL's CPU time (the backends of the "
+        "measured database) during the measured seconds divided by the requests served (on "
+        "SQLite the database's work is inside the workers). Requests per second move with "
+        "whatever else shares the machine; these barely do."
+        + (f" Hello-world costs {hello_cpu:.2f} ms per request." if hello_cpu else ""),
         "",
         "## Suggestions",
         "",

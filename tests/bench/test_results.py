@@ -157,3 +157,11 @@ def test_refreshing_suggestions_is_checked_where_measured(tmp_path: Path):
 def test_the_cache_miss_runs_turn_the_output_cache_off():
     assert run.CACHE_OFF == {"PAGE_CACHE_SECONDS": "0"}
     assert run.CACHES == ("hit", "miss")
+
+
+def test_cpu_of_processes_that_start_or_end_during_a_run():
+    from bench.support import cpu_spent
+
+    before = {10: 5.0, 11: 2.0, 12: 1.0}  # 12 ends during the run
+    after = {10: 5.5, 11: 2.25, 13: 0.5}  # 13 starts during it
+    assert cpu_spent(before, after) == 0.5 + 0.25 + 0.5
