@@ -4,11 +4,12 @@ The first page of the anonymous needs list (what ``/needs/`` shows a visitor): e
 in the reader's language or else its original, marked with its language; priority, status,
 theme, requesting organisation, district, wanted period and the day it was posted, in the
 reader's language (the portal's own catalogs and date forms); the same page size, the same
-order, the same rule (published, public, current). One SQLAlchemy Core statement, one Jinja
-template compiled once (bench/templates/floor.html), the same compression as the portal
-(Flask-Compress, brotli or gzip), no session, no count (a next-page link from one row more). It
-shares nothing with the portal's code but the database and the translations, so that the
-portal's changes never move the floor.
+order, the same rule (published, public, current). One SQLAlchemy Core statement per request,
+the reference names kept for as long as the portal keeps them, one Jinja template compiled once
+(bench/templates/floor.html), the same compression as the portal (Flask-Compress, brotli or
+gzip), no session, no count (a next-page link from one row more). It shares nothing with the
+portal's code but the database and the translations, so that the portal's changes never move
+the floor.
 
 ``gunicorn -c gunicorn.conf.py bench.floor:app`` with DATABASE_URL, as ``bench/hello.py``; the
 portal's pages are measured against both (``ratio_cpu_to_floor`` in bench/results/latest.json).
@@ -17,6 +18,8 @@ portal's pages are measured against both (``ratio_cpu_to_floor`` in bench/result
 from __future__ import annotations
 
 import os
+import threading
+import time
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +53,7 @@ LIVE_STATUSES = ("open", "matched", "in_project")  # what the list shows unless 
 TIME_ZONE = ZoneInfo("Europe/Stockholm")  # the portal's default time zone for visitors
 FORMAT_LOCALES = {"en": "en_GB", "sv": "sv_SE", "uk": "uk_UA"}
 LANGUAGE_NAMES = {"en": "English", "sv": "svenska", "uk": "українська"}
+REFERENCE_SECONDS = 300
 
 metadata = MetaData()
 needs = Table(
@@ -90,14 +94,11 @@ named = {
 
 def page_statement(lang: str, limit: int = PAGE_SIZE + 1) -> Any:
     """The first page's rows: the title in ``lang`` where a version exists, else the original
-    (and the language it is in), the names in ``lang``."""
+    (and the language it is in). Theme, organisation and district names come from the kept
+    reference data (:class:`Names`): joined here, the seven tables cost PostgreSQL 5-10 ms of
+    planning for every request, ten times the query's execution."""
     own = text_versions.alias("own")
     original = text_versions.alias("original")
-    themes, organisations, districts = (
-        named["themes"],
-        named["organisations"],
-        named["districts"],
-    )
     has_own = and_(own.c.body.is_not(None), own.c.body != "")
     return (
         select(
@@ -109,9 +110,9 @@ def page_statement(lang: str, limit: int = PAGE_SIZE + 1) -> Any:
             needs.c.wanted_from,
             needs.c.wanted_until,
             needs.c.created_at,
-            themes.c[f"name_{lang}"].label("theme"),
-            organisations.c[f"name_{lang}"].label("organisation"),
-            districts.c[f"name_{lang}"].label("district"),
+            needs.c.theme_id,
+            needs.c.organisation_id,
+            needs.c.district_id,
         )
         .select_from(needs)
         .join(texts, texts.c.id == needs.c.title_id)
@@ -123,13 +124,37 @@ def page_statement(lang: str, limit: int = PAGE_SIZE + 1) -> Any:
                 original.c.lang == texts.c.original_lang,
             ),
         )
-        .join(themes, themes.c.id == needs.c.theme_id)
-        .join(organisations, organisations.c.id == needs.c.organisation_id)
-        .outerjoin(districts, districts.c.id == needs.c.district_id)
         .where(needs.c.visibility == "public", needs.c.status.in_(LIVE_STATUSES))
         .order_by(needs.c.created_at.desc(), needs.c.id.desc())
         .limit(limit)
     )
+
+
+class Names:
+    """Themes', organisations' and districts' names by language and id, read again after
+    REFERENCE_SECONDS (the portal keeps them as long: REFERENCE_CACHE_SECONDS)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.read_at = -REFERENCE_SECONDS
+        self.names: dict[str, dict[str, dict[int, str]]] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, lang: str) -> dict[str, dict[int, str]]:
+        with self.lock:
+            if time.monotonic() - self.read_at >= REFERENCE_SECONDS:
+                self.names = self.read()
+                self.read_at = time.monotonic()
+            return self.names[lang]
+
+    def read(self) -> dict[str, dict[str, dict[int, str]]]:
+        names: dict[str, dict[str, dict[int, str]]] = {lang: {} for lang in LANGUAGES}
+        with self.engine.connect() as conn:
+            for kind, table in named.items():
+                rows = conn.execute(select(table)).all()
+                for lang in LANGUAGES:
+                    names[lang][kind] = {row.id: getattr(row, f"name_{lang}") for row in rows}
+        return names
 
 
 def database_url() -> str:
@@ -195,6 +220,7 @@ def create_app(url: str | None = None) -> Flask:
     engine = make_engine(url or database_url())
     template = app.jinja_env.get_template("floor.html")  # compiled once
     statements = {lang: page_statement(lang) for lang in LANGUAGES}
+    names = Names(engine)
 
     @app.route("/")
     def needs_list() -> Response:
@@ -205,6 +231,7 @@ def create_app(url: str | None = None) -> Flask:
             rows=rows[:PAGE_SIZE],
             more=len(rows) > PAGE_SIZE,
             lang=lang,
+            reference=names(lang),
             t=translations(lang),
             names=LANGUAGE_NAMES,
             priorities=PRIORITIES,

@@ -647,9 +647,13 @@ def measure(
     url = base + page["path"]
     wrk(url, args.warmup, args.connections, cookie)
     workers = server_pids or []
-    before = cpu_by_process(workers), cpu_by_process(postgres_pids(database_url))
+
+    def backends() -> list[int]:
+        return postgres_pids(database_url) if database_url else []
+
+    before = cpu_by_process(workers), cpu_by_process(backends())
     figures = wrk(url, args.duration, args.connections, cookie)
-    after = cpu_by_process(workers), cpu_by_process(postgres_pids(database_url))
+    after = cpu_by_process(workers), cpu_by_process(backends())
     served = max(figures["requests"], 1)
     figures["cpu_ms_portal"] = cpu_spent(before[0], after[0]) * 1000 / served
     figures["cpu_ms_database"] = cpu_spent(before[1], after[1]) * 1000 / served

@@ -9,10 +9,13 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 
 from bench import floor
 from portal.core.enums import NeedStatus, Visibility
 from portal.core.types import utcnow
+from portal.extensions import db
+from portal.reference.models import District, Organisation, Theme
 from tests.factories import make_need
 
 NEED_LINK = re.compile(r'href="/needs/(\d+)"')
@@ -27,6 +30,7 @@ def floor_app(app, database_url: str) -> Iterator[Flask]:
 
 def test_floor_serves_the_first_page_of_the_public_needs_list(app, client, users, floor_app):
     requester = users["requester"]
+    district = db.session.scalars(db.select(District).order_by(District.id)).first()
     start = utcnow() - timedelta(days=1)
     public = [
         make_need(
@@ -39,6 +43,14 @@ def test_floor_serves_the_first_page_of_the_public_needs_list(app, client, users
         )
         for n in range(floor.PAGE_SIZE + 2)
     ]
+    districted = make_need(
+        requester,
+        title="Pump station in a district",
+        lang="uk",
+        district_name=district.name_en,
+        created_at=start + timedelta(hours=1),
+        visibility=Visibility.PUBLIC,
+    )
     hidden = [
         make_need(requester, title="Restricted valve", visibility=Visibility.RESTRICTED),
         make_need(requester, title="Partners only valve", visibility=Visibility.PARTNERS),
@@ -62,7 +74,7 @@ def test_floor_serves_the_first_page_of_the_public_needs_list(app, client, users
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     shown = [int(i) for i in NEED_LINK.findall(page)]
-    newest_first = [n.id for n in reversed(public)][: floor.PAGE_SIZE]
+    newest_first = [districted.id, *[n.id for n in reversed(public)][: floor.PAGE_SIZE - 1]]
     assert shown == newest_first
     portal_page = client.get("/needs/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert shown == [int(i) for i in NEED_LINK.findall(portal_page)][: floor.PAGE_SIZE]
@@ -71,6 +83,12 @@ def test_floor_serves_the_first_page_of_the_public_needs_list(app, client, users
     assert "valve" not in page
     # The reader's language where a version exists, else the original marked with its own.
     assert '<span lang="sv">Pumpstation 21</span>' in page
+    # Names in the reader's language.
+    theme = db.session.get(Theme, districted.theme_id)
+    organisation = db.session.get(Organisation, districted.organisation_id)
+    assert f"<span>{escape(theme.name_sv)}</span>" in page
+    assert f"<span>{escape(organisation.name_sv)}</span>" in page
+    assert f"<span>Stadsdel: {escape(district.name_sv)}</span>" in page
     assert '<span lang="uk">Pump station 20</span>' in page
     assert 'rel="next"' in page  # more than a page
     assert '<html lang="sv">' in page
