@@ -84,15 +84,18 @@ scan: install compile-translations
 ## gunicorn + PostgreSQL + Redis (production configuration), then every acknowledged write is
 ## looked up in the database; fails on any 5xx or missing write. 50 people for 2 minutes;
 ## LOADTEST_SMALL=1: 20 people for 30 s (what .ci/run runs). LOADTEST_FAULT=postgres takes the
-## database away during the load, LOADTEST_FAULT=worker kills gunicorn workers (SIGKILL).
+## database away during the load, LOADTEST_FAULT=worker kills gunicorn workers (SIGKILL). A request
+## without any response fails the run (but with the worker fault); LOADTEST_MAX_REQUESTS=100
+## replaces workers within a short run.
 LOADTEST_FAULT ?= none
 loadtest: install compile-translations
 	@test -x $(VENV)/bin/locust || $(PY) -m pip install --quiet "locust>=2.20,<3"
 	VENV=$(VENV) $(PY) bench/loadtest.py --fault $(LOADTEST_FAULT)
 
 ## Benchmark (bench/run.py): wrk against the main pages at 100k needs on PostgreSQL and SQLite,
-## against a hello-world under the same gunicorn settings; writes bench/results/latest.{json,md}.
-## 15-25 minutes (more when the bulk data must be loaded); not run by CI. BENCH_ARGS passes on.
+## against a hello-world and a floor page (bench/floor.py) under the same gunicorn settings, each
+## page with the output cache (hit) and without (miss); writes bench/results/latest.{json,md}.
+## 20-35 minutes (more when the bulk data must be loaded); not run by CI. BENCH_ARGS passes on.
 bench: install compile-translations
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \

@@ -10,7 +10,8 @@ Every value comes from the environment with a default that suits a small server:
 | WEB_TIMEOUT | 30 | seconds before a stuck worker is killed and replaced |
 | WEB_GRACEFUL_TIMEOUT | 30 | seconds a worker gets to finish its requests on restart |
 | WEB_KEEPALIVE | 5 | seconds to hold an idle keep-alive connection from the proxy |
-| WEB_MAX_REQUESTS | 1000 | a worker is replaced after this many requests (with jitter) |
+| WEB_MAX_REQUESTS | 1000 | a worker is replaced after this many requests (0: never) |
+| WEB_MAX_REQUESTS_JITTER | WEB_MAX_REQUESTS / 10 | up to this many more (workers apart) |
 | WEB_ACCESS_LOG | - (stdout) | access log file; empty turns the access log off |
 | WEB_LOG_LEVEL | info | error log level |
 
@@ -44,7 +45,9 @@ bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]
 
 workers = _int("WEB_CONCURRENCY", min(2 * _cores() + 1, MAX_DEFAULT_WORKERS))
 threads = _int("WEB_THREADS", 2)
-worker_class = "gthread"
+# gthread that answers what was already sent on its keep-alive connections when it stops
+# (replaced after max_requests, or a graceful restart) instead of resetting them at its exit.
+worker_class = "portal.ops.gunicorn_worker.DrainingThreadWorker"
 timeout = _int("WEB_TIMEOUT", 30)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("WEB_KEEPALIVE", 5)

@@ -15,6 +15,10 @@ bounded in time. Afterwards it checks, and fails (exit 1) unless:
   need, every offer's committed days are the sum of its agreed matches (as before the run);
 - the server logged no unhandled error.
 
+A request that gets no response at all (status 0) fails the run as a 5xx does, unless workers
+are killed on purpose (``--fault worker``). ``--max-requests`` (LOADTEST_MAX_REQUESTS) replaces
+gunicorn workers after that many requests, so that a short run sees workers replaced too.
+
 Sizes: 50 people for 120 s by default; ``--small`` (or LOADTEST_SMALL=1, what .ci/run uses):
 20 people for 30 s. Faults: ``--fault postgres`` takes the database away during the load
 (its connections are ended and new ones refused for ``--outage`` seconds, as a restart does, or
@@ -76,6 +80,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--redis-url", default=os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=int(os.environ.get("LOADTEST_MAX_REQUESTS") or 0) or None,
+        help="replace a gunicorn worker after this many requests (WEB_MAX_REQUESTS; default: "
+        "gunicorn.conf.py's): a low value replaces workers often during a short run",
     )
     parser.add_argument("--output", help="write the figures to this JSON file")
     args = parser.parse_args()
@@ -368,6 +379,7 @@ def main() -> int:
             SECRET_KEY=secret_key,
             TRUST_PROXY="1",
             WEB_ACCESS_LOG=str(work / "access.log"),
+            **({"WEB_MAX_REQUESTS": str(args.max_requests)} if args.max_requests else {}),
         )
         window: list[float] = []
         killed: list[tuple[float, int]] = []
@@ -479,6 +491,10 @@ def main() -> int:
                 failures.append(f"{len(late)} 503s outside the outage (+5 s for the pool)")
     elif five_xx:
         failures.append(f"5xx responses: {five_xx}")
+    # A request without any response (the connection closed or reset before an answer) is lost
+    # as surely as a 5xx. Only a worker killed mid-request (--fault worker) may cause one.
+    if statuses.get(0) and args.fault != "worker":
+        failures.append(f"{statuses[0]} requests got no response at all (status 0)")
     acknowledged = ledger_check["acknowledged"]
     if not (acknowledged.get("need") and acknowledged.get("offer")):
         failures.append(f"the simulated people got too few writes through: {acknowledged}")
@@ -527,8 +543,9 @@ def main() -> int:
         "unavailable_pages": status["unavailable"],
         "outage_s": round(window[1] - window[0], 1) if len(window) == 2 else None,
         "workers_killed": len(killed),
-        # gunicorn replaces a worker after WEB_MAX_REQUESTS requests; the keep-alive connections
-        # it held are closed, and a request sent on one at that moment fails (status 0 here).
+        # gunicorn replaces a worker after WEB_MAX_REQUESTS requests (portal.ops.gunicorn_worker
+        # answers what was sent on its connections before it goes).
+        "max_requests": args.max_requests,
         "workers_recycled": server_log.count("Autorestarting worker"),
         "failure_kinds": failure_kinds,
         "acknowledged_writes": ledger_check["acknowledged"],

@@ -206,25 +206,48 @@ class Server:
         return [int(p) for p in out.split()]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time these processes have used so far (Linux /proc)."""
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of these processes has used so far (Linux /proc); those
+    gone are left out."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used: dict[int, float] = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # gone
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return used
 
 
-def postgres_pids() -> list[int]:
-    """The PostgreSQL server's processes on this machine (backends do the queries' work)."""
-    out = subprocess.run(
-        ["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False
-    ).stdout
-    return [int(p) for p in out.split()]
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two ``cpu_by_process`` readings: a process that started in
+    between counts from zero; one that ended in between is left out (never a negative
+    figure)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def postgres_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to ``url``'s database (none for SQLite): the
+    processes doing the portal's queries, not another database's on the same server."""
+    if not is_postgres(url):
+        return []
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(sqlalchemy_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid()"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def bulk_second_factor(url: str, secret_key: str) -> None:

@@ -25,6 +25,7 @@ from portal import create_app
 from portal.config import ConfigurationError, config_from_name
 from portal.extensions import db
 from portal.ops.access_log import RedactingLogger, redact_path, redact_referrer
+from portal.ops.gunicorn_worker import DrainingThreadWorker
 from tests.conftest import EMAILS, TEST_REDIS_URL, PortalClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,8 @@ def test_gunicorn_defaults(monkeypatch):
     assert settings["workers"] == min(2 * cores + 1, 8)
     assert settings["preload_app"] is False  # each worker opens its own pool
     assert settings["bind"] == ["127.0.0.1:8000"]
-    assert settings["worker_class"] == "gthread" and settings["threads"] >= 2
+    assert settings["worker_class"] == "portal.ops.gunicorn_worker.DrainingThreadWorker"
+    assert settings["threads"] >= 2
     assert settings["timeout"] > 0 and settings["graceful_timeout"] > 0
     assert settings["keepalive"] > 0
     assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
@@ -67,6 +69,7 @@ def test_gunicorn_defaults(monkeypatch):
             continue
         config.set(name, value)
     assert config.logger_class is RedactingLogger
+    assert config.worker_class is DrainingThreadWorker
     assert config.preload_app is False
 
 
