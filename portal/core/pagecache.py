@@ -32,8 +32,15 @@ from flask_babel import get_timezone
 from flask_compress.flask_compress import _choose_algorithm
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import (
+    MANYTOONE,
+    ORMExecuteState,
+    RelationshipProperty,
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+)
 
 from portal.core.i18n import current_language
 from portal.core.visibility import PUBLIC_SCOPE, Scope
@@ -127,12 +134,37 @@ def _touches_pages(tables: set[str]) -> bool:
     return bool(tables - UNSEEN_TABLES)
 
 
+def _written_tables(obj: Any, whole_row: bool) -> set[str]:
+    """The tables a flush of ``obj`` writes: its own when it is new or deleted (``whole_row``)
+    or a column (or many-to-one) changed, and the association table of a changed many-to-many
+    collection. A one-to-many collection changes no row of ``obj`` (adding a user to an
+    organisation writes the user, not the organisation)."""
+    state = inspect(obj)
+    own = state.mapper.local_table.name
+    tables = {own} if whole_row else set()
+    for attr in state.attrs:
+        if not attr.history.has_changes():
+            continue
+        prop = state.mapper.attrs[attr.key]
+        if isinstance(prop, RelationshipProperty):
+            if prop.secondary is not None:
+                tables.add(getattr(prop.secondary, "name", ""))
+            elif prop.direction is MANYTOONE:
+                tables.add(own)
+        else:
+            tables.add(own)
+    return tables
+
+
 @event.listens_for(Session, "after_flush")
 def _mark_written(session: Session, flush_context: UOWTransaction) -> None:
-    tables = {
-        getattr(type(obj), "__tablename__", "")
-        for obj in (*session.new, *session.dirty, *session.deleted)
-    }
+    if session.info.get(_DIRTY):
+        return
+    tables: set[str] = set()
+    for obj in (*session.new, *session.deleted):
+        tables |= _written_tables(obj, whole_row=True)
+    for obj in session.dirty:
+        tables |= _written_tables(obj, whole_row=False)
     if _touches_pages(tables):
         session.info[_DIRTY] = True
 
@@ -313,8 +345,17 @@ def public_cache_control(response: Response) -> None:
         response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={max_age}"
 
 
+def read_version_first() -> None:
+    """before_request, before anything reads the database: output kept under a version must be
+    built from data at least that new (SQLite holds one snapshot for the whole transaction)."""
+    if request.method == "GET" and seconds() > 0:
+        data_version()
+
+
 def register(app: Flask) -> None:
-    """Serve kept pages after the hooks that may refuse a request (rate limits, sign-in
-    rules) and keep them after compression (inserted first: after_request runs in reverse)."""
+    """Read the version before the first query; serve kept pages after the hooks that may
+    refuse a request (rate limits, sign-in rules); keep them after compression (inserted
+    first: after_request runs in reverse)."""
+    app.before_request_funcs.setdefault(None, []).insert(1, read_version_first)
     app.before_request(serve_public_page)
     app.after_request_funcs.setdefault(None, []).insert(0, keep_public_page)
