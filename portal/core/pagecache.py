@@ -275,7 +275,12 @@ def _encoding() -> str | None:
 
 
 def _page_key() -> str | None:
-    return _key("page", PUBLIC_SCOPE, request.headers.get("HX-Request", ""), _encoding())
+    # htmx asks for the list alone, except when it restores the page from history.
+    htmx_asks = (
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+    )
+    return _key("page", PUBLIC_SCOPE, htmx_asks, _encoding())
 
 
 # Headers a kept page is answered with; the others are added again by the response hooks.
