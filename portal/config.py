@@ -127,6 +127,12 @@ class Config:
     # Seconds the dashboard's aggregate panels are kept per visibility scope (0: not kept).
     DASHBOARD_CACHE_SECONDS = 60
     NOTIFICATIONS_DUE_CHECK_SECONDS = 300
+    # Rendered pages and list fragments kept per visibility scope (portal.core.pagecache): a
+    # backstop only, every committed write makes them out of date at once (0: nothing kept).
+    PAGE_CACHE_SECONDS = 300
+    # How long a reverse proxy or browser may keep a public page read without a session
+    # (Cache-Control: public, max-age); 0 sends no such header.
+    PAGE_CACHE_MAX_AGE = 30
     # Seconds themes, districts and organisations are kept for the filters (forgotten on change).
     REFERENCE_CACHE_SECONDS = 300
     CACHE_DEFAULT_TIMEOUT = 300
@@ -221,6 +227,8 @@ class Config:
         self.FILES_DIR = env.get("FILES_DIR") or str(instance_path / "files")
         self.MAX_DOCUMENT_BYTES = _env_int(env, "MAX_DOCUMENT_BYTES", 25 * 1024 * 1024)
         self.CLAMD_SOCKET = env.get("CLAMD_SOCKET") or None
+        self.PAGE_CACHE_SECONDS = _env_int(env, "PAGE_CACHE_SECONDS", self.PAGE_CACHE_SECONDS)
+        self.PAGE_CACHE_MAX_AGE = _env_int(env, "PAGE_CACHE_MAX_AGE", self.PAGE_CACHE_MAX_AGE)
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():
@@ -273,6 +281,9 @@ class TestingConfig(Config):
     DASHBOARD_CACHE_SECONDS = 0  # every test sees the counts of its own data
     NOTIFICATIONS_DUE_CHECK_SECONDS = 0  # tests run the scheduler themselves
     REFERENCE_CACHE_SECONDS = 0  # tests add organisations directly
+    # Tests write rows directly, past the request's commit; the page cache's own tests (and
+    # the crawl, once with it) turn it on.
+    PAGE_CACHE_SECONDS = 0
     DEMO_ALLOWED = True
 
     def secret_fallback(self, instance_path: Path) -> str:

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response, g, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import format_timedelta, gettext
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from portal.audit import services as audit
 from portal.content.models import Rendered, Text
-from portal.core import enums
+from portal.core import enums, pagecache
 from portal.core.i18n import (
     LANGUAGE_NAMES,
     current_language,
@@ -58,8 +60,20 @@ class PortalRequest(Request):
             self.__dict__["form"] = ImmutableMultiDict(_without_nul(form))
 
 
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """Flask sends ``Vary: Cookie`` whenever the session was read, and Flask-Login reads it on
+    every request. A visitor without a session gets the same page whatever cookie others send,
+    so only a session that exists (or ends with this response) makes the page vary on it."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified and isinstance(session, SecureCookieSession):
+            session.accessed = False
+        super().save_session(app, session, response)
+
+
 def register_request_hooks(app: Flask) -> None:
     app.request_class = PortalRequest
+    app.session_interface = PortalSessionInterface()
 
     def remember_client_address() -> None:
         g.client_address_token = audit.client_address.set(request.remote_addr)
@@ -76,7 +90,16 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def portal_headers(response: Response) -> Response:
         response.vary.add("HX-Request")
-        response.vary.add("Cookie")
+        if request.endpoint != "static":
+            # An anonymous visitor's language comes from Accept-Language (or ?lang, which the
+            # address carries).
+            response.vary.add("Accept-Language")
+        # A page depends on the cookie only when there is a session: signed in, a chosen
+        # language, a form's CSRF token, a message waiting. Public pages read by a visitor
+        # without one mint none (see csrf_token_if_minted), so proxies and the page cache may
+        # keep them (portal.core.pagecache).
+        if session or session.modified:
+            response.vary.add("Cookie")
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
@@ -93,7 +116,11 @@ def register_request_hooks(app: Flask) -> None:
         # would cost a query per page and fail when the database has just gone away.
         if request.endpoint != "static" and session.get("_user_id") is not None:
             headers["Cache-Control"] = "no-store"
+        else:
+            pagecache.public_cache_control(response)
         return response
+
+    pagecache.register(app)
 
 
 def render_text(text: Text | None) -> Rendered:
@@ -180,6 +207,7 @@ def register_template_helpers(app: Flask) -> None:
         enums=enums,
         today=date.today,
         csrf_token_value=generate_csrf,
+        csrf_token_if_minted=csrf_token_if_minted,
         full_stop=full_stop,
         htmx=htmx,
     )
@@ -194,6 +222,12 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    @app.context_processor
-    def htmx_headers() -> dict[str, Any]:
-        return {"hx_headers": Markup('{"X-CSRFToken": "%s"}') % generate_csrf()}
+
+def csrf_token_if_minted() -> str:
+    """The CSRF token for the page's head and htmx headers: a signed-in person's always; an
+    anonymous visitor's only when the page already asked for one (a form to send: sign-in,
+    forgotten password, the accessibility report). Base templates ask after rendering the
+    content, so an anonymous visitor reading public pages gets no session and no cookie."""
+    if current_user.is_authenticated or g.get("csrf_token"):
+        return generate_csrf()
+    return ""

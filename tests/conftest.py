@@ -273,6 +273,19 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(params=["page cache off", "page cache on"])
+def page_cache(request, app: Flask) -> bool:
+    """Run a test twice: without and with kept pages and list fragments
+    (``portal.core.pagecache``); ``pytestmark = pytest.mark.usefixtures("page_cache")``."""
+    from portal.extensions import cache
+
+    on = request.param == "page cache on"
+    if on:
+        app.config["PAGE_CACHE_SECONDS"] = 300
+        cache.clear()
+    return on
+
+
 @pytest.fixture
 def client(app: Flask) -> PortalClient:
     return app.test_client()  # type: ignore[return-value]

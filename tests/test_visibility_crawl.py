@@ -33,6 +33,9 @@ from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project
 from portal.reference.models import Theme
 
+# Every test here runs with the page cache off and on: nothing kept may widen what is seen.
+pytestmark = pytest.mark.usefixtures("page_cache")
+
 MARKER = "ZXQRESTRICTEDMARKER"
 MAX_PAGES = 400
 

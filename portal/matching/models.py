@@ -30,7 +30,7 @@ from portal.core.enums import MatchStatus, Side
 from portal.core.records import record_kind
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
-from portal.core.visibility import is_signed_in
+from portal.core.visibility import Scope, is_signed_in
 from portal.extensions import Model
 
 if TYPE_CHECKING:
@@ -144,19 +144,21 @@ class Match(Model):
 
     @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
-        """SQL predicate for ``can_view``; the statement must join Need and Offer."""
+        """SQL predicate for ``can_view``; the statement must join Need and Offer. Built from
+        the viewer's ``Scope`` alone."""
         from portal.needs.models import Need
         from portal.offers.models import Offer
 
-        if not is_signed_in(user):
+        scope = Scope.of(user)
+        if not scope.is_signed_in:
             return false()
         both_visible = and_(Need.visible_to(user), Offer.visible_to(user))
-        if user.sees_everything:
+        if scope.sees_everything:
             return both_visible
         return and_(
             or_(
-                Need.organisation_id == user.organisation_id,
-                Offer.organisation_id == user.organisation_id,
+                Need.organisation_id == scope.organisation_id,
+                Offer.organisation_id == scope.organisation_id,
             ),
             both_visible,
         )

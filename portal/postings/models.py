@@ -24,7 +24,7 @@ from portal.content.models import TextOwnerMixin
 from portal.core.enums import HelpKind, LabelledEnum, MatchStatus, Visibility
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
-from portal.core.visibility import allowed_visibilities, is_signed_in
+from portal.core.visibility import Scope, is_signed_in
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -172,14 +172,16 @@ class PostingMixin(TextOwnerMixin):
 
     @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
-        """SQL predicate: the postings of this kind ``user`` may see."""
+        """SQL predicate: the postings of this kind ``user`` may see. Built from the viewer's
+        ``Scope`` alone (cache keys are made of it)."""
         from portal.matching.models import Match
 
+        scope = Scope.of(user)
         published = cls.status != cls.Status("draft")
-        if not is_signed_in(user):
+        if not scope.is_signed_in:
             return and_(published, cls.visibility == Visibility.PUBLIC)
-        own = cls.organisation_id == user.organisation_id
-        if user.sees_everything:
+        own = cls.organisation_id == scope.organisation_id
+        if scope.sees_everything:
             return or_(own, published)
         # Restricted: also the organisation at the other end of a live match.
         other_end = getattr(Match, cls.counterpart)
@@ -190,7 +192,7 @@ class PostingMixin(TextOwnerMixin):
             .where(
                 getattr(Match, f"{cls.match_side}_id") == cls.id,
                 Match.status.in_(LIVE_MATCH_STATUSES),
-                other.organisation_id == user.organisation_id,
+                other.organisation_id == scope.organisation_id,
             )
         )
         return or_(
@@ -198,7 +200,7 @@ class PostingMixin(TextOwnerMixin):
             and_(
                 published,
                 or_(
-                    cls.visibility.in_(allowed_visibilities(user)),
+                    cls.visibility.in_(scope.visibilities),
                     and_(cls.visibility == Visibility.RESTRICTED, on_match),
                 ),
             ),

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.audit.services import history
+from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.http import actor, load_visible_or_404, wants_fragment
 from portal.core.text import clean_text
@@ -90,19 +91,27 @@ class PostingViews:
 
     def index(self):
         form = self.filter_form(formdata=request.args)
-        page = self.service.list(
-            current_user,
-            form.filters(),
-            request.args.get("page", 1, type=int),
-            current_app.config["PAGE_SIZE"],
-        )
-        context = self.context(form=form, page=page)
+        filters = form.filters()
+        number = request.args.get("page", 1, type=int)
+
+        def render_results() -> tuple[str, str]:
+            page = self.service.list(current_user, filters, number, current_app.config["PAGE_SIZE"])
+            context = self.context(page=page)
+            return (
+                render_template(self.template("_count.html"), **context),
+                render_template(self.template("_list.html"), **context),
+            )
+
+        # The same kept results serve the page and the htmx answer to a filter change.
+        results = pagecache.list_fragment(self.bp.name, (filters, number), render_results)
         if wants_fragment():
-            return render_template(self.template("_list.html"), oob=True, **context)
+            return render_template(
+                "_list_update.html", results=results, count_id=f"{self.bp.name}-count"
+            )
         return render_template(
             self.template("index.html"),
             can_create=self.service.can_create(current_user),
-            **context,
+            **self.context(form=form, results=results),
         )
 
     def detail(self, **route: int):

@@ -29,7 +29,7 @@ from portal.content.models import TextOwnerMixin
 from portal.core.enums import ProjectStatus, ReportStatus, Visibility
 from portal.core.transitions import IllegalTransition
 from portal.core.types import UTCDateTime, enum_column, utcnow
-from portal.core.visibility import allowed_visibilities, is_signed_in
+from portal.core.visibility import Scope, is_signed_in
 from portal.extensions import Model, db
 
 if TYPE_CHECKING:
@@ -153,18 +153,20 @@ class Project(TextOwnerMixin, Model):
 
     @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
-        if not is_signed_in(user):
+        """SQL predicate for ``can_view``, built from the viewer's ``Scope`` alone."""
+        scope = Scope.of(user)
+        if not scope.is_signed_in:
             return cls.visibility == Visibility.PUBLIC
-        if user.sees_everything:
+        if scope.sees_everything:
             return cls.id.is_not(None)
         participant = exists(
             select(project_organisations.c.project_id).where(
                 project_organisations.c.project_id == cls.id,
-                project_organisations.c.organisation_id == user.organisation_id,
+                project_organisations.c.organisation_id == scope.organisation_id,
             )
         )
         return or_(
-            cls.visibility.in_(allowed_visibilities(user)),
+            cls.visibility.in_(scope.visibilities),
             and_(cls.visibility == Visibility.RESTRICTED, participant),
         )
 

@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 
 from portal.agreements.models import Agreement
 from portal.agreements.services import default_agreement
+from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.enums import ProjectStatus, ReportStatus
 from portal.core.http import wants_fragment
@@ -160,11 +161,20 @@ def _progress_text(project: Project) -> str:
 def index():
     filters = queries.ProjectFilters.from_args(request.args)
     page = request.args.get("page", 1, type=int) or 1
-    projects = queries.list_projects(
-        current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
-    )
+
+    def render_results() -> tuple[str, str]:
+        projects = queries.list_projects(
+            current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
+        )
+        return (
+            render_template("projects/_count.html", projects=projects),
+            render_template("projects/_list.html", projects=projects),
+        )
+
+    # The same kept results serve the page and the htmx answer to a filter change.
+    results = pagecache.list_fragment("projects", (filters, page), render_results)
     if wants_fragment():
-        return render_template("projects/_list.html", projects=projects, oob_count=True)
+        return render_template("_list_update.html", results=results, count_id="project-count")
     form = ProjectFilterForm(formdata=request.args)
     form.set_choices(
         reference_lists.themes(),
@@ -172,7 +182,7 @@ def index():
     )
     return render_template(
         "projects/index.html",
-        projects=projects,
+        results=results,
         form=form,
         can_start=current_user.is_authenticated
         and current_user.is_coordinator

@@ -1,0 +1,366 @@
+"""Rendered output kept per visibility scope: public pages whole, list fragments per scope.
+
+Keys are made of the viewer's visibility scope (``Scope.key``, the very object the SQL rules
+``visible_to`` are built from), the language, the time zone, today's date, the address (path,
+host, the query arguments in their order: the page's links repeat them) and a **data
+version**. Every transaction that writes something a page may show bumps the version once it
+has committed (one hook on the session's ``after_commit``), so a write by one organisation is
+on every other's next page at once, on every worker and app server sharing Redis; a TTL
+(``PAGE_CACHE_SECONDS``, 0: nothing kept) is only the backstop. Without Redis (``make run``)
+the same code keeps entries and the version in the process (Flask-Caching's SimpleCache).
+
+Whole pages are kept only for anonymous visitors without a session (they mint none on public
+pages, see ``portal.web``): the final response, compressed bytes included, per content
+encoding; signed-in pages keep only their list fragments, the person's name, CSRF token,
+buttons and clock staying outside. A Redis that does not answer means nothing is kept or
+served: pages are rendered as without the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask_babel import get_timezone
+from flask_compress.flask_compress import _choose_algorithm
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import (
+    MANYTOONE,
+    ORMExecuteState,
+    RelationshipProperty,
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+)
+
+from portal.core.i18n import current_language
+from portal.core.visibility import PUBLIC_SCOPE, Scope
+from portal.extensions import cache, compress
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "pagecache:version"
+_DIRTY = "pagecache_dirty"
+
+# Tables no kept page or fragment reads: writing them (a sign-in, an audit event, a read
+# notification, mail) leaves the kept output valid. Any other table, one added later included,
+# bumps the version.
+UNSEEN_TABLES = frozenset(
+    {
+        "users",  # sign-ins, failed attempts and codes; names on pages may lag by the TTL
+        "recovery_codes",
+        "one_time_tokens",
+        "api_tokens",
+        "calendar_tokens",
+        "audit_events",
+        "outbox_messages",
+        "follows",
+        "notification_events",
+        "notifications",
+        "notification_preferences",
+        "notification_digests",
+        "notification_deliveries",
+    }
+)
+
+# The pages kept whole for anonymous visitors: the same for every visitor without a session.
+PUBLIC_PAGES = frozenset(
+    {
+        "main.home",
+        "needs.index",
+        "needs.detail",
+        "offers.index",
+        "offers.detail",
+        "projects.index",
+        "projects.detail",
+    }
+)
+
+_inc_lock = threading.Lock()
+
+
+# ---------------------------------------------------------------- the data version
+
+
+def seconds() -> int:
+    return int(current_app.config.get("PAGE_CACHE_SECONDS", 0) or 0)
+
+
+def data_version() -> int | None:
+    """The version the current request's output is kept under, read once per request before
+    it reads the database (None: the cache does not answer, keep nothing)."""
+    if "pagecache_version" in g:
+        return g.pagecache_version
+    version: int | None
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = _start_version()
+    except Exception as error:  # Redis away: render, keep nothing
+        log.warning("page cache unavailable: %s", error)
+        version = None
+    g.pagecache_version = version
+    return version
+
+
+def _start_version() -> int:
+    """A version that no earlier one can equal: should Redis lose the key (evicted, flushed),
+    counting starts again from the clock, never from an old number with entries still kept."""
+    cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=0)
+    return int(cache.get(VERSION_KEY))
+
+
+def bump_version() -> None:
+    """Every kept page and fragment is out of date from now on."""
+    try:
+        with _inc_lock:  # SimpleCache counts with get and set; Redis with INCR
+            if cache.get(VERSION_KEY) is None:
+                _start_version()
+            cache.cache.inc(VERSION_KEY)
+    except Exception as error:
+        log.warning("page cache version not bumped: %s", error)
+
+
+def _touches_pages(tables: set[str]) -> bool:
+    return bool(tables - UNSEEN_TABLES)
+
+
+def _written_tables(obj: Any, whole_row: bool) -> set[str]:
+    """The tables a flush of ``obj`` writes: its own when it is new or deleted (``whole_row``)
+    or a column (or many-to-one) changed, and the association table of a changed many-to-many
+    collection. A one-to-many collection changes no row of ``obj`` (adding a user to an
+    organisation writes the user, not the organisation)."""
+    state = inspect(obj)
+    own = state.mapper.local_table.name
+    tables = {own} if whole_row else set()
+    for attr in state.attrs:
+        if not attr.history.has_changes():
+            continue
+        prop = state.mapper.attrs[attr.key]
+        if isinstance(prop, RelationshipProperty):
+            if prop.secondary is not None:
+                tables.add(getattr(prop.secondary, "name", ""))
+            elif prop.direction is MANYTOONE:
+                tables.add(own)
+        else:
+            tables.add(own)
+    return tables
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_written(session: Session, flush_context: UOWTransaction) -> None:
+    if session.info.get(_DIRTY):
+        return
+    tables: set[str] = set()
+    for obj in (*session.new, *session.deleted):
+        tables |= _written_tables(obj, whole_row=True)
+    for obj in session.dirty:
+        tables |= _written_tables(obj, whole_row=False)
+    if _touches_pages(tables):
+        session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if _touches_pages({getattr(table, "name", "")}):
+            state.session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_after_commit(session: Session) -> None:
+    if session.info.pop(_DIRTY, False):
+        bump_version()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_written(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:
+        session.info.pop(_DIRTY, None)
+
+
+# ---------------------------------------------------------------- keys
+
+
+def _key(kind: str, scope: Scope, *parts: Any) -> str | None:
+    version = data_version()
+    if version is None:
+        return None
+    described = repr(
+        (
+            scope.key,
+            current_language(),
+            str(get_timezone()),
+            date.today().isoformat(),
+            request.scheme,
+            request.host,
+            request.path,
+            tuple(request.args.items(multi=True)),
+            *parts,
+        )
+    )
+    digest = hashlib.sha256(described.encode()).hexdigest()[:40]
+    return f"pagecache:{version}:{kind}:{digest}"
+
+
+# ---------------------------------------------------------------- list fragments
+
+
+@dataclass(frozen=True)
+class ListFragment:
+    """A list's rendered pieces: its count (the live region) and the list itself."""
+
+    count: Markup
+    items: Markup
+
+
+def list_fragment(name: str, normalised: Any, build: Callable[[], tuple[str, str]]) -> ListFragment:
+    """The list ``name`` for the current viewer's scope: kept, or built by ``build`` (which
+    renders the count and the list) and kept. ``normalised`` is the list's filters and page
+    as the view understood them."""
+    key = None
+    if seconds() > 0:
+        key = _key("list", Scope.of(current_user), name, repr(normalised))
+    if key is not None:
+        try:
+            kept = cache.get(key)
+        except Exception as error:
+            log.warning("page cache unavailable: %s", error)
+            kept, key = None, None
+        if kept is not None:
+            return ListFragment(_rendered(kept[0]), _rendered(kept[1]))
+    count, items = build()
+    if key is not None:
+        try:
+            cache.set(key, (str(count), str(items)), timeout=seconds())
+        except Exception as error:
+            log.warning("page cache unavailable: %s", error)
+    return ListFragment(_rendered(count), _rendered(items))
+
+
+def _rendered(html: str) -> Markup:
+    """Output of the portal's own autoescaping templates (or the cache holding it): already
+    HTML, not text to escape again."""
+    return Markup(html)  # noqa: S704
+
+
+# ---------------------------------------------------------------- whole public pages
+
+
+def is_public_request() -> bool:
+    """A GET of a public page by a visitor without a session (no sign-in, no chosen language,
+    nothing waiting to be shown): the page is the same for every such visitor."""
+    return (
+        request.method == "GET"
+        and request.endpoint in PUBLIC_PAGES
+        and not session
+        and "lang" not in request.args
+    )
+
+
+def _encoding() -> str | None:
+    """The content encoding Flask-Compress will choose for this request."""
+    accepted = request.headers.get("Accept-Encoding", "")
+    return _choose_algorithm(compress.enabled_algorithms, accepted)
+
+
+def _page_key() -> str | None:
+    # htmx asks for the list alone, except when it restores the page from history.
+    htmx_asks = (
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+    )
+    return _key("page", PUBLIC_SCOPE, htmx_asks, _encoding())
+
+
+# Headers a kept page is answered with; the others are added again by the response hooks.
+_KEPT_HEADERS = ("Content-Type", "Content-Encoding", "Content-Language", "ETag")
+
+
+def serve_public_page() -> Response | None:
+    """before_request: a kept public page, when there is one for this request."""
+    if seconds() <= 0 or not is_public_request():
+        return None
+    key = _page_key()
+    if key is None:
+        return None
+    try:
+        kept = cache.get(key)
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+        return None
+    if kept is None:
+        g.pagecache_page_key = key
+        return None
+    status, headers, body = kept
+    g.pagecache_served = True
+    response = Response(body, status=status)
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+def keep_public_page(response: Response) -> Response:
+    """after_request, after compression: keep the final bytes of a public page."""
+    key = g.pop("pagecache_page_key", None)
+    if (
+        key is None
+        or g.get("pagecache_served")
+        or response.status_code != 200
+        or response.is_streamed
+        or "Set-Cookie" in response.headers
+        or session  # something was put into the session on the way (a flash, a form)
+        or current_user.is_authenticated
+    ):
+        return response
+    headers = [(name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers]
+    try:
+        cache.set(key, (200, headers, response.get_data()), timeout=seconds())
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+    return response
+
+
+def public_cache_control(response: Response) -> None:
+    """A public page answered to a visitor without a session may be kept by a reverse proxy
+    for ``PAGE_CACHE_MAX_AGE`` seconds (``s-maxage``). Not by the browser (``max-age=0``):
+    the response does not vary on the cookie, and a browser that has just signed in must not
+    show the page it kept from before. The proxy must pass requests carrying the session
+    cookie through (README, "Caching")."""
+    max_age = int(current_app.config.get("PAGE_CACHE_MAX_AGE", 0) or 0)
+    if (
+        max_age > 0
+        and has_request_context()
+        and is_public_request()
+        and response.status_code == 200
+        and "Set-Cookie" not in response.headers
+        and not session
+        and not current_user.is_authenticated
+    ):
+        response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={max_age}"
+
+
+def read_version_first() -> None:
+    """before_request, before anything reads the database: output kept under a version must be
+    built from data at least that new (SQLite holds one snapshot for the whole transaction)."""
+    if request.method == "GET" and seconds() > 0:
+        data_version()
+
+
+def register(app: Flask) -> None:
+    """Read the version before the first query; serve kept pages after the hooks that may
+    refuse a request (rate limits, sign-in rules); keep them after compression (inserted
+    first: after_request runs in reverse)."""
+    app.before_request_funcs.setdefault(None, []).insert(1, read_version_first)
+    app.before_request(serve_public_page)
+    app.after_request_funcs.setdefault(None, []).insert(0, keep_public_page)

@@ -1,0 +1,431 @@
+"""Kept pages and list fragments (portal.core.pagecache): the same bytes as a page rendered
+afresh for every scope, never another scope's, out of date the moment a write commits (on
+every worker sharing Redis), and anonymous visitors of public pages get no session."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import brotli
+import pytest
+import redis
+from sqlalchemy.dialects import postgresql
+
+from portal import create_app
+from portal.accounts.services import create_user
+from portal.core import pagecache
+from portal.core.enums import (
+    MatchStatus,
+    NeedStatus,
+    Priority,
+    ProjectStatus,
+    Role,
+    Visibility,
+)
+from portal.core.visibility import Scope
+from portal.extensions import cache, db
+from portal.matching.models import Match
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.projects.models import Milestone, Project
+from tests import factories as f
+from tests.conftest import EMAILS, PASSWORD, TEST_REDIS_URL, PortalClient, count_queries
+from tests.test_visibility_crawl import MARKER, _crawl, _file_text, _seed_restricted
+
+SCOPES = (None, "requester", "other_expert", "coordinator")
+
+# A signed CSRF token (itsdangerous: payload, time, signature), wherever the page holds one.
+_CSRF = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,8}\.[A-Za-z0-9_-]{20,}")
+_CLOCK = re.compile(r'data-remaining="\d+"')
+
+
+def _masked(body: str) -> str:
+    """A page without what differs on every rendering: CSRF tokens (signed with the time) and
+    the session clock's seconds."""
+    return _CLOCK.sub('data-remaining=""', _CSRF.sub("…", body))
+
+
+def _cache_on(app) -> None:
+    app.config["PAGE_CACHE_SECONDS"] = 300
+    cache.clear()
+
+
+def _cache_off(app) -> None:
+    app.config["PAGE_CACHE_SECONDS"] = 0
+
+
+def _seed(users) -> dict[str, Any]:
+    """A public, a partners and a restricted need of Kyivvodokanal, the restricted one matched
+    with an offer of Stockholm Vatten (so its organisation sees it), and projects."""
+    requester, expert = users["requester"], users["expert"]
+    public = f.make_need(requester, title="Public pumps", visibility=Visibility.PUBLIC)
+    f.make_need(requester, title="Partners pipes", visibility=Visibility.PARTNERS)
+    f.make_need(requester, title="Draft of Kyivvodokanal", status=NeedStatus.DRAFT)
+    restricted = f.make_need(
+        requester, title=f"Restricted station {MARKER}", visibility=Visibility.RESTRICTED
+    )
+    offer = f.make_offer(expert, title="Open offer", visibility=Visibility.PUBLIC)
+    f.make_match(restricted, offer, requester, status=MatchStatus.PROPOSED)
+    project = _public_project(users)
+    ids = _seed_restricted(users)
+    return {"public_need": public.id, "public_offer": offer.id, "public_project": project.id, **ids}
+
+
+def _public_project(users) -> Project:
+    requester, expert = users["requester"], users["expert"]
+    project = Project(
+        agreement=f.agreement(),
+        theme=f.theme("water_sewage"),
+        requester_lead=requester.organisation,
+        expert_lead=expert.organisation,
+        title=f.text("Public pumping project", "en"),
+        description=f.text("Pumps for everyone", "en"),
+        starts_on=date.today(),
+        ends_on=date.today() + timedelta(days=60),
+        status=ProjectStatus.ACTIVE,
+        visibility=Visibility.PUBLIC,
+        created_by=users["coordinator"],
+        organisations=[requester.organisation, expert.organisation],
+    )
+    project.milestones.append(
+        Milestone(title=f.text("Survey", "en"), due_on=date.today() - timedelta(days=1), weight=1)
+    )
+    db.session.add(project)
+    db.session.commit()
+    return project
+
+
+def _pages(ids: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """Every kept page and list, plain and as htmx asks for its list, with filters and pages."""
+    lists = [
+        "/",
+        "/needs/",
+        "/needs/?status=all",
+        "/needs/?q=station&status=all",
+        "/needs/?visibility=restricted&page=1",
+        "/needs/?sort=oldest&page=2",
+        "/offers/",
+        "/offers/?status=all",
+        "/projects/",
+        "/projects/?status=active",
+        f"/needs/{ids['public_need']}",
+        f"/offers/{ids['public_offer']}",
+        f"/projects/{ids['public_project']}",
+    ]
+    pages = [(url, {}) for url in lists]
+    pages += [(url, {"HX-Request": "true"}) for url in lists if "/?" in url or url.endswith("s/")]
+    pages += [("/needs/", {"Accept-Language": "uk"}), ("/projects/", {"Accept-Language": "sv"})]
+    return pages
+
+
+def _client(app, who: str | None) -> PortalClient:
+    client: PortalClient = app.test_client()  # type: ignore[assignment]
+    if who:
+        client.login(EMAILS[who])
+    return client
+
+
+def _bodies(client, pages) -> dict[str, str]:
+    bodies = {}
+    for url, headers in pages:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        bodies[f"{url} {headers}"] = _masked(response.get_data(as_text=True))
+    return bodies
+
+
+# ---------------------------------------------------------------- the scope
+
+
+def test_the_visibility_rules_read_nothing_but_the_scope(app, users):
+    """Two people of one organisation get the very same SQL from every rule (so one kept list
+    serves both); another organisation or a coordinator gets another rule and another key."""
+    requester = users["requester"]
+    colleague = create_user(
+        email="admin.kyiv@kyiv.test",
+        name="Iryna Shevchenko",
+        password=PASSWORD,
+        role=Role.ADMIN,
+        organisation=requester.organisation,
+        actor=None,
+    )
+    db.session.commit()
+
+    def sql(model: Any, user: Any) -> str:
+        compiled = model.visible_to(user).compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+        return str(compiled)
+
+    assert Scope.of(colleague) == Scope.of(requester)
+    for model in (Need, Offer, Project, Match):
+        assert sql(model, colleague) == sql(model, requester), model
+        assert sql(model, users["other_requester"]) != sql(model, requester), model
+    keys = {Scope.of(users[who]).key for who in ("requester", "expert", "coordinator")}
+    assert len(keys | {Scope.of(None).key}) == 4
+    assert Scope.of(None).key == "public"
+
+
+# ---------------------------------------------------------------- no session for public pages
+
+
+def test_anonymous_visitors_of_public_pages_get_no_session(app, client, users):
+    ids = _seed(users)
+    for url in (
+        "/",
+        "/needs/",
+        "/offers/",
+        "/projects/",
+        f"/needs/{ids['public_need']}",
+        f"/offers/{ids['public_offer']}",
+        "/needs/?theme=water_sewage",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
+        assert "Cookie" not in response.vary, url
+        assert {"Accept-Language", "HX-Request"} <= set(response.vary), url
+        assert response.headers["Cache-Control"] == "public, max-age=0, s-maxage=30", url
+        body = response.get_data(as_text=True)
+        assert "csrf" not in body.lower(), url
+    assert client.get_cookie("session") is None
+
+
+def test_forms_for_anonymous_visitors_still_carry_a_token(app, client):
+    for url in ("/login", "/accessibility/report", "/password/forgot"):
+        response = app.test_client().get(url)  # each a first visit
+        assert response.status_code == 200, url
+        assert "session=" in response.headers.get("Set-Cookie", ""), url
+        assert "Cookie" in response.vary and "Cache-Control" not in response.headers, url
+        assert 'name="csrf-token"' in response.get_data(as_text=True), url
+    page = client.get("/accessibility/report").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = token or re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    sent = client.post(
+        "/accessibility/report",
+        data={"csrf_token": token.group(1), "description": "The map cannot be used by keyboard."},
+        csrf=False,
+    )
+    assert sent.status_code == 302
+    refused = client.post(
+        "/accessibility/report", data={"description": "No token at all."}, csrf=False
+    )
+    assert refused.status_code == 400
+
+
+def test_a_chosen_language_sticks_and_is_not_kept_for_others(app, client):
+    _cache_on(app)
+    assert 'lang="sv"' in client.get("/needs/?lang=sv").get_data(as_text=True)
+    assert 'lang="sv"' in client.get("/needs/").get_data(as_text=True)  # the session remembers
+    stranger = app.test_client()
+    assert '<html lang="en"' in stranger.get("/needs/").get_data(as_text=True)
+    assert '<html lang="uk"' in stranger.get("/needs/", headers={"Accept-Language": "uk"}).get_data(
+        as_text=True
+    )
+
+
+# ---------------------------------------------------------------- the same bytes, each scope
+
+
+@pytest.mark.parametrize("who", SCOPES)
+def test_kept_pages_are_the_pages_rendered_afresh(app, users, who):
+    """Each kept page and list, for each scope: rendered without the cache, then with it (kept),
+    then again (served from it): the same page, and never another scope's."""
+    ids = _seed(users)
+    pages = _pages(ids)
+    client = _client(app, who)
+    _cache_off(app)
+    fresh = _bodies(client, pages)
+    _cache_on(app)
+    # Others fill the cache first: their scopes must not answer this viewer.
+    for other in SCOPES:
+        if other != who:
+            _bodies(_client(app, other), pages)
+    for kept in (_bodies(client, pages), _bodies(client, pages)):
+        for page, body in kept.items():
+            assert body == fresh[page], page
+    sees_marker = who in ("requester", "coordinator")
+    assert any(MARKER in body for body in fresh.values()) == sees_marker
+
+
+def test_a_kept_public_page_is_served_without_the_database(app, client, users):
+    _seed(users)
+    _cache_on(app)
+    first = client.get("/needs/", headers={"Accept-Encoding": "br"})
+    with count_queries(app) as statements:
+        again = client.get("/needs/", headers={"Accept-Encoding": "br"})
+    assert statements == []
+    assert again.headers["Content-Encoding"] == "br"
+    assert again.get_data() == first.get_data()  # the compressed bytes, kept
+    assert b"Public pumps" in brotli.decompress(again.get_data())
+    plain = client.get("/needs/")  # another encoding: kept apart
+    assert "Content-Encoding" not in plain.headers
+    assert "Public pumps" in plain.get_data(as_text=True)
+
+
+def test_signed_in_lists_keep_only_the_list(app, login, users):
+    """The list comes from the cache; the person's name, token and buttons do not."""
+    _seed(users)
+    _cache_on(app)
+    client = login("requester")
+    client.get("/needs/")
+    with count_queries(app) as statements:
+        page = client.get("/needs/").get_data(as_text=True)
+    assert "Olena Kovalenko" in page and "Post a need" in page
+    colleague = create_user(
+        email="second@kyiv.test",
+        name="Petro Bondar",
+        password=PASSWORD,
+        role=Role.REQUESTER,
+        organisation=users["requester"].organisation,
+        actor=None,
+    )
+    db.session.commit()  # a user: no kept page is out of date
+    other = app.test_client()
+    other.login(colleague.email)
+    with count_queries(app) as theirs:
+        page = other.get("/needs/").get_data(as_text=True)
+    assert "Petro Bondar" in page and "Olena Kovalenko" not in page
+    assert MARKER in page
+    # The list kept for Olena's scope served her and Petro: neither page asked for needs.
+    assert not [s for s in statements + theirs if "needs.priority" in s]
+
+
+# ---------------------------------------------------------------- the data version
+
+
+def test_only_committed_writes_to_what_pages_show_bump_the_version(app, users):
+    _cache_on(app)
+    with app.test_request_context():
+        start = pagecache.data_version()
+    assert start is not None
+
+    def version() -> int:
+        return int(cache.get(pagecache.VERSION_KEY))
+
+    f.make_need(users["requester"], title="Committed", commit=False)
+    db.session.flush()
+    assert version() == start  # flushed, not committed
+    db.session.rollback()
+    db.session.commit()
+    assert version() == start  # rolled back: nothing happened
+    users["requester"].name = "Olena K."
+    db.session.commit()
+    assert version() == start  # users: shown on no kept page
+    f.make_need(users["requester"], title="Committed")
+    assert version() == start + 1
+    db.session.execute(db.update(Need).values(priority=Priority.LOW))
+    db.session.commit()
+    assert version() == start + 2
+    # Only the association table changes: a project's organisations decide who sees it.
+    project = db.session.scalars(db.select(Project)).first() or _public_project(users)
+    at = version()
+    project.organisations.append(users["other_expert"].organisation)
+    db.session.commit()
+    assert version() == at + 1
+
+
+def test_a_lost_version_never_starts_again_from_an_old_number(app):
+    _cache_on(app)
+    with app.test_request_context():
+        pagecache.bump_version()
+        before = int(cache.get(pagecache.VERSION_KEY))
+        cache.delete(pagecache.VERSION_KEY)  # evicted
+        g_version = pagecache.data_version()
+    assert g_version is not None and g_version > before
+
+
+def _worker(database_url: str, prefix: str):
+    """One gunicorn worker or app server: an app of its own, sharing database and Redis."""
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PAGE_CACHE_SECONDS": 300,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": TEST_REDIS_URL,
+            "CACHE_KEY_PREFIX": prefix,
+        }
+    )
+    app.test_client_class = PortalClient
+    return app
+
+
+def test_a_write_on_one_worker_is_on_every_page_of_the_others_at_once(
+    app, users, database_url, redis_prefix
+):
+    first, second = _worker(database_url, redis_prefix), _worker(database_url, redis_prefix)
+    need = f.make_need(
+        users["requester"], title="Visible to all", lang="en", visibility=Visibility.PUBLIC
+    )
+    need_id = need.id
+    anonymous, other_expert = second.test_client(), second.test_client()
+    other_expert.login(EMAILS["other_expert"])
+    for client in (anonymous, other_expert):
+        assert "Visible to all" in client.get("/needs/").get_data(as_text=True)
+        assert "Partners only now" not in client.get("/needs/").get_data(as_text=True)
+    assert redis.Redis.from_url(TEST_REDIS_URL).keys(f"{redis_prefix}pagecache:*")  # kept
+
+    owner = first.test_client()
+    owner.login(EMAILS["requester"])
+    with first.app_context():
+        version = db.session.get(Need, need_id).version
+    saved = owner.post(
+        f"/needs/{need_id}/edit",
+        data={
+            "version": str(version),
+            "lang": "en",
+            "title": "Partners only now",
+            "description": "We need advice on acoustic leak detection.",
+            "theme": str(f.theme("water_sewage").id),
+            "priority": "high",
+            "help_kind": "advice",
+            "district": "",
+            "wanted_from": "",
+            "wanted_until": "",
+            "person_days": "",
+            "visibility": "partners",
+        },
+    )
+    assert saved.status_code == 302
+    with first.app_context():
+        assert db.session.get(Need, need_id).visibility == Visibility.PARTNERS
+
+    # Narrowed to partners: gone from the anonymous page at once, renamed for partners.
+    public_page = anonymous.get("/needs/").get_data(as_text=True)
+    assert "Visible to all" not in public_page and "Partners only now" not in public_page
+    assert anonymous.get(f"/needs/{need_id}").status_code == 404
+    partners_page = other_expert.get("/needs/").get_data(as_text=True)
+    assert "Partners only now" in partners_page and "Visible to all" not in partners_page
+    for worker in (first, second):
+        with worker.app_context():
+            db.engine.dispose()
+
+
+# ---------------------------------------------------------------- no leak through the cache
+
+
+@pytest.mark.parametrize("who", [None, "other_requester", "other_expert"])
+def test_pages_kept_for_those_who_see_restricted_records_never_reach_others(app, users, login, who):
+    """The crawl of tests/test_visibility_crawl.py, after the coordinator and the owners have
+    read the same pages (lists, filters, htmx lists) into the cache."""
+    _seed_restricted(users)
+    _cache_on(app)
+    stranger = _client(app, who)
+    seen = _crawl(stranger)  # fills the cache for the stranger's scope, and checks
+    cache.clear()
+    for insider in ("coordinator", "requester", "expert"):
+        client = _client(app, insider)
+        for url in seen:
+            client.get(url)
+            client.get(url, headers={"HX-Request": "true"})
+    marked = 0
+    for url in seen:
+        for headers in ({}, {"HX-Request": "true"}):
+            body = _file_text(stranger.get(url, headers=headers))
+            assert MARKER not in body, url
+            marked += 1
+    assert marked > 10
