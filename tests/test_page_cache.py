@@ -429,3 +429,19 @@ def test_pages_kept_for_those_who_see_restricted_records_never_reach_others(app,
             assert MARKER not in body, url
             marked += 1
     assert marked > 10
+
+
+def test_a_new_release_never_serves_pages_kept_by_the_old_one(app, client, users, monkeypatch):
+    from portal.core import pagecache
+
+    _seed(users)
+    _cache_on(app)
+    client.get("/needs/")
+    with count_queries(app) as statements:
+        client.get("/needs/")
+    assert statements == []  # kept
+    monkeypatch.setattr(pagecache, "_release", "the-next-release")
+    with count_queries(app) as statements:
+        again = client.get("/needs/")
+    assert statements != []  # rendered afresh by the new release
+    assert "Public pumps" in again.get_data(as_text=True)

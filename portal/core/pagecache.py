@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
@@ -210,7 +211,33 @@ def _key(kind: str, scope: Scope, *parts: Any) -> str | None:
         )
     )
     digest = hashlib.sha256(described.encode()).hexdigest()[:40]
-    return f"pagecache:{version}:{kind}:{digest}"
+    return f"pagecache:{release()}:{version}:{kind}:{digest}"
+
+
+_release: str | None = None
+
+
+def release() -> str:
+    """What this process renders with: a digest of the contents of the portal's code, templates
+    and compiled catalogs, so that every app server of one release agrees. A new release never
+    serves a page kept by the old one, which servers still running it may share the cache with
+    for a while."""
+    global _release
+    if _release is None:
+        package = Path(__file__).resolve().parents[1]
+        files = sorted(
+            [
+                *package.rglob("*.py"),
+                *package.rglob("*.html"),
+                *package.parent.glob("translations/*/LC_MESSAGES/*.mo"),
+            ]
+        )
+        described = hashlib.sha256()
+        for path in files:
+            described.update(str(path.relative_to(package.parent)).encode())
+            described.update(path.read_bytes())
+        _release = described.hexdigest()[:12]
+    return _release
 
 
 # ---------------------------------------------------------------- list fragments
