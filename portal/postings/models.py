@@ -171,6 +171,18 @@ class PostingMixin(TextOwnerMixin):
         return self.is_owned_by(user) and not self.is_finished
 
     @classmethod
+    def visibility_scope(cls, user: User | None) -> tuple[Any, ...]:
+        """Who sees the same postings as ``user`` under ``visible_to`` below: what that rule
+        reads of the user and nothing else (a key for kept counts and lists). Keep the two
+        together: a branch added there needs its own scope here."""
+        if not is_signed_in(user):
+            return ("public",)
+        if user.sees_everything:
+            # Everything published, and their own organisation's drafts.
+            return ("everything", user.organisation_id)
+        return ("organisation", user.organisation_id)
+
+    @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
         """SQL predicate: the postings of this kind ``user`` may see."""
         from portal.matching.models import Match

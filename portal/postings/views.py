@@ -91,10 +91,7 @@ class PostingViews:
     def index(self):
         form = self.filter_form(formdata=request.args)
         page = self.service.list(
-            current_user,
-            form.filters(),
-            request.args.get("page", 1, type=int),
-            current_app.config["PAGE_SIZE"],
+            current_user, form.filters(), request.args, current_app.config["PAGE_SIZE"]
         )
         context = self.context(form=form, page=page)
         if wants_fragment():

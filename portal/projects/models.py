@@ -152,6 +152,16 @@ class Project(TextOwnerMixin, Model):
         )
 
     @classmethod
+    def visibility_scope(cls, user: User | None) -> tuple[Any, ...]:
+        """Who sees the same projects as ``user`` under ``visible_to`` below: what that rule
+        reads of the user and nothing else (a key for kept counts and lists)."""
+        if not is_signed_in(user):
+            return ("public",)
+        if user.sees_everything:
+            return ("everything",)
+        return ("organisation", user.organisation_id)
+
+    @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
         if not is_signed_in(user):
             return cls.visibility == Visibility.PUBLIC

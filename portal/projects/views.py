@@ -159,9 +159,8 @@ def _progress_text(project: Project) -> str:
 @bp.route("/")
 def index():
     filters = queries.ProjectFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int) or 1
     projects = queries.list_projects(
-        current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
+        current_user, filters, request.args, per_page=current_app.config["PAGE_SIZE"]
     )
     if wants_fragment():
         return render_template("projects/_list.html", projects=projects, oob_count=True)
