@@ -178,7 +178,12 @@ class PostingService(Generic[Posting]):
         """What a posting's page shows of it, loaded with it: what a list shows and the
         description. (A function: loader options configure the mappers, which needs every
         model imported.)"""
-        return (*self.list_options(), joinedload(self.model.description))
+        # The agreement: whether it has expired decides the buttons of a signed-in reader.
+        return (
+            *self.list_options(),
+            joinedload(self.model.description),
+            joinedload(self.model.agreement),
+        )
 
     # ------------------------------------------------------------ writes
 
