@@ -3,7 +3,8 @@
 Up to ``EXACT_UP_TO`` the count is exact and current, on every request: the database stops
 reading at the first row past the limit (``LIMIT`` in a subquery), so it costs at most what
 reading a thousand ids does, and the number always agrees with the list under it (a need just
-posted is counted). Past it, the number changes while people read it anyway and nobody counts
+posted is counted): the count of a short list is never kept. Past
+it, the number changes while people read it anyway and nobody counts
 "12,346 needs" one by one: the whole count is made once and kept in the shared cache for
 ``LIST_COUNT_SECONDS`` per list, **visibility scope** and filters, and shown rounded as "about
 12,000 needs". A text search past the limit (and any list when counts are not kept) says "more
@@ -67,6 +68,12 @@ def count_list(
     as a list shows it. ``scope`` is the viewer's visibility scope, ``filters`` what narrowed
     ``stmt``."""
     seconds = current_app.config.get("LIST_COUNT_SECONDS", 0) if has_app_context() else 0
+    kept_here = bool(seconds) and not searched
+    key = _key(list_name, scope, filters)
+    if kept_here:
+        kept = _get(key)
+        if isinstance(kept, ListCount):  # a long list, counted a moment ago
+            return kept
     rows = stmt.order_by(None).with_only_columns(id_column)
     bounded = (
         db.session.scalar(select(func.count()).select_from(rows.limit(EXACT_UP_TO + 1).subquery()))
@@ -74,16 +81,8 @@ def count_list(
     )
     if bounded <= EXACT_UP_TO:
         return ListCount(bounded)
-    if searched or not seconds:
+    if not kept_here:
         return ListCount(EXACT_UP_TO, exact=False, at_least=True)
-    key = _key(list_name, scope, filters)
-    try:
-        kept = cache.get(key)
-    except Exception as error:  # Redis unreachable: say "more than", as for a search
-        log.warning("list count cache unavailable: %s", error)
-        return ListCount(EXACT_UP_TO, exact=False, at_least=True)
-    if isinstance(kept, ListCount):
-        return kept
     total = db.session.scalar(select(func.count()).select_from(rows.subquery())) or 0
     found = ListCount(total, exact=False)
     try:
@@ -91,3 +90,11 @@ def count_list(
     except Exception as error:
         log.warning("list count cache unavailable: %s", error)
     return found
+
+
+def _get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception as error:  # Redis unreachable: count, as without a cache
+        log.warning("list count cache unavailable: %s", error)
+        return None

@@ -26,6 +26,7 @@ from portal.offers.services import OfferFilters
 from portal.projects import queries as projects
 from portal.projects.models import Project
 from portal.projects.queries import ProjectFilters
+from tests.conftest import count_queries
 from tests.factories import make_need, make_offer
 from tests.projects import factories as pf
 
@@ -216,6 +217,21 @@ def test_kept_counts_are_kept_per_visibility_scope(app, users, monkeypatch):
     with app.test_request_context():
         assert needs.list_needs(None, NeedFilters()).count == ListCount(1, exact=False)
         assert needs.list_needs(users["requester"], NeedFilters()).count == own
+
+
+def test_short_lists_are_counted_afresh_and_long_ones_read_from_the_cache(app, users, monkeypatch):
+    app.config["LIST_COUNT_SECONDS"] = 60
+    make_need(users["requester"], title="Public school", visibility=Visibility.PUBLIC)
+    with app.test_request_context():
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(1)
+    make_need(users["requester"], title="Public library", visibility=Visibility.PUBLIC)
+    with app.test_request_context():
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(2)  # not kept
+        monkeypatch.setattr(counts, "EXACT_UP_TO", 1)
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(2, exact=False)
+        with count_queries(app) as statements:
+            assert needs.list_needs(None, NeedFilters()).count == ListCount(2, exact=False)
+    assert not [s for s in statements if "count(" in s.lower()]  # kept: nothing counted
 
 
 def test_project_counts_leave_out_restricted_projects(app, users):
