@@ -85,7 +85,10 @@ class Order:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="list-cursor")
+    # Signed with the current key; a link made before a key rotation still reads.
+    config = current_app.config
+    keys = [*reversed(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+    return URLSafeSerializer(keys, salt="list-cursor")
 
 
 def _plain(value: Any) -> Any:

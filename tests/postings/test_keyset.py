@@ -281,3 +281,18 @@ def test_offer_and_project_counts_say_about(app, template, lang, shown):
             template, page=SimpleNamespace(count=count), projects=SimpleNamespace(count=count)
         )
     assert re.sub(r"[ \n]+", " ", text).strip().replace("\u202f", "\u00a0") == shown
+
+
+def test_a_cursor_made_before_a_key_rotation_still_reads(app, login, users):
+    app.config["PAGE_SIZE"] = PER_PAGE
+    _tied_needs(users)
+    client = login("expert")
+    first = client.get("/needs/").get_data(as_text=True)
+    second_url = html.unescape(NEXT.search(first).group(1))
+    second = _ids(client.get(second_url).get_data(as_text=True), "/needs")
+    old_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a new key"
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    client = login("expert")
+    assert _ids(client.get(second_url).get_data(as_text=True), "/needs") == second
+    assert second != _ids(first, "/needs")
