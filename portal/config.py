@@ -135,6 +135,9 @@ class Config:
     PAGE_CACHE_MAX_AGE = 30
     # Seconds themes, districts and organisations are kept for the filters (forgotten on change).
     REFERENCE_CACHE_SECONDS = 300
+    # Seconds a list's count past a thousand is kept per visibility scope and filters (0: not
+    # kept); shown as "about …", so it may lag by that much. Counts up to a thousand are exact.
+    LIST_COUNT_SECONDS = 60
     CACHE_DEFAULT_TIMEOUT = 300
     IDLE_TIMEOUT = timedelta(minutes=30)
     # How long before the idle sign-out the page warns and offers to stay signed in (WCAG 2.1
@@ -284,6 +287,7 @@ class TestingConfig(Config):
     # Tests write rows directly, past the request's commit; the page cache's own tests (and
     # the crawl, once with it) turn it on.
     PAGE_CACHE_SECONDS = 0
+    LIST_COUNT_SECONDS = 0  # every test sees the counts of its own data
     DEMO_ALLOWED = True
 
     def secret_fallback(self, instance_path: Path) -> str:

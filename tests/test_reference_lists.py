@@ -4,10 +4,12 @@ forgotten as soon as an admin changes an organisation, in every worker."""
 from __future__ import annotations
 
 import pytest
+from flask import g
+from flask_babel import force_locale
 
 from portal import create_app
 from portal.admin import services as admin
-from portal.core.collation import by_name
+from portal.core.collation import by_name, sort_key
 from portal.core.enums import OrganisationKind
 from portal.extensions import cache, db
 from portal.reference import lists
@@ -150,3 +152,26 @@ def test_without_redis_the_tables_are_read(app, caplog):
         db.session.remove()
         db.engine.dispose()
     assert "reference cache unavailable" in caplog.text
+
+
+def test_each_worker_keeps_them_sorted_per_language_until_they_change(
+    app, users, kept, monkeypatch
+):
+    sorted_now = []
+    real = lists.by_name
+    monkeypatch.setattr(
+        lists, "by_name", lambda rows, **kw: sorted_now.append(kw) or real(rows, **kw)
+    )
+    names = {}
+    for lang in ("sv", "uk", "sv", "uk"):
+        g.pop("_portal_lang", None)  # a new request (the tests share one app context)
+        with app.test_request_context(f"/?lang={lang}"), force_locale(lang):
+            names[lang] = [t.name for t in lists.themes()]
+    assert len(sorted_now) == 2  # once per language, then kept
+    assert names["uk"] == sorted(names["uk"], key=sort_key("uk"))
+    assert names["sv"] != names["uk"]
+    _new_organisation(users["admin"], "Kyiv Ferry Company")  # forgets them
+    g.pop("_portal_lang", None)
+    with app.test_request_context("/?lang=sv"), force_locale("sv"):
+        lists.themes()
+    assert len(sorted_now) == 3

@@ -91,9 +91,10 @@ def download(name: str, fmt: str):
 @bp.app_template_global("export_url")
 def export_url(name: str, fmt: str, **extra: str) -> str:
     """The download of a list with the filters of the current request (the list page or its
-    htmx fragment), the page number left out."""
+    htmx fragment), the page (number or cursor) left out."""
     values: dict[str, Any] = request.args.to_dict(flat=False)
-    values.pop("page", None)
+    for paging in ("page", "after", "before"):
+        values.pop(paging, None)
     values.pop("sep", None)
     values.update(extra, name=name, fmt=fmt)
     return url_for("exports.download", **values)

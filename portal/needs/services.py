@@ -12,16 +12,18 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, nulls_last
+from sqlalchemy import Select, case
 from sqlalchemy.orm import joinedload
 
 from portal.core.enums import NeedStatus, Priority, Visibility
+from portal.core.keyset import SortKey
 from portal.needs.models import Need
 from portal.postings.services import (
     InvalidPosting,
     PostingActions,
     PostingFilters,
     PostingService,
+    newest_first,
 )
 
 # What "current needs" means on the list: posted and not yet finished.
@@ -108,12 +110,12 @@ class NeedService(PostingService[Need]):
             stmt = stmt.where(Need.district_id == filters.district_id)
         return stmt
 
-    def order(self, sort: str) -> list[Any]:
+    def order(self, sort: str) -> tuple[SortKey, ...]:
         if sort == "priority":
             rank = case(*((Need.priority == p, p.rank) for p in Priority), else_=len(Priority))
-            return [rank, Need.created_at.desc(), Need.id.desc()]
+            return (SortKey(rank), *newest_first(Need))
         if sort == "wanted":
-            return [nulls_last(Need.wanted_from.asc()), Need.created_at.desc(), Need.id.desc()]
+            return (SortKey(Need.wanted_from, nullable=True), *newest_first(Need))
         return super().order(sort)
 
     def list_options(self) -> tuple[Any, ...]:

@@ -17,12 +17,14 @@ from sqlalchemy import Select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.core.enums import OfferStatus, Visibility
+from portal.core.keyset import SortKey
 from portal.offers.models import Offer
 from portal.postings.services import (
     InvalidPosting,
     PostingActions,
     PostingFilters,
     PostingService,
+    newest_first,
 )
 from portal.reference.models import Theme
 
@@ -122,9 +124,9 @@ class OfferService(PostingService[Offer]):
             stmt = stmt.where(Offer.themes.any(Theme.id == filters.theme_id))
         return stmt
 
-    def order(self, sort: str) -> list[Any]:
+    def order(self, sort: str) -> tuple[SortKey, ...]:
         if sort == "available":
-            return [Offer.available_from.asc(), Offer.created_at.desc(), Offer.id.desc()]
+            return (SortKey(Offer.available_from), *newest_first(Offer))
         return super().order(sort)
 
     def list_options(self) -> tuple[Any, ...]:

@@ -12,12 +12,12 @@ and writes nothing: ``InvalidPosting`` for values that cannot make a valid posti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
@@ -26,7 +26,9 @@ from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES, Text
 from portal.content.search import any_version_contains
 from portal.core.conflicts import check_version
+from portal.core.counts import count_list
 from portal.core.enums import HelpKind, Visibility
+from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
 from portal.core.text import clean_text
 from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
@@ -39,10 +41,12 @@ if TYPE_CHECKING:
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
-# Deep pages cost the database a long scan and overflow its integers; nobody reads page 10 001.
-MAX_PAGE = 10_000
 
 Posting = TypeVar("Posting", bound=Any)
+
+
+def newest_first(model: Any) -> tuple[SortKey, ...]:
+    return (SortKey(model.created_at, descending=True), SortKey(model.id, descending=True))
 
 
 class InvalidPosting(ValueError):
@@ -160,9 +164,10 @@ class PostingService(Generic[Posting]):
         """Hook: the kind's own filters (and its theme filter)."""
         return stmt
 
-    def order(self, sort: str) -> list[Any]:
-        """Hook: the order of a list; the newest first unless the kind knows another."""
-        return [self.model.created_at.desc(), self.model.id.desc()]
+    def order(self, sort: str) -> tuple[SortKey, ...]:
+        """Hook: the order of a list (ending in the id); the newest first unless the kind knows
+        another."""
+        return newest_first(self.model)
 
     def list_options(self) -> tuple[Any, ...]:
         """Hook: what a list shows of each posting, eager-loaded so that a page costs the same
@@ -173,7 +178,12 @@ class PostingService(Generic[Posting]):
         """What a posting's page shows of it, loaded with it: what a list shows and the
         description. (A function: loader options configure the mappers, which needs every
         model imported.)"""
-        return (*self.list_options(), joinedload(self.model.description))
+        # The agreement: whether it has expired decides the buttons of a signed-in reader.
+        return (
+            *self.list_options(),
+            joinedload(self.model.description),
+            joinedload(self.model.agreement),
+        )
 
     # ------------------------------------------------------------ writes
 
@@ -319,9 +329,8 @@ class PostingService(Generic[Posting]):
 
     # ------------------------------------------------------------ lists and search
 
-    def query(self, viewer: User | None, filters: PostingFilters) -> Select[tuple[Posting]]:
-        """The postings ``viewer`` may see that match ``filters``, sorted, with what a list
-        shows eager-loaded."""
+    def filtered(self, viewer: User | None, filters: PostingFilters) -> Select[tuple[Posting]]:
+        """The postings ``viewer`` may see that match ``filters``, in no order."""
         model = self.model
         stmt = select(model).where(model.visible_to(viewer))
         if filters.statuses is not None:
@@ -334,17 +343,42 @@ class PostingService(Generic[Posting]):
         q = clean_text(filters.q)
         if q:
             stmt = stmt.where(any_version_contains([model.title_id, model.description_id], q))
-        return stmt.order_by(*self.order(filters.sort)).options(*self.list_options())
+        return stmt
+
+    def list_order(self, sort: str) -> Order:
+        return Order(f"{self.kind}:{sort}", self.order(sort))
+
+    def query(self, viewer: User | None, filters: PostingFilters) -> Select[tuple[Posting]]:
+        """The postings ``viewer`` may see that match ``filters``, sorted, with what a list
+        shows eager-loaded."""
+        order = self.list_order(filters.sort)
+        return (
+            self.filtered(viewer, filters).order_by(*order.order_by()).options(*self.list_options())
+        )
 
     def list(
-        self, viewer: User | None, filters: PostingFilters, page: int = 1, per_page: int = 20
-    ) -> Pagination:
-        return db.paginate(
-            self.query(viewer, filters),
-            page=min(max(page, 1), MAX_PAGE),
-            per_page=max(per_page, 1),
-            error_out=False,
+        self,
+        viewer: User | None,
+        filters: PostingFilters,
+        args: Mapping[str, str] | None = None,
+        per_page: int = 20,
+    ) -> KeysetPage:
+        """The page of the list that ``args`` ask for (``after``/``before`` a cursor, an old
+        ``page``; the first page without), with the list's count."""
+        stmt = self.filtered(viewer, filters)
+        page = keyset_page(
+            stmt.options(*self.list_options()), self.list_order(filters.sort), args or {}, per_page
         )
+        counted = replace(filters, sort="")
+        page.count = count_list(
+            stmt,
+            self.model.id,
+            self.kind,
+            self.model.visibility_scope(viewer),
+            counted,
+            searched=bool(clean_text(filters.q)),
+        )
+        return page
 
 
 def _set_text(text: Text, lang: str, body: str, actor: User) -> bool:

@@ -92,18 +92,21 @@ class PostingViews:
     def index(self):
         form = self.filter_form(formdata=request.args)
         filters = form.filters()
-        number = request.args.get("page", 1, type=int)
 
         def render_results() -> tuple[str, str]:
-            page = self.service.list(current_user, filters, number, current_app.config["PAGE_SIZE"])
-            context = self.context(page=page)
+            page = self.service.list(
+                current_user, filters, request.args, current_app.config["PAGE_SIZE"]
+            )
+            context = self.context(form=form, page=page)
             return (
                 render_template(self.template("_count.html"), **context),
                 render_template(self.template("_list.html"), **context),
             )
 
-        # The same kept results serve the page and the htmx answer to a filter change.
-        results = pagecache.list_fragment(self.bp.name, (filters, number), render_results)
+        # The same kept results serve the page and the htmx answer to a filter change; the
+        # page's place (an old page number or a cursor) is part of the key with the filters.
+        paging = tuple(request.args.get(name) for name in ("page", "after", "before"))
+        results = pagecache.list_fragment(self.bp.name, (filters, paging), render_results)
         if wants_fragment():
             return render_template(
                 "_list_update.html", results=results, count_id=f"{self.bp.name}-count"

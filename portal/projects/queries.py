@@ -16,7 +16,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
 from portal.content.search import any_version_contains
+from portal.core.counts import count_list
 from portal.core.enums import MatchStatus, ProjectStatus
+from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
 from portal.core.text import clean_text
 from portal.extensions import db
 from portal.matching.models import Match
@@ -24,8 +26,6 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.reference.models import District, Organisation, Theme
-
-MAX_PAGE = 10_000  # a larger page number would overflow the SQL OFFSET
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ LIST_OPTIONS = (
 )
 
 
-def projects_query(viewer: User | None, filters: ProjectFilters | None = None) -> Select:
-    """The projects ``viewer`` may see, narrowed by ``filters``, newest first."""
+def visible_projects(viewer: User | None, filters: ProjectFilters | None = None) -> Select:
+    """The projects ``viewer`` may see, narrowed by ``filters``, in no order."""
     filters = filters or ProjectFilters()
     query = select(Project).where(Project.visible_to(viewer))
     if filters.theme:
@@ -88,20 +88,42 @@ def projects_query(viewer: User | None, filters: ProjectFilters | None = None) -
     if filters.q:
         searched = [Project.title_id, Project.description_id]
         query = query.where(any_version_contains(searched, filters.q))
-    return query.order_by(Project.created_at.desc(), Project.id.desc())
+    return query
+
+
+NEWEST_FIRST = Order(
+    "project:newest",
+    (SortKey(Project.created_at, descending=True), SortKey(Project.id, descending=True)),
+)
+
+
+def projects_query(viewer: User | None, filters: ProjectFilters | None = None) -> Select:
+    """The projects ``viewer`` may see, narrowed by ``filters``, newest first."""
+    return visible_projects(viewer, filters).order_by(*NEWEST_FIRST.order_by())
 
 
 def list_projects(
-    viewer: User | None, filters: ProjectFilters | None = None, page: int = 1, per_page: int = 20
-):
-    """A page of ``projects_query``: the items and the pager (``flask_sqlalchemy`` Pagination)."""
-    return db.paginate(
-        projects_query(viewer, filters).options(*LIST_OPTIONS),
-        page=min(max(page, 1), MAX_PAGE),
-        per_page=per_page,
-        max_per_page=100,
-        error_out=False,
+    viewer: User | None,
+    filters: ProjectFilters | None = None,
+    args: Mapping[str, str] | None = None,
+    per_page: int = 20,
+) -> KeysetPage:
+    """The page of ``projects_query`` that ``args`` ask for (``after``/``before`` a cursor, an
+    old ``page``), with the list's count."""
+    filters = filters or ProjectFilters()
+    stmt = visible_projects(viewer, filters)
+    page = keyset_page(
+        stmt.options(*LIST_OPTIONS), NEWEST_FIRST, args or {}, min(max(per_page, 1), 100)
     )
+    page.count = count_list(
+        stmt,
+        Project.id,
+        "project",
+        Project.visibility_scope(viewer),
+        filters,
+        searched=bool(filters.q),
+    )
+    return page
 
 
 DETAIL_OPTIONS = (

@@ -160,19 +160,20 @@ def _progress_text(project: Project) -> str:
 @bp.route("/")
 def index():
     filters = queries.ProjectFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int) or 1
 
     def render_results() -> tuple[str, str]:
         projects = queries.list_projects(
-            current_user, filters, page, per_page=current_app.config["PAGE_SIZE"]
+            current_user, filters, request.args, per_page=current_app.config["PAGE_SIZE"]
         )
         return (
             render_template("projects/_count.html", projects=projects),
             render_template("projects/_list.html", projects=projects),
         )
 
-    # The same kept results serve the page and the htmx answer to a filter change.
-    results = pagecache.list_fragment("projects", (filters, page), render_results)
+    # The same kept results serve the page and the htmx answer to a filter change; the page's
+    # place (an old page number or a cursor) is part of the key with the filters.
+    paging = tuple(request.args.get(name) for name in ("page", "after", "before"))
+    results = pagecache.list_fragment("projects", (filters, paging), render_results)
     if wants_fragment():
         return render_template("_list_update.html", results=results, count_id="project-count")
     form = ProjectFilterForm(formdata=request.args)

@@ -7,21 +7,27 @@ in production, so every worker sees the same) for ``REFERENCE_CACHE_SECONDS`` an
 once when an admin changes an organisation or ``flask seed reference`` runs. Without the cache
 (Redis unreachable) they are read from the database as before. Forms that write records
 (posting a need, editing an organisation) still read the tables themselves.
+
+Each worker also keeps them sorted in each language in its own memory, under the reference
+data's version: a token in the shared cache that ``forget()`` replaces (and that expires with
+the lists). A request reads that token once, instead of unpickling every list and sorting ~80
+names by ICU collation on each page.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import select
 
 from portal.agreements.models import Agreement
 from portal.core.collation import by_name
-from portal.core.i18n import NamedInThreeLanguages
+from portal.core.i18n import NamedInThreeLanguages, current_language
 from portal.extensions import cache, db
 from portal.reference.models import District, Organisation, Theme
 
@@ -73,29 +79,71 @@ def _kept(key: str, load: Callable[[], list[Named]]) -> list[Named]:
     return rows
 
 
+# (key, language) → (the reference data's version, the list sorted in that language)
+_sorted: dict[tuple[str, str], tuple[str, list[Named]]] = {}
+
+
+def _version() -> str | None:
+    """The reference data's version in the shared cache, read once per request (or app
+    context); None when lists are not kept or the cache is unreachable."""
+    seconds = current_app.config.get("REFERENCE_CACHE_SECONDS", 0) if has_app_context() else 0
+    if not seconds:
+        return None
+    if "reference_version" in g:
+        return g.reference_version
+    try:
+        version = cache.get("reference:version")
+        if version is None:
+            version = uuid.uuid4().hex
+            cache.set("reference:version", version, timeout=int(seconds))
+    except Exception as error:  # Redis unreachable: read the tables, as without a cache
+        log.warning("reference cache unavailable: %s", error)
+        version = None
+    g.reference_version = version
+    return version
+
+
+def _sorted_in_language(key: str, load: Callable[[], list[Named]]) -> list[Named]:
+    version = _version()
+    if version is None:
+        return by_name(load())
+    try:
+        lang = current_language()
+    except RuntimeError:  # outside a request, e.g. in the CLI
+        lang = "en"
+    found = _sorted.get((key, lang))
+    if found is not None and found[0] == version:
+        return list(found[1])
+    rows = by_name(load(), lang=lang)
+    _sorted[(key, lang)] = (version, rows)
+    return list(rows)
+
+
 def themes() -> list[Named]:
     """Every theme, sorted by name in the reader's alphabet."""
-    return by_name(
-        _kept(
+    return _sorted_in_language(
+        "themes",
+        lambda: _kept(
             "themes",
             lambda: [
                 _copy(t)
                 for t in db.session.scalars(select(Theme).order_by(Theme.position, Theme.id))
             ],
-        )
+        ),
     )
 
 
 def districts() -> list[Named]:
     """Kyiv's districts (the only city with districts in the reference data), sorted by name
     in the reader's alphabet."""
-    return by_name(
-        _kept(
+    return _sorted_in_language(
+        "districts",
+        lambda: _kept(
             "districts",
             lambda: [
                 _copy(d) for d in db.session.scalars(select(District).order_by(District.code))
             ],
-        )
+        ),
     )
 
 
@@ -114,12 +162,17 @@ def organisations(side: str) -> list[Named]:
             )
         ]
 
-    return by_name(_kept(f"organisations:{side}", load))
+    key = f"organisations:{side}"
+    return _sorted_in_language(key, lambda: _kept(key, load))
 
 
 def forget() -> None:
     """After a change to organisations, themes or districts: every worker reads them anew."""
+    _sorted.clear()
+    if has_app_context():
+        g.pop("reference_version", None)
     try:
         cache.delete_many(*("reference:" + key for key in KEYS))
+        cache.set("reference:version", uuid.uuid4().hex)
     except Exception as error:  # nothing kept is reachable either
         log.warning("reference cache unavailable: %s", error)

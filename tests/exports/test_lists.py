@@ -186,6 +186,10 @@ def test_list_pages_link_their_downloads_with_the_filters(client, needs, login):
     assert "sep=semicolon" in body
     assert "/exports/needs.xlsx?priority=critical" in body
     assert "page=2" not in body.split("downloads", 1)[1]
+    body = client.get("/needs/?priority=critical&after=abc&before=def").get_data(as_text=True)
+    downloads = body.split('class="downloads"', 1)[1]
+    assert "/exports/needs.csv?priority=critical" in downloads
+    assert "after=" not in downloads and "before=" not in downloads
     login("requester")
     body = client.get("/matches/?status=proposed").get_data(as_text=True)
     assert "/exports/matches.csv?status=proposed" in body

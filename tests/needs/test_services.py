@@ -314,10 +314,13 @@ def test_sorting(make_need, users):
 def test_list_needs_pages_and_survives_absurd_pages(make_need, users):
     for i in range(5):
         make_need(f"Need {i}")
-    page = services.list_needs(users["coordinator"], NeedFilters(), page=2, per_page=2)
-    assert page.total == 5 and page.pages == 3 and len(page.items) == 2
-    assert services.list_needs(users["coordinator"], NeedFilters(), page=-3).page == 1
-    assert services.list_needs(users["coordinator"], NeedFilters(), page=10**30).items == []
+    coordinator = users["coordinator"]
+    page = services.list_needs(coordinator, NeedFilters(), {"page": "2"}, per_page=2)
+    assert page.count.value == 5 and page.count.exact and len(page.items) == 2
+    assert page.has_prev and page.has_next
+    first = services.list_needs(coordinator, NeedFilters(), {"page": "-3"}, per_page=2)
+    assert not first.has_prev and len(first.items) == 2
+    assert services.list_needs(coordinator, NeedFilters(), {"page": str(10**30)}).items == []
 
 
 def test_audit_rows_are_written_once_per_change(make_need, users):

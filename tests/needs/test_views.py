@@ -183,10 +183,11 @@ def test_paging(login, make_need, app):
         make_need(f"Need number {i}", theme="education")
     client = login("expert")
     first = body(client.get("/needs/"))
-    assert "Page 1 of 3" in first and "5 needs" in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first and "5 needs" in first
     assert "Need number 4" in first and "Need number 2" not in first
-    third = body(client.get("/needs/?page=3"))
+    third = body(client.get("/needs/?page=3"))  # an old link: still the third page
     assert "Need number 0" in third and "Need number 4" not in third
+    assert 'rel="next"' not in third and 'rel="prev"' in third
 
 
 def _bulk_needs(users, themes, districts, count: int) -> None:

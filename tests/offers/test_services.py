@@ -293,6 +293,6 @@ def test_filters_and_sorting(make_offer, users, themes):
 def test_list_offers_pages(make_offer, users):
     for i in range(3):
         make_offer(f"Offer {i}")
-    page = services.list_offers(users["requester"], OfferFilters(), page=2, per_page=2)
-    assert page.total == 3 and len(page.items) == 1
-    assert services.list_offers(None, OfferFilters(), page=10**40).items == []
+    page = services.list_offers(users["requester"], OfferFilters(), {"page": "2"}, per_page=2)
+    assert page.count.value == 3 and len(page.items) == 1 and not page.has_next
+    assert services.list_offers(None, OfferFilters(), {"page": str(10**40)}).items == []

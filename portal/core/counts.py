@@ -1,0 +1,100 @@
+"""How many records a filtered list holds, without counting every one of them on every request.
+
+Up to ``EXACT_UP_TO`` the count is exact and current, on every request: the database stops
+reading at the first row past the limit (``LIMIT`` in a subquery), so it costs at most what
+reading a thousand ids does, and the number always agrees with the list under it (a need just
+posted is counted): the count of a short list is never kept. Past
+it, the number changes while people read it anyway and nobody counts
+"12,346 needs" one by one: the whole count is made once and kept in the shared cache for
+``LIST_COUNT_SECONDS`` per list, **visibility scope** and filters, and shown rounded as "about
+12,000 needs". A text search past the limit (and any list when counts are not kept) says "more
+than 1,000": counting every match of a search is what costs most.
+
+The cache key carries the scope the caller builds with the same model's
+``visibility_scope(viewer)``, written next to its ``visible_to``, so people who see different
+records never share a kept count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import Select, func, select
+
+from portal.extensions import cache, db
+
+log = logging.getLogger(__name__)
+
+EXACT_UP_TO = 1_000
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """``value`` records, exactly when ``exact``; else about that many (``at_least``: more than
+    that many, not counted further)."""
+
+    value: int
+    exact: bool = True
+    at_least: bool = False
+
+    @property
+    def shown(self) -> int:
+        """The number to print: exact, or rounded so that it does not pretend to be."""
+        if self.exact or self.at_least:
+            return self.value
+        step = 100 if self.value < 10_000 else 1_000
+        return max(EXACT_UP_TO, round(self.value / step) * step)
+
+
+def _key(list_name: str, scope: Any, filters: Any) -> str:
+    raw = repr((list_name, scope, filters))
+    return "list-count:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def count_list(
+    stmt: Select[Any],
+    id_column: Any,
+    list_name: str,
+    scope: Any,
+    filters: Any,
+    *,
+    searched: bool = False,
+) -> ListCount:
+    """The count of the rows of ``stmt`` (a filtered select without order or loader options)
+    as a list shows it. ``scope`` is the viewer's visibility scope, ``filters`` what narrowed
+    ``stmt``."""
+    seconds = current_app.config.get("LIST_COUNT_SECONDS", 0) if has_app_context() else 0
+    kept_here = bool(seconds) and not searched
+    key = _key(list_name, scope, filters)
+    if kept_here:
+        kept = _get(key)
+        if isinstance(kept, ListCount):  # a long list, counted a moment ago
+            return kept
+    rows = stmt.order_by(None).with_only_columns(id_column)
+    bounded = (
+        db.session.scalar(select(func.count()).select_from(rows.limit(EXACT_UP_TO + 1).subquery()))
+        or 0
+    )
+    if bounded <= EXACT_UP_TO:
+        return ListCount(bounded)
+    if not kept_here:
+        return ListCount(EXACT_UP_TO, exact=False, at_least=True)
+    total = db.session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+    found = ListCount(total, exact=False)
+    try:
+        cache.set(key, found, timeout=int(seconds))
+    except Exception as error:
+        log.warning("list count cache unavailable: %s", error)
+    return found
+
+
+def _get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception as error:  # Redis unreachable: count, as without a cache
+        log.warning("list count cache unavailable: %s", error)
+        return None
