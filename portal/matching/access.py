@@ -33,7 +33,7 @@ from portal.offers.models import Offer
 CHUNK = 500  # needs rewritten per statement
 
 
-def granted_by_rule(need_ids: Iterable[int] | None = None) -> Select[Any]:
+def granted_by_rule(need_ids: Iterable[int] | None = None) -> Select[int, int]:
     """(need id, organisation id) for every organisation the rule lets see the need beyond its
     own and the coordinators: the offers' organisations on its live matches."""
     stmt = (

@@ -17,8 +17,9 @@ side's current row: still open (with capacity left), visible to the reader by th
 copies are left out as the live computation does, and the reasons are named in the reader's
 language from the stored codes. Where the stored list cannot give what the live computation
 would — never computed (after a migration, in a test), computed for an earlier day, the posting
-changed since, a reader's own organisation asked for on a list that was cut at the candidate
-limit, restricted candidates a reader may not see, fewer left than asked for on a capped list —
+changed since, restricted candidates a reader may not see on a list cut at the candidate limit,
+fewer left than asked for on a capped list; and always for one organisation's own records (an
+expert's offers on a need's page) —
 the page computes live (the same function, so the same answer) and asks for the list to be
 computed again. Live rather than computing and storing during the page: a GET then never
 writes, and two readers of a new need do not race to store the same rows.
@@ -47,6 +48,7 @@ from portal.matching.scoring import SHOWN_TERMS, Reason, terms_of
 from portal.matching.suggestions import (
     CANDIDATE_LIMIT,
     Suggestion,
+    TermsCache,
     final_score,
     need_candidates,
     offer_candidates,
@@ -100,9 +102,11 @@ def _list_row(
     }
 
 
-def _compute_need(need: Need, today: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _compute_need(
+    need: Need, today: date, cache: TermsCache
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     rows = offer_candidates(need, today, visible=None)
-    ranked = rank_offers(need, rows, today, None)
+    ranked = rank_offers(need, rows, today, None, cache)
     need_terms = terms_of(need)
     now = utcnow()
     pairs = []
@@ -141,9 +145,11 @@ def _bodies(text_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
     return found
 
 
-def _compute_offer(offer: Offer, today: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _compute_offer(
+    offer: Offer, today: date, cache: TermsCache
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     rows = need_candidates(offer, today, visible=None)
-    ranked = rank_needs(offer, rows, today)
+    ranked = rank_needs(offer, rows, today, cache)
     kept = ranked[:STORED]
     offer_terms = terms_of(offer)
     bodies = _bodies([i.row.title_id for i in kept] + [i.row.description_id for i in kept])
@@ -194,11 +200,12 @@ def refresh_lists(kind: str, ids: Sequence[int], today: date | None = None) -> i
     postings = db.session.scalars(select(model).where(model.id.in_(ids)).options(*options)).all()
     lists: list[dict[str, Any]] = []
     pairs: list[dict[str, Any]] = []
+    cache = TermsCache()  # the batch's lists meet the same candidates: their terms once
     for posting in postings:
         if kind == "need" and _need_has_list(posting):
-            row, found = _compute_need(posting, today)
+            row, found = _compute_need(posting, today, cache)
         elif kind == "offer" and _offer_has_list(posting):
-            row, found = _compute_offer(posting, today)
+            row, found = _compute_offer(posting, today, cache)
         else:
             continue
         lists.append(row)
@@ -530,7 +537,10 @@ def offers_for(
 ) -> list[Suggestion]:
     """What ``suggest_offers`` gives, from the stored list where it can tell."""
     today = today or date.today()
-    if is_signed_in(viewer):
+    # One organisation's own records (an expert's offers for a need): their lists are not
+    # stored, and the live query narrowed to one organisation is cheap. Always live, so that
+    # the page's queries do not depend on how long the stored list is.
+    if is_signed_in(viewer) and organisation_id is None:
         found = stored_offers(
             viewer, need, limit, organisation_id=organisation_id, today=today, lang=lang
         )
@@ -553,7 +563,10 @@ def needs_for(
 ) -> list[Suggestion]:
     """What ``suggest_needs`` gives, from the stored list where it can tell."""
     today = today or date.today()
-    if is_signed_in(viewer):
+    # One organisation's own records (an expert's offers for a need): their lists are not
+    # stored, and the live query narrowed to one organisation is cheap. Always live, so that
+    # the page's queries do not depend on how long the stored list is.
+    if is_signed_in(viewer) and organisation_id is None:
         found = stored_needs(
             viewer, offer, limit, organisation_id=organisation_id, today=today, lang=lang
         )

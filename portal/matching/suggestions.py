@@ -114,6 +114,24 @@ def _copy_key(texts: dict[int, list[tuple[str, str]]], row: Any) -> tuple[int, f
     return row.organisation_id, frozenset(body for _lang, body in texts.get(row.title_id, []))
 
 
+class TermsCache:
+    """Each candidate's terms and copy key, worked out once for many lists (a batch of lists
+    recomputed together meets the same offers again and again). Without one, per call."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, tuple[TermsByLanguage, tuple[int, frozenset[str]]]] = {}
+
+    def of(self, rows: list[Any]) -> list[tuple[TermsByLanguage, tuple[int, frozenset[str]]]]:
+        missing = [r for r in rows if r.id not in self.found]
+        if missing:
+            texts = _text_bodies(
+                [r.title_id for r in missing] + [r.description_id for r in missing]
+            )
+            for row in missing:
+                self.found[row.id] = (_row_terms(texts, row), _copy_key(texts, row))
+        return [self.found[r.id] for r in rows]
+
+
 def _period_order(full: ColumnElement[bool]) -> Any:
     return case((full, WEIGHTS["period"]), else_=PARTIAL_PERIOD_POINTS)
 
@@ -222,17 +240,19 @@ class Ranked:
     row_terms: TermsByLanguage | None = None
 
 
-def rank_offers(need: Need, rows: list[Any], today: date, lang: str | None) -> list[Ranked]:
+def rank_offers(
+    need: Need, rows: list[Any], today: date, lang: str | None, cache: TermsCache | None = None
+) -> list[Ranked]:
     """The candidates worth suggesting, best first (copies not yet left out)."""
     if not rows:
         return []
     end = need.wanted_until
-    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
+    known = (cache or TermsCache()).of(rows)
     need_terms = terms_of(need)
     reader = lang or need.title.original_lang
     ranked = []
     for rank, row in enumerate(rows):
-        row_terms = _row_terms(texts, row)
+        row_terms, copy_key = known[rank]
         scored = combine(
             theme_id=need.theme_id if row.theme_match else None,
             help_kind=need.help_kind if row.help_kind == need.help_kind else None,
@@ -249,7 +269,7 @@ def rank_offers(need: Need, rows: list[Any], today: date, lang: str | None) -> l
                 (
                     -scored.score,
                     rank,
-                    Ranked(row.id, scored.score, scored, _copy_key(texts, row), row, row_terms),
+                    Ranked(row.id, scored.score, scored, copy_key, row, row_terms),
                 )
             )
     ranked.sort(key=lambda item: item[:2])
@@ -368,12 +388,14 @@ def need_candidates(
     return _candidates(tiers)
 
 
-def rank_needs(offer: Offer, rows: list[Any], today: date) -> list[Ranked]:
+def rank_needs(
+    offer: Offer, rows: list[Any], today: date, cache: TermsCache | None = None
+) -> list[Ranked]:
     """The candidates worth suggesting, best first (copies not yet left out). ``scored`` holds
     each pair's facts: the terms are named (and the score made final) by :func:`final_score`."""
     if not rows:
         return []
-    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
+    known = (cache or TermsCache()).of(rows)
     offer_terms = terms_of(offer)
     theme_set = {t.id for t in offer.themes}
     remaining = offer.remaining_days
@@ -394,14 +416,15 @@ def rank_needs(offer: Offer, rows: list[Any], today: date) -> list[Ranked]:
         }
         # Ranked by how many terms are shared; which words name them (the reader's language
         # first) is worked out for the few suggestions shown.
-        count = shared_count(_row_terms(texts, row), offer_terms)
+        row_terms, copy_key = known[rank]
+        count = shared_count(row_terms, offer_terms)
         scored = combine(**facts, shared_terms=count)
         if scored.is_worth_suggesting:
             ranked.append(
                 (
                     -scored.score,
                     rank,
-                    Ranked(row.id, scored.score, facts, _copy_key(texts, row), row),
+                    Ranked(row.id, scored.score, facts, copy_key, row),
                 )
             )
     ranked.sort(key=lambda item: item[:2])
