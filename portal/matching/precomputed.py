@@ -318,6 +318,32 @@ def refresh_all(batch: int = BATCH, progress: Any = None) -> int:
     return count
 
 
+def refresh_stale(limit: int = 4 * BATCH) -> int:
+    """Lists computed for an earlier day (the score counts the wanted period from today on):
+    up to ``limit`` of them again, oldest first. A periodic job (``flask jobs scheduler``), so
+    that after midnight the pages go back to the stored lists without waiting for a change."""
+    count = 0
+    for kind in ("need", "offer"):
+        ids = list(
+            db.session.scalars(
+                select(SuggestionList.posting_id)
+                .where(
+                    SuggestionList.posting_kind == kind,
+                    SuggestionList.computed_for < date.today(),
+                )
+                .order_by(SuggestionList.computed_for, SuggestionList.posting_id)
+                .limit(limit)
+            )
+        )
+        for start in range(0, len(ids), BATCH):
+            count += refresh_lists(kind, ids[start : start + BATCH])
+            db.session.commit()
+    return count
+
+
+jobs.register_periodic(refresh_stale)
+
+
 # ---------------------------------------------------------------- what changed (every flush)
 
 _WAITING = "portal_suggestions_waiting"

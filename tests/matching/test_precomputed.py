@@ -4,6 +4,8 @@ again at reading, computed live where the stored list cannot tell."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -224,3 +226,25 @@ def test_the_refresh_command(runner, precomputing, users, make_need, make_offer)
     assert result.exit_code == 0, result.output
     assert "2 lists computed" in result.output
     assert db.session.scalar(select(func.count()).select_from(SuggestionList)) == 2
+
+
+def test_lists_of_an_earlier_day_are_computed_again(precomputing, users, make_need, make_offer):
+    need = make_need()
+    make_offer()
+    db.session.execute(
+        db.update(SuggestionList).values(computed_for=precomputed.date.today() - timedelta(days=1))
+    )
+    db.session.commit()
+    coordinator = users["coordinator"]
+    today = precomputed.date.today()
+    assert (
+        precomputed.stored_offers(
+            coordinator, reload(need), 10, organisation_id=None, today=today, lang="en"
+        )
+        is None
+    )
+    assert precomputed.refresh_stale() == 2
+    db.session.expire_all()
+    assert precomputed.stored_offers(
+        coordinator, reload(need), 10, organisation_id=None, today=today, lang="en"
+    )
