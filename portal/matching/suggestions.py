@@ -229,8 +229,9 @@ def offer_candidates(
 @dataclass
 class Ranked:
     """A candidate worth suggesting, in the order the lists show them (score, then the
-    candidate's place in SQL order); ``terms`` are the shared terms' counts' owner: each
-    language's names are worked out by who needs them."""
+    candidate's place in SQL order). ``scored`` is the offer's ``Scored`` (a need's list) or
+    the need's facts (an offer's list, scored again once the terms are named); ``row_terms``
+    the candidate's terms, kept so that the stored lists can name them in each language."""
 
     other_id: int
     score: int
