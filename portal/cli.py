@@ -1,5 +1,5 @@
-"""Command-line tasks: ``flask seed reference|demo|bulk``, ``flask users create|deactivate`` and
-``flask backup create|restore``."""
+"""Command-line tasks: ``flask seed reference|demo|bulk``, ``flask users create|deactivate``,
+``flask backup create|restore``, ``flask suggestions refresh`` and ``flask access reconcile``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from portal.core.enums import Role
 from portal.extensions import db
 
 seed_cli = AppGroup("seed", help="Load reference or demo data.")
+suggestions_cli = AppGroup("suggestions", help="The precomputed match suggestions.")
+access_cli = AppGroup("access", help="Who may see each restricted need (need_access).")
 users_cli = AppGroup("users", help="Manage user accounts.")
 backup_cli = AppGroup("backup", help="Back up the database or restore it from a backup.")
 
@@ -39,6 +41,8 @@ def seed_demo(if_empty: bool) -> None:
     load_reference()
     created = load_demo(only_if_empty=if_empty)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    if created:
+        _after_loading()
 
 
 @seed_cli.command("bulk")
@@ -85,6 +89,7 @@ def seed_bulk(needs: int, offers: int, projects: int, random_seed: int | None, b
 
     reference_lists.forget()  # the loader may have added organisations
     click.echo(result.summary())
+    _after_loading()
     click.echo(
         "Accounts: <role>-<organisation id>-<n>@bulk.example.org; coordinators and the admin "
         f"use the authenticator secret {BULK_TOTP_SECRET}."
@@ -233,8 +238,51 @@ def users_reencrypt_totp() -> None:
         )
 
 
+def _after_loading() -> None:
+    """Rows written around the session (the bulk loader's inserts) leave the access table and
+    the stored suggestions behind: both are made whole again."""
+    from portal.matching import access, precomputed
+
+    found = access.reconcile(fix=True)
+    db.session.commit()
+    if found:
+        click.echo(f"Access: {len(found.missing)} grants added, {len(found.extra)} removed.")
+    click.echo(f"Suggestions: {precomputed.refresh_all()} lists computed.")
+
+
+@suggestions_cli.command("refresh")
+def suggestions_refresh() -> None:
+    """Compute every live need's and open offer's suggestions again (after bulk loading, or
+    once a day: a list counts the wanted period from the day it was computed)."""
+    from portal.matching import precomputed
+
+    click.echo(f"{precomputed.refresh_all()} lists computed.")
+
+
+@access_cli.command("reconcile")
+@click.option("--check", is_flag=True, help="Only report; exit 1 when anything differs.")
+def access_reconcile(check: bool) -> None:
+    """Compare need_access with the visibility rule (the live matches) and fix what differs."""
+    from portal.matching import access
+
+    found = access.reconcile(fix=not check)
+    db.session.commit()
+    for need_id, organisation_id in sorted(found.missing):
+        click.echo(f"missing: need {need_id} for organisation {organisation_id}")
+    for need_id, organisation_id in sorted(found.extra):
+        click.echo(f"extra: need {need_id} for organisation {organisation_id}")
+    if not found:
+        click.echo("need_access agrees with the rule.")
+    elif check:
+        raise click.exceptions.Exit(1)
+    else:
+        click.echo(f"Fixed {len(found.missing)} missing and {len(found.extra)} extra rows.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
+    app.cli.add_command(suggestions_cli)
+    app.cli.add_command(access_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
     from portal.notifications.cli import notifications_cli

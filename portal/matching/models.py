@@ -7,13 +7,15 @@ neither side.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
+    Boolean,
     ColumnElement,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -222,3 +224,51 @@ class Match(Model):
 
     def __repr__(self) -> str:
         return f"<Match {self.id} need={self.need_id} offer={self.offer_id} {self.status}>"
+
+
+class StoredSuggestion(Model):
+    """One pair on a need's list of suggested offers (``listed_on`` "need") or on an offer's
+    list of suggested needs ("offer"), as the live computation
+    (``portal.matching.suggestions``) ranks them for a reader who sees every open record:
+    ``position`` is its place in that order (before copies are left out), ``reasons`` the
+    reason codes but the shared terms, ``terms`` the shared terms named in each language
+    (``{"sv": "läcka,ledning"}``), ``copy_key`` what makes two records copies. Written by
+    ``portal.matching.precomputed``; read by it again for each reader, who sees only what
+    their visibility, the records' states and the live matches still allow."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index("ix_suggestions_offer_listed_on", "offer_id", "listed_on"),)
+
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True
+    )
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
+    )
+    listed_on: Mapped[str] = mapped_column(String(5), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    terms: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    copy_key: Mapped[str] = mapped_column(String(80))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuggestionList(Model):
+    """That a need's or an offer's list was computed, when, for which day (the score counts the
+    period from that day on), and what a reader's list may be read from it:
+    ``is_complete`` every candidate was considered (fewer than the candidate limit),
+    ``has_restricted`` a restricted record is among the candidates (someone else's list may
+    then be longer than what is stored), ``is_capped`` more pairs were worth suggesting than
+    stored."""
+
+    __tablename__ = "suggestion_lists"
+
+    posting_kind: Mapped[str] = mapped_column(String(5), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    computed_for: Mapped[date] = mapped_column(Date)
+    candidates: Mapped[int] = mapped_column(Integer)
+    is_complete: Mapped[bool] = mapped_column(Boolean)
+    has_restricted: Mapped[bool] = mapped_column(Boolean)
+    is_capped: Mapped[bool] = mapped_column(Boolean)

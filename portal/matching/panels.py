@@ -12,9 +12,9 @@ from flask import has_request_context, request
 from portal.core.i18n import current_language
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
+from portal.matching.precomputed import needs_for, offers_for
 from portal.matching.queries import MatchFilters, matches_query
 from portal.matching.services import may_propose_for_need, may_propose_for_offer
-from portal.matching.suggestions import suggest_needs, suggest_offers
 
 
 def _current_path() -> str | None:
@@ -58,10 +58,11 @@ def _panel(
 
 def need_panel(viewer: Any, need: Any) -> dict[str, Any]:
     """What a need's page shows under "Matches": its matches and, for those who may propose,
-    suggested offers with their reasons. Rendered by ``matching/_panel.html``."""
-    return _panel("need", viewer, need, may_propose_for_need(viewer, need), suggest_offers)
+    suggested offers with their reasons (precomputed where the stored list can tell, see
+    ``portal.matching.precomputed``). Rendered by ``matching/_panel.html``."""
+    return _panel("need", viewer, need, may_propose_for_need(viewer, need), offers_for)
 
 
 def offer_panel(viewer: Any, offer: Any) -> dict[str, Any]:
     """The same for an offer's page: suggested needs."""
-    return _panel("offer", viewer, offer, may_propose_for_offer(viewer, offer), suggest_needs)
+    return _panel("offer", viewer, offer, may_propose_for_offer(viewer, offer), needs_for)

@@ -24,6 +24,7 @@ from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
+from portal.matching import access, precomputed
 from portal.matching.models import Match
 from portal.matching.queries import live_match_exists
 from portal.matching.scoring import score
@@ -201,6 +202,10 @@ def propose(
         # Someone proposed the same pair a moment ago: the database's unique live-pair index.
         _refuse(_("This need and this offer already have a match that is proposed or agreed."))
     assert match is not None
+    # The insert went around the flush: the need's grants are written here, in the same
+    # transaction (the offer's organisation may now see a restricted need).
+    access.refresh([match.need_id])
+    precomputed.remember_pair(match.need_id, match.offer_id)
     record(actor, "propose", "match", match.id, None, snapshot(match))
     db.session.flush()
     notify("proposal", match, actor)

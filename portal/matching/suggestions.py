@@ -38,6 +38,7 @@ from portal.matching.scoring import (
     PARTIAL_PERIOD_POINTS,
     WEIGHTS,
     Reason,
+    Scored,
     combine,
     period_fit,
     terms_of,
@@ -113,6 +114,24 @@ def _copy_key(texts: dict[int, list[tuple[str, str]]], row: Any) -> tuple[int, f
     return row.organisation_id, frozenset(body for _lang, body in texts.get(row.title_id, []))
 
 
+class TermsCache:
+    """Each candidate's terms and copy key, worked out once for many lists (a batch of lists
+    recomputed together meets the same offers again and again). Without one, per call."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, tuple[TermsByLanguage, tuple[int, frozenset[str]]]] = {}
+
+    def of(self, rows: list[Any]) -> list[tuple[TermsByLanguage, tuple[int, frozenset[str]]]]:
+        missing = [r for r in rows if r.id not in self.found]
+        if missing:
+            texts = _text_bodies(
+                [r.title_id for r in missing] + [r.description_id for r in missing]
+            )
+            for row in missing:
+                self.found[row.id] = (_row_terms(texts, row), _copy_key(texts, row))
+        return [self.found[r.id] for r in rows]
+
+
 def _period_order(full: ColumnElement[bool]) -> Any:
     return case((full, WEIGHTS["period"]), else_=PARTIAL_PERIOD_POINTS)
 
@@ -133,19 +152,16 @@ def _candidates(tiers: Sequence[Callable[[], Select[Any]]]) -> list[Any]:
     return rows
 
 
-def suggest_offers(
-    viewer: User | None,
+def offer_candidates(
     need: Need,
-    limit: int = 10,
+    today: date,
     *,
+    visible: ColumnElement[bool] | None,
     organisation_id: int | None = None,
-    today: date | None = None,
-    lang: str | None = None,
-) -> list[Suggestion]:
-    """Open offers ``viewer`` may see that fit ``need``, best first; not those already on a live
-    match with it. ``organisation_id`` keeps only that organisation's offers (an expert proposes
-    their own). A constant number of queries whatever the number of offers."""
-    today = today or date.today()
+) -> list[Any]:
+    """The candidate offers for ``need`` in SQL order (``_candidates``): open, ``visible``
+    (None: every open offer, as for a reader who sees everything), not on a live match with it.
+    Each row carries the offer's visibility."""
     start = max(need.wanted_from or today, today)
     end = need.wanted_until
     if end is not None and end < start:
@@ -175,7 +191,9 @@ def suggest_offers(
         conditions.append(Offer.available_from <= end)
     if organisation_id is not None:
         conditions.append(Offer.organisation_id == organisation_id)
-    conditions += [Offer.visible_to(viewer), ~live_match_between(need.id, Offer.id)]
+    if visible is not None:
+        conditions.append(visible)
+    conditions.append(~live_match_between(need.id, Offer.id))
     columns = (
         Offer.id,
         Offer.organisation_id,
@@ -186,6 +204,7 @@ def suggest_offers(
         Offer.available_until,
         Offer.capacity_days,
         Offer.committed_days,
+        Offer.visibility,
     )
     in_theme = Offer.id.in_(
         select(offer_themes.c.offer_id).where(offer_themes.c.theme_id == need.theme_id)
@@ -202,17 +221,39 @@ def suggest_offers(
             .order_by(order.desc(), Offer.id.desc())
         )
 
-    rows = _candidates(
+    return _candidates(
         [lambda: tier(True, True), lambda: tier(True, False), lambda: tier(False, True)]
     )
+
+
+@dataclass
+class Ranked:
+    """A candidate worth suggesting, in the order the lists show them (score, then the
+    candidate's place in SQL order). ``scored`` is the offer's ``Scored`` (a need's list) or
+    the need's facts (an offer's list, scored again once the terms are named); ``row_terms``
+    the candidate's terms, kept so that the stored lists can name them in each language."""
+
+    other_id: int
+    score: int
+    scored: Any  # the offers' Scored, or the needs' facts (named terms are added later)
+    copy_key: tuple[int, frozenset[str]]
+    row: Any
+    row_terms: TermsByLanguage | None = None
+
+
+def rank_offers(
+    need: Need, rows: list[Any], today: date, lang: str | None, cache: TermsCache | None = None
+) -> list[Ranked]:
+    """The candidates worth suggesting, best first (copies not yet left out)."""
     if not rows:
         return []
-    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
+    end = need.wanted_until
+    known = (cache or TermsCache()).of(rows)
     need_terms = terms_of(need)
     reader = lang or need.title.original_lang
     ranked = []
     for rank, row in enumerate(rows):
-        row_terms = _row_terms(texts, row)
+        row_terms, copy_key = known[rank]
         scored = combine(
             theme_id=need.theme_id if row.theme_match else None,
             help_kind=need.help_kind if row.help_kind == need.help_kind else None,
@@ -225,38 +266,61 @@ def suggest_offers(
             term_count=shared_count(need_terms, row_terms),
         )
         if scored.is_worth_suggesting:
-            ranked.append((-scored.score, rank, row.id, scored, _copy_key(texts, row)))
+            ranked.append(
+                (
+                    -scored.score,
+                    rank,
+                    Ranked(row.id, scored.score, scored, copy_key, row, row_terms),
+                )
+            )
     ranked.sort(key=lambda item: item[:2])
-    ranked = _without_copies(ranked)
-    best = ranked[:limit]
-    offers = {
-        o.id: o
-        for o in db.session.scalars(
-            select(Offer)
-            .where(Offer.id.in_([item[2] for item in best]))
-            .options(selectinload(Offer.title), joinedload(Offer.organisation))
-        )
-    }
-    return [
-        Suggestion(need, offers[offer_id], scored.score, scored.reasons)
-        for _s, _r, offer_id, scored, _key in best
-        if offer_id in offers
-    ]
+    return [item[2] for item in ranked]
 
 
-def suggest_needs(
+def suggest_offers(
     viewer: User | None,
-    offer: Offer,
+    need: Need,
     limit: int = 10,
     *,
     organisation_id: int | None = None,
     today: date | None = None,
     lang: str | None = None,
 ) -> list[Suggestion]:
-    """Open needs ``viewer`` may see that ``offer`` fits, best first; not those already on a live
-    match with it. ``organisation_id`` keeps only that organisation's needs (a requester proposes
-    for their own). A constant number of queries whatever the number of needs."""
+    """Open offers ``viewer`` may see that fit ``need``, best first; not those already on a live
+    match with it. ``organisation_id`` keeps only that organisation's offers (an expert proposes
+    their own). A constant number of queries whatever the number of offers."""
     today = today or date.today()
+    rows = offer_candidates(
+        need, today, visible=Offer.visible_to(viewer), organisation_id=organisation_id
+    )
+    best = without_copies(rank_offers(need, rows, today, lang))[:limit]
+    offers = (
+        {
+            o.id: o
+            for o in db.session.scalars(
+                select(Offer)
+                .where(Offer.id.in_([item.other_id for item in best]))
+                .options(selectinload(Offer.title), joinedload(Offer.organisation))
+            )
+        }
+        if best
+        else {}
+    )
+    return [
+        Suggestion(need, offers[item.other_id], item.score, item.scored.reasons)
+        for item in best
+        if item.other_id in offers
+    ]
+
+
+def need_candidates(
+    offer: Offer,
+    today: date,
+    *,
+    visible: ColumnElement[bool] | None,
+    organisation_id: int | None = None,
+) -> list[Any]:
+    """The candidate needs for ``offer`` in SQL order, as ``offer_candidates``."""
     remaining = offer.remaining_days
     a_start = max(offer.available_from or today, today)
     a_end = offer.available_until
@@ -290,7 +354,9 @@ def suggest_needs(
         conditions.append(or_(Need.wanted_from.is_(None), Need.wanted_from <= a_end))
     if organisation_id is not None:
         conditions.append(Need.organisation_id == organisation_id)
-    conditions += [Need.visible_to(viewer), ~live_match_between(Need.id, offer.id)]
+    if visible is not None:
+        conditions.append(visible)
+    conditions.append(~live_match_between(Need.id, offer.id))
     priority_rank = case({p.value: p.rank for p in Priority}, value=Need.priority, else_=9)
     columns = (
         Need.id,
@@ -302,6 +368,7 @@ def suggest_needs(
         Need.wanted_from,
         Need.wanted_until,
         Need.person_days,
+        Need.visibility,
     )
     in_theme = Need.theme_id.in_(theme_ids)
     same_kind = Need.help_kind == offer.help_kind
@@ -319,36 +386,87 @@ def suggest_needs(
     tiers = [lambda: tier(False, True)]
     if theme_ids:
         tiers = [lambda: tier(True, True), lambda: tier(True, False), *tiers]
-    rows = _candidates(tiers)
+    return _candidates(tiers)
+
+
+def rank_needs(
+    offer: Offer, rows: list[Any], today: date, cache: TermsCache | None = None
+) -> list[Ranked]:
+    """The candidates worth suggesting, best first (copies not yet left out). ``scored`` holds
+    each pair's facts: the terms are named (and the score made final) by :func:`final_score`."""
     if not rows:
         return []
-    texts = _text_bodies([r.title_id for r in rows] + [r.description_id for r in rows])
+    known = (cache or TermsCache()).of(rows)
     offer_terms = terms_of(offer)
-    theme_set = set(theme_ids)
+    theme_set = {t.id for t in offer.themes}
+    remaining = offer.remaining_days
     ranked = []
     for rank, row in enumerate(rows):
         facts = {
             "theme_id": row.theme_id if row.theme_id in theme_set else None,
             "help_kind": offer.help_kind if row.help_kind == offer.help_kind else None,
             "period": period_fit(
-                row.wanted_from, row.wanted_until, offer.available_from, a_end, today
+                row.wanted_from,
+                row.wanted_until,
+                offer.available_from,
+                offer.available_until,
+                today,
             ),
             "remaining": remaining,
             "needed": row.person_days,
         }
         # Ranked by how many terms are shared; which words name them (the reader's language
-        # first) is worked out below for the few suggestions shown.
-        count = shared_count(_row_terms(texts, row), offer_terms)
+        # first) is worked out for the few suggestions shown.
+        row_terms, copy_key = known[rank]
+        count = shared_count(row_terms, offer_terms)
         scored = combine(**facts, shared_terms=count)
         if scored.is_worth_suggesting:
-            ranked.append((-scored.score, rank, row.id, facts, _copy_key(texts, row)))
+            ranked.append(
+                (
+                    -scored.score,
+                    rank,
+                    Ranked(row.id, scored.score, facts, copy_key, row),
+                )
+            )
     ranked.sort(key=lambda item: item[:2])
-    best = _without_copies(ranked)[:limit]
+    return [item[2] for item in ranked]
+
+
+def final_score(
+    facts: dict[str, Any], need_terms: TermsByLanguage, offer_terms: TermsByLanguage, lang: str
+) -> Scored:
+    """A need's pair with the offer scored again with the terms named in ``lang``."""
+    return combine(
+        **facts,
+        shared_terms=shared_in_one_language(need_terms, offer_terms, lang),
+        term_count=shared_count(need_terms, offer_terms),
+    )
+
+
+def suggest_needs(
+    viewer: User | None,
+    offer: Offer,
+    limit: int = 10,
+    *,
+    organisation_id: int | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Suggestion]:
+    """Open needs ``viewer`` may see that ``offer`` fits, best first; not those already on a live
+    match with it. ``organisation_id`` keeps only that organisation's needs (a requester proposes
+    for their own). A constant number of queries whatever the number of needs."""
+    today = today or date.today()
+    rows = need_candidates(
+        offer, today, visible=Need.visible_to(viewer), organisation_id=organisation_id
+    )
+    best = without_copies(rank_needs(offer, rows, today))[:limit]
+    if not best:
+        return []
     needs = {
         n.id: n
         for n in db.session.scalars(
             select(Need)
-            .where(Need.id.in_([item[2] for item in best]))
+            .where(Need.id.in_([item.other_id for item in best]))
             .options(
                 selectinload(Need.title),
                 selectinload(Need.description),
@@ -357,27 +475,24 @@ def suggest_needs(
             )
         )
     }
+    offer_terms = terms_of(offer)
     suggestions = []
-    for _s, _r, need_id, facts, _key in best:
-        if need_id in needs:
-            need = needs[need_id]
-            need_terms = terms_of(need)
-            shared = shared_in_one_language(
-                need_terms, offer_terms, lang or need.title.original_lang
-            )
-            scored = combine(
-                **facts, shared_terms=shared, term_count=shared_count(need_terms, offer_terms)
+    for item in best:
+        if item.other_id in needs:
+            need = needs[item.other_id]
+            scored = final_score(
+                item.scored, terms_of(need), offer_terms, lang or need.title.original_lang
             )
             suggestions.append(Suggestion(need, offer, scored.score, scored.reasons))
     return suggestions
 
 
-def _without_copies(ranked: list[Any]) -> list[Any]:
-    """The best of each group of copies (the last item of each entry is its copy key)."""
+def without_copies(ranked: list[Ranked]) -> list[Ranked]:
+    """The best of each group of copies."""
     seen: set[Any] = set()
     kept = []
     for item in ranked:
-        if item[-1] not in seen:
-            seen.add(item[-1])
+        if item.copy_key not in seen:
+            seen.add(item.copy_key)
             kept.append(item)
     return kept

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, Integer
+from sqlalchemy import ColumnElement, Date, ForeignKey, Index, Integer, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import NeedStatus, Priority
@@ -67,3 +67,31 @@ class Need(PostingMixin, Model):
     theme: Mapped[Theme] = relationship()
     district: Mapped[District | None] = relationship()
     matches: Mapped[list[Match]] = relationship(back_populates="need")
+
+    @classmethod
+    def granted_to(cls, organisation_id: int | None) -> ColumnElement[bool]:
+        """SQL: ``need_access`` holds the pair: one indexed lookup instead of reading the
+        matches and their offers (kept by ``portal.matching.access``)."""
+        return exists(
+            select(NeedAccess.need_id).where(
+                NeedAccess.need_id == cls.id, NeedAccess.organisation_id == organisation_id
+            )
+        )
+
+
+class NeedAccess(Model):
+    """Who may see a restricted need besides its own organisation and coordinators: each
+    organisation at the other end of a live (proposed or agreed) match with it, once. Written
+    by ``portal.matching.access`` in the same transaction as the match change that grants or
+    takes it away; ``flask access reconcile`` compares it with the rule. Kept for every need
+    whatever its visibility, so that making a need restricted needs no rows written."""
+
+    __tablename__ = "need_access"
+    __table_args__ = (Index("ix_need_access_organisation_need", "organisation_id", "need_id"),)
+
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )

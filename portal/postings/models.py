@@ -180,8 +180,6 @@ class PostingMixin(TextOwnerMixin):
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
         """SQL predicate: the postings of this kind ``user`` may see. Built from the viewer's
         ``Scope`` alone (cache keys are made of it)."""
-        from portal.matching.models import Match
-
         scope = Scope.of(user)
         published = cls.status != cls.Status("draft")
         if not scope.is_signed_in:
@@ -189,27 +187,37 @@ class PostingMixin(TextOwnerMixin):
         own = cls.organisation_id == scope.organisation_id
         if scope.sees_everything:
             return or_(own, published)
-        # Restricted: also the organisation at the other end of a live match.
-        other_end = getattr(Match, cls.counterpart)
-        other = other_end.property.mapper.class_
-        on_match = exists(
-            select(Match.id)
-            .join(other, other.id == getattr(Match, f"{cls.counterpart}_id"))
-            .where(
-                getattr(Match, f"{cls.match_side}_id") == cls.id,
-                Match.status.in_(LIVE_MATCH_STATUSES),
-                other.organisation_id == scope.organisation_id,
-            )
-        )
         return or_(
             own,
             and_(
                 published,
                 or_(
                     cls.visibility.in_(scope.visibilities),
-                    and_(cls.visibility == Visibility.RESTRICTED, on_match),
+                    and_(
+                        cls.visibility == Visibility.RESTRICTED,
+                        cls.granted_to(scope.organisation_id),
+                    ),
                 ),
             ),
+        )
+
+    @classmethod
+    def granted_to(cls, organisation_id: int | None) -> ColumnElement[bool]:
+        """SQL: the organisation is at the other end of a live match with the posting (what
+        opens a restricted posting to it). A kind with a table of these grants reads that
+        instead (``Need``: ``need_access``)."""
+        from portal.matching.models import Match
+
+        other_end = getattr(Match, cls.counterpart)
+        other = other_end.property.mapper.class_
+        return exists(
+            select(Match.id)
+            .join(other, other.id == getattr(Match, f"{cls.counterpart}_id"))
+            .where(
+                getattr(Match, f"{cls.match_side}_id") == cls.id,
+                Match.status.in_(LIVE_MATCH_STATUSES),
+                other.organisation_id == organisation_id,
+            )
         )
 
     def __repr__(self) -> str:

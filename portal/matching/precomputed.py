@@ -1,0 +1,616 @@
+"""Suggestions computed ahead of the page: written by jobs when a need or an offer changes,
+read for each reader with what may have changed since checked again.
+
+Writing. A need's list (the offers that fit it) and an offer's list (the needs it fits) are
+computed as :mod:`portal.matching.suggestions` computes them for a reader who sees every open
+record, and stored (``StoredSuggestion``, at most ``STORED`` pairs, with a ``SuggestionList``
+saying when and how complete). Every flush that changes a need, an offer, one of their texts or
+a match is remembered; after the commit a job (:mod:`portal.jobs`: RQ, or in this process after
+the response) recomputes the changed postings' own lists and then, in jobs of ``BATCH`` each,
+the lists of the records on the other side the change may reach (an offer in a theme reaches
+every live need of the theme). A posting that is no longer live loses its list and its place
+on the others'.
+
+Reading (:func:`offers_for`, :func:`needs_for`). The stored pairs are joined to the other
+side's current row: still open (with capacity left), visible to the reader by the same
+``visible_to`` as every list, of the wanted organisation, on no live match with this one; then
+copies are left out as the live computation does, and the reasons are named in the reader's
+language from the stored codes. Where the stored list cannot give what the live computation
+would — never computed (after a migration, in a test), computed for an earlier day, the posting
+changed since, restricted candidates a reader may not see on a list cut at the candidate limit,
+fewer left than asked for on a capped list; and always for one organisation's own records (an
+expert's offers on a need's page) —
+the page computes live (the same function, so the same answer) and asks for the list to be
+computed again. Live rather than computing and storing during the page: a GET then never
+writes, and two readers of a new need do not race to store the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, event, insert, inspect, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from portal import jobs
+from portal.content.models import CONTENT_LANGUAGES, Text, TextVersion
+from portal.core.enums import NeedStatus, OfferStatus, Visibility
+from portal.core.transaction import call_after_commit
+from portal.core.types import utcnow
+from portal.core.visibility import is_signed_in
+from portal.extensions import db
+from portal.matching.models import Match, StoredSuggestion, SuggestionList
+from portal.matching.queries import live_match_between
+from portal.matching.scoring import SHOWN_TERMS, Reason, terms_of
+from portal.matching.suggestions import (
+    CANDIDATE_LIMIT,
+    Suggestion,
+    TermsCache,
+    final_score,
+    need_candidates,
+    offer_candidates,
+    rank_needs,
+    rank_offers,
+    suggest_needs,
+    suggest_offers,
+)
+from portal.matching.terms import shared_in_one_language, terms_by_language
+from portal.needs.models import Need
+from portal.offers.models import Offer, offer_themes
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+STORED = 30  # pairs kept per list: a page shows ten
+BATCH = 500  # lists recomputed per job
+RETRIES = 3
+LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.MATCHED)
+
+
+def _copy_key(key: tuple[int, frozenset[str]]) -> str:
+    organisation_id, titles = key
+    digest = hashlib.sha1("\x1f".join(sorted(titles)).encode(), usedforsecurity=False)
+    return f"{organisation_id}:{digest.hexdigest()}"
+
+
+# ---------------------------------------------------------------- computing and storing
+
+
+def _need_has_list(need: Need) -> bool:
+    return need.status in LIVE_NEED_STATUSES
+
+
+def _offer_has_list(offer: Offer) -> bool:
+    return offer.status == OfferStatus.OPEN and offer.remaining_days > 0
+
+
+def _list_row(
+    kind: str, posting_id: int, today: date, rows: Sequence[Any], stored: int, worth: int
+) -> dict[str, Any]:
+    return {
+        "posting_kind": kind,
+        "posting_id": posting_id,
+        "computed_at": utcnow(),
+        "computed_for": today,
+        "candidates": len(rows),
+        "is_complete": len(rows) < CANDIDATE_LIMIT,
+        "has_restricted": any(r.visibility == Visibility.RESTRICTED for r in rows),
+        "is_capped": worth > stored,
+    }
+
+
+def _compute_need(
+    need: Need, today: date, cache: TermsCache
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    rows = offer_candidates(need, today, visible=None)
+    ranked = rank_offers(need, rows, today, None, cache)
+    need_terms = terms_of(need)
+    now = utcnow()
+    pairs = []
+    for position, item in enumerate(ranked[:STORED]):
+        terms = {}
+        for lang in CONTENT_LANGUAGES:
+            named = shared_in_one_language(need_terms, item.row_terms or {}, lang)
+            if named:
+                terms[lang] = ",".join(named[:SHOWN_TERMS])
+        pairs.append(
+            {
+                "need_id": need.id,
+                "offer_id": item.other_id,
+                "listed_on": "need",
+                "position": position,
+                "score": item.score,
+                "reasons": [r.encode() for r in item.scored.reasons if r.code != "terms"],
+                "terms": terms,
+                "copy_key": _copy_key(item.copy_key),
+                "computed_at": now,
+            }
+        )
+    return _list_row("need", need.id, today, rows, len(pairs), len(ranked)), pairs
+
+
+def _bodies(text_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    found: dict[int, list[tuple[str, str]]] = {}
+    ids = sorted(set(text_ids))
+    if ids:
+        for text_id, lang, body in db.session.execute(
+            select(TextVersion.text_id, TextVersion.lang, TextVersion.body)
+            .where(TextVersion.text_id.in_(ids))
+            .order_by(TextVersion.id)
+        ):
+            found.setdefault(text_id, []).append((lang, body))
+    return found
+
+
+def _compute_offer(
+    offer: Offer, today: date, cache: TermsCache
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    rows = need_candidates(offer, today, visible=None)
+    ranked = rank_needs(offer, rows, today, cache)
+    kept = ranked[:STORED]
+    offer_terms = terms_of(offer)
+    bodies = _bodies([i.row.title_id for i in kept] + [i.row.description_id for i in kept])
+    now = utcnow()
+    pairs = []
+    for position, item in enumerate(kept):
+        need_terms = terms_by_language(
+            bodies.get(item.row.title_id, []) + bodies.get(item.row.description_id, [])
+        )
+        terms = {}
+        scored = None
+        for lang in CONTENT_LANGUAGES:
+            scored = final_score(item.scored, need_terms, offer_terms, lang)
+            named = [r for r in scored.reasons if r.code == "terms"]
+            if named:
+                terms[lang] = named[0].params[0]
+        assert scored is not None
+        pairs.append(
+            {
+                "need_id": item.other_id,
+                "offer_id": offer.id,
+                "listed_on": "offer",
+                "position": position,
+                "score": scored.score,
+                "reasons": [r.encode() for r in scored.reasons if r.code != "terms"],
+                "terms": terms,
+                "copy_key": _copy_key(item.copy_key),
+                "computed_at": now,
+            }
+        )
+    return _list_row("offer", offer.id, today, rows, len(pairs), len(ranked)), pairs
+
+
+def refresh_lists(kind: str, ids: Sequence[int], today: date | None = None) -> int:
+    """Recompute the lists of these needs (``kind`` "need") or offers ("offer"); postings that
+    are gone or no longer live lose theirs. Returns how many lists were written."""
+    today = today or date.today()
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return 0
+    model: Any = Need if kind == "need" else Offer
+    options = [
+        selectinload(model.title).selectinload(Text.versions),
+        selectinload(model.description).selectinload(Text.versions),
+    ]
+    if kind == "offer":
+        options.append(selectinload(Offer.themes))
+    postings = db.session.scalars(select(model).where(model.id.in_(ids)).options(*options)).all()
+    lists: list[dict[str, Any]] = []
+    pairs: list[dict[str, Any]] = []
+    cache = TermsCache()  # the batch's lists meet the same candidates: their terms once
+    for posting in postings:
+        if kind == "need" and _need_has_list(posting):
+            row, found = _compute_need(posting, today, cache)
+        elif kind == "offer" and _offer_has_list(posting):
+            row, found = _compute_offer(posting, today, cache)
+        else:
+            continue
+        lists.append(row)
+        pairs += found
+    own = StoredSuggestion.need_id if kind == "need" else StoredSuggestion.offer_id
+    db.session.execute(
+        delete(StoredSuggestion).where(StoredSuggestion.listed_on == kind, own.in_(ids))
+    )
+    db.session.execute(
+        delete(SuggestionList).where(
+            SuggestionList.posting_kind == kind, SuggestionList.posting_id.in_(ids)
+        )
+    )
+    if pairs:
+        db.session.execute(insert(StoredSuggestion), pairs)
+    if lists:
+        db.session.execute(insert(SuggestionList), lists)
+    return len(lists)
+
+
+def _reached_by_need(need_id: int) -> list[int]:
+    """Offers whose list this need is on, or may now enter: open offers of its agreement in its
+    theme or of its kind of help whose period has not ended."""
+    need = db.session.get(Need, need_id)
+    listed = select(StoredSuggestion.offer_id).where(
+        StoredSuggestion.listed_on == "offer", StoredSuggestion.need_id == need_id
+    )
+    ids = set(db.session.scalars(listed))
+    if need is not None and need.status == NeedStatus.OPEN:
+        in_theme = Offer.id.in_(
+            select(offer_themes.c.offer_id).where(offer_themes.c.theme_id == need.theme_id)
+        )
+        stmt = select(Offer.id).where(
+            Offer.status == OfferStatus.OPEN,
+            Offer.agreement_id == need.agreement_id,
+            Offer.available_until >= max(need.wanted_from or date.today(), date.today()),
+            or_(in_theme, Offer.help_kind == need.help_kind),
+        )
+        if need.wanted_until is not None:
+            stmt = stmt.where(Offer.available_from <= need.wanted_until)
+        ids.update(db.session.scalars(stmt))
+    return sorted(ids)
+
+
+def _reached_by_offer(offer_id: int) -> list[int]:
+    """Needs whose list this offer is on, or may now enter: live needs of its agreement in one
+    of its themes or of its kind of help whose wanted period has not ended."""
+    offer = db.session.get(Offer, offer_id)
+    listed = select(StoredSuggestion.need_id).where(
+        StoredSuggestion.listed_on == "need", StoredSuggestion.offer_id == offer_id
+    )
+    ids = set(db.session.scalars(listed))
+    if offer is not None and _offer_has_list(offer):
+        today = date.today()
+        theme_ids = [t.id for t in offer.themes]
+        stmt = select(Need.id).where(
+            Need.status.in_(LIVE_NEED_STATUSES),
+            Need.agreement_id == offer.agreement_id,
+            or_(Need.theme_id.in_(theme_ids), Need.help_kind == offer.help_kind),
+            or_(Need.wanted_until.is_(None), Need.wanted_until >= today),
+            or_(Need.wanted_until.is_(None), Need.wanted_until >= offer.available_from),
+            or_(Need.wanted_from.is_(None), Need.wanted_from <= offer.available_until),
+        )
+        ids.update(db.session.scalars(stmt))
+    return sorted(ids)
+
+
+def refresh_changed(
+    need_ids: Sequence[int],
+    offer_ids: Sequence[int],
+    pair_need_ids: Sequence[int] = (),
+    pair_offer_ids: Sequence[int] = (),
+) -> None:
+    """The job after a change: the changed postings' own lists now, the lists on the other side
+    they reach in jobs of ``BATCH``. (``pair_*``: postings whose own list alone changed: a match
+    between two of them came or went.)"""
+    refresh_lists("need", sorted(set(need_ids) | set(pair_need_ids)))
+    refresh_lists("offer", sorted(set(offer_ids) | set(pair_offer_ids)))
+    reached_offers: set[int] = set()
+    for need_id in need_ids:
+        reached_offers.update(_reached_by_need(need_id))
+    reached_needs: set[int] = set()
+    for offer_id in offer_ids:
+        reached_needs.update(_reached_by_offer(offer_id))
+    reached_offers -= set(offer_ids)
+    reached_needs -= set(need_ids)
+    db.session.commit()  # the own lists are readable before the batches run
+    for kind, reached in (("offer", sorted(reached_offers)), ("need", sorted(reached_needs))):
+        for start in range(0, len(reached), BATCH):
+            jobs.enqueue(refresh_lists, kind, reached[start : start + BATCH], retries=RETRIES)
+
+
+def refresh_all(batch: int = BATCH, progress: Any = None) -> int:
+    """Recompute every live need's and open offer's list (``flask suggestions refresh``)."""
+    count = 0
+    db.session.execute(delete(StoredSuggestion))
+    db.session.execute(delete(SuggestionList))
+    db.session.commit()
+    for kind, stmt in (
+        ("need", select(Need.id).where(Need.status.in_(LIVE_NEED_STATUSES)).order_by(Need.id)),
+        ("offer", select(Offer.id).where(Offer.status == OfferStatus.OPEN).order_by(Offer.id)),
+    ):
+        ids = list(db.session.scalars(stmt))
+        for start in range(0, len(ids), batch):
+            count += refresh_lists(kind, ids[start : start + batch])
+            db.session.commit()
+            db.session.expunge_all()
+            if progress is not None:
+                progress(len(ids[start : start + batch]))
+    return count
+
+
+def refresh_stale(limit: int = 4 * BATCH) -> int:
+    """Lists computed for an earlier day (the score counts the wanted period from today on):
+    up to ``limit`` of them again, oldest first. A periodic job (``flask jobs scheduler``), so
+    that after midnight the pages go back to the stored lists without waiting for a change."""
+    count = 0
+    for kind in ("need", "offer"):
+        ids = list(
+            db.session.scalars(
+                select(SuggestionList.posting_id)
+                .where(
+                    SuggestionList.posting_kind == kind,
+                    SuggestionList.computed_for < date.today(),
+                )
+                .order_by(SuggestionList.computed_for, SuggestionList.posting_id)
+                .limit(limit)
+            )
+        )
+        for start in range(0, len(ids), BATCH):
+            count += refresh_lists(kind, ids[start : start + BATCH])
+            db.session.commit()
+    return count
+
+
+jobs.register_periodic(refresh_stale)
+
+
+# ---------------------------------------------------------------- what changed (every flush)
+
+_WAITING = "portal_suggestions_waiting"
+
+
+def _text_owner(row: TextVersion) -> tuple[str, int] | None:
+    text = row.text
+    if text is None or text.owner_type not in ("need", "offer") or text.owner_id is None:
+        return None
+    return text.owner_type, text.owner_id
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_changes(session: Session, context: Any) -> None:
+    waiting = session.info.setdefault(
+        _WAITING, {"need": set(), "offer": set(), "pair_need": set(), "pair_offer": set()}
+    )
+    before = sum(len(v) for v in waiting.values())
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, Need):
+            waiting["need"].add(row.id)
+        elif isinstance(row, Offer):
+            waiting["offer"].add(row.id)
+        elif isinstance(row, Match):
+            if row in session.dirty and not inspect(row).attrs.status.history.has_changes():
+                continue
+            waiting["pair_need"].add(row.need_id)
+            waiting["pair_offer"].add(row.offer_id)
+        elif isinstance(row, TextVersion):
+            owner = _text_owner(row)
+            if owner is not None:
+                waiting[owner[0]].add(owner[1])
+    if sum(len(v) for v in waiting.values()) > before:
+        call_after_commit(_request_refresh)
+
+
+def remember_pair(need_id: int, offer_id: int) -> None:
+    """A match inserted around the flush (``propose``): both lists change."""
+    waiting = db.session.info.setdefault(
+        _WAITING, {"need": set(), "offer": set(), "pair_need": set(), "pair_offer": set()}
+    )
+    waiting["pair_need"].add(need_id)
+    waiting["pair_offer"].add(offer_id)
+    call_after_commit(_request_refresh)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changes(session: Session, previous: Any) -> None:
+    if previous.parent is None:
+        session.info.pop(_WAITING, None)
+
+
+def _request_refresh() -> None:
+    waiting = db.session.info.pop(_WAITING, None)
+    if not waiting or not any(waiting.values()):
+        return
+    args = [
+        sorted(i for i in waiting[k] if i is not None)
+        for k in ("need", "offer", "pair_need", "pair_offer")
+    ]
+    try:
+        jobs.enqueue(refresh_changed, *args, retries=RETRIES)
+    except Exception:  # Redis away: the pages compute live until the next change or refresh
+        jobs.log.exception("could not queue the suggestions' refresh")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _usable(
+    state: SuggestionList | None,
+    posting: Any,
+    viewer: User,
+    today: date,
+    organisation_id: int | None,
+) -> bool:
+    if state is None or state.computed_for != today:
+        return False
+    if posting.updated_at is not None and posting.updated_at > state.computed_at:
+        return False
+    if state.is_complete:
+        return True
+    if organisation_id is not None:
+        return False
+    return bool(viewer.sees_everything) or not state.has_restricted
+
+
+def _reasons(codes: list[str], terms: dict[str, str], lang: str) -> list[Reason]:
+    reasons = [Reason.decode(code) for code in codes]
+    if terms.get(lang):
+        reasons.append(Reason("terms", (terms[lang],)))
+    return reasons
+
+
+def _ask_again(kind: str, posting_id: int) -> None:
+    try:
+        jobs.enqueue(refresh_lists, kind, [posting_id], retries=RETRIES)
+    except Exception:
+        jobs.log.exception("could not queue the suggestions' refresh")
+
+
+def stored_offers(
+    viewer: User,
+    need: Need,
+    limit: int,
+    *,
+    organisation_id: int | None,
+    today: date,
+    lang: str | None,
+) -> list[Suggestion] | None:
+    """The need's suggested offers from its stored list, or None where only the live
+    computation can tell (see the module docstring)."""
+    state = db.session.get(SuggestionList, ("need", need.id))
+    if not _usable(state, need, viewer, today, organisation_id):
+        return None
+    assert state is not None
+    start = max(need.wanted_from or today, today)
+    stmt = (
+        select(
+            Offer,
+            StoredSuggestion.score,
+            StoredSuggestion.reasons,
+            StoredSuggestion.terms,
+            StoredSuggestion.copy_key,
+        )
+        .join(StoredSuggestion, StoredSuggestion.offer_id == Offer.id)
+        .where(
+            StoredSuggestion.need_id == need.id,
+            StoredSuggestion.listed_on == "need",
+            Offer.status == OfferStatus.OPEN,
+            Offer.capacity_days - Offer.committed_days > 0,
+            Offer.available_until >= start,
+            Offer.visible_to(viewer),
+            ~live_match_between(need.id, Offer.id),
+        )
+        .options(selectinload(Offer.title), joinedload(Offer.organisation))
+        .order_by(StoredSuggestion.position)
+    )
+    if organisation_id is not None:
+        stmt = stmt.where(Offer.organisation_id == organisation_id)
+    reader = lang or need.title.original_lang
+    found, seen = [], set()
+    for offer, score, codes, terms, copy_key in db.session.execute(stmt):
+        if copy_key in seen:
+            continue
+        seen.add(copy_key)
+        found.append(Suggestion(need, offer, score, _reasons(codes, terms, reader)))
+        if len(found) == limit:
+            break
+    if state.is_capped and len(found) < limit:
+        return None
+    return found
+
+
+def stored_needs(
+    viewer: User,
+    offer: Offer,
+    limit: int,
+    *,
+    organisation_id: int | None,
+    today: date,
+    lang: str | None,
+) -> list[Suggestion] | None:
+    """The offer's suggested needs from its stored list, or None (see ``stored_offers``)."""
+    state = db.session.get(SuggestionList, ("offer", offer.id))
+    if not _usable(state, offer, viewer, today, organisation_id):
+        return None
+    assert state is not None
+    stmt = (
+        select(
+            Need,
+            StoredSuggestion.score,
+            StoredSuggestion.reasons,
+            StoredSuggestion.terms,
+            StoredSuggestion.copy_key,
+        )
+        .join(StoredSuggestion, StoredSuggestion.need_id == Need.id)
+        .where(
+            StoredSuggestion.offer_id == offer.id,
+            StoredSuggestion.listed_on == "offer",
+            Need.status == NeedStatus.OPEN,
+            or_(Need.wanted_until.is_(None), Need.wanted_until >= today),
+            Need.visible_to(viewer),
+            ~live_match_between(Need.id, offer.id),
+        )
+        .options(
+            selectinload(Need.title),
+            joinedload(Need.organisation),
+            joinedload(Need.theme),
+        )
+        .order_by(StoredSuggestion.position)
+    )
+    if organisation_id is not None:
+        stmt = stmt.where(Need.organisation_id == organisation_id)
+    found, seen = [], set()
+    for need, score, codes, terms, copy_key in db.session.execute(stmt):
+        if copy_key in seen:
+            continue
+        seen.add(copy_key)
+        reader = lang or need.title.original_lang
+        found.append(Suggestion(need, offer, score, _reasons(codes, terms, reader)))
+        if len(found) == limit:
+            break
+    if state.is_capped and len(found) < limit:
+        return None
+    return found
+
+
+def offers_for(
+    viewer: User,
+    need: Need,
+    limit: int = 10,
+    *,
+    organisation_id: int | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Suggestion]:
+    """What ``suggest_offers`` gives, from the stored list where it can tell."""
+    today = today or date.today()
+    # One organisation's own records (an expert's offers for a need): their lists are not
+    # stored, and the live query narrowed to one organisation is cheap. Always live, so that
+    # the page's queries do not depend on how long the stored list is.
+    if is_signed_in(viewer) and organisation_id is None:
+        found = stored_offers(
+            viewer, need, limit, organisation_id=organisation_id, today=today, lang=lang
+        )
+        if found is not None:
+            return found
+        _ask_again_unless_fresh("need", need, today)
+    return suggest_offers(
+        viewer, need, limit, organisation_id=organisation_id, today=today, lang=lang
+    )
+
+
+def needs_for(
+    viewer: User,
+    offer: Offer,
+    limit: int = 10,
+    *,
+    organisation_id: int | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Suggestion]:
+    """What ``suggest_needs`` gives, from the stored list where it can tell."""
+    today = today or date.today()
+    # One organisation's own records (an expert's offers for a need): their lists are not
+    # stored, and the live query narrowed to one organisation is cheap. Always live, so that
+    # the page's queries do not depend on how long the stored list is.
+    if is_signed_in(viewer) and organisation_id is None:
+        found = stored_needs(
+            viewer, offer, limit, organisation_id=organisation_id, today=today, lang=lang
+        )
+        if found is not None:
+            return found
+        _ask_again_unless_fresh("offer", offer, today)
+    return suggest_needs(
+        viewer, offer, limit, organisation_id=organisation_id, today=today, lang=lang
+    )
+
+
+def _ask_again_unless_fresh(kind: str, posting: Any, today: date) -> None:
+    """A list that is missing, of an earlier day or older than the posting is asked for again;
+    one that is merely not enough for this reader is not (computing it again changes nothing)."""
+    state = db.session.get(SuggestionList, (kind, posting.id))
+    if (
+        state is None
+        or state.computed_for != today
+        or (posting.updated_at is not None and posting.updated_at > state.computed_at)
+    ):
+        _ask_again(kind, posting.id)

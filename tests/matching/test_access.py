@@ -1,0 +1,199 @@
+"""need_access, who may see each restricted need, against the rule it keeps (the organisations
+at the other end of a live match): after every kind of change that could move it, the table
+holds exactly what the rule gives, and the needs' SQL visibility says what ``can_view`` says."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.core.enums import MatchStatus, ProjectStatus, Visibility
+from portal.extensions import db
+from portal.matching import access
+from portal.matching import services as matching
+from portal.needs.models import Need, NeedAccess
+from portal.offers.models import Offer
+from portal.projects import services as projects
+from portal.reference.models import Organisation
+from tests.factories import reload
+from tests.matching.conftest import TODAY
+
+
+def no_drift(users) -> None:
+    """The table agrees with the rule, and each person's list of needs with their can_view."""
+    db.session.expire_all()
+    found = access.drift()
+    assert not found, found
+    for user in users.values():
+        listed = set(db.session.scalars(select(Need.id).where(Need.visible_to(user))))
+        allowed = {n.id for n in db.session.scalars(select(Need)) if n.can_view(user)}
+        assert listed == allowed, user.email
+
+
+def grants() -> set[tuple[int, int]]:
+    return set(db.session.execute(select(NeedAccess.need_id, NeedAccess.organisation_id)))
+
+
+@pytest.fixture
+def pair(make_need, make_offer):
+    need = make_need(visibility=Visibility.RESTRICTED)
+    offer = make_offer(by="expert")
+    return need, offer
+
+
+def test_proposing_grants_and_declining_takes_it_away(users, pair):
+    need, offer = pair
+    expert = users["expert"]
+    assert not need.can_view(expert)
+    match = matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    assert grants() == {(need.id, offer.organisation_id)}
+    no_drift(users)
+    matching.decline(expert, reload(match), "Not now")
+    db.session.commit()
+    assert grants() == set()
+    no_drift(users)
+
+
+def test_an_expert_proposing_and_withdrawing(users, make_need, make_offer):
+    need = make_need(visibility=Visibility.PARTNERS)
+    offer = make_offer(by="other_expert")
+    match = matching.propose(users["other_expert"], need, offer)
+    db.session.commit()
+    assert grants() == {(need.id, offer.organisation_id)}
+    no_drift(users)
+    # Made restricted afterwards: the grant is already there.
+    need = reload(need)
+    need.visibility = Visibility.RESTRICTED
+    db.session.commit()
+    assert need.can_view(users["other_expert"])
+    no_drift(users)
+    matching.withdraw(users["other_expert"], reload(match))
+    db.session.commit()
+    assert grants() == set()
+    no_drift(users)
+
+
+def test_accepting_keeps_it_and_a_project_changes_nothing_of_the_rule(users, pair):
+    need, offer = pair
+    match = matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    matching.accept(users["expert"], reload(match))
+    db.session.commit()
+    assert reload(match).status == MatchStatus.AGREED
+    assert grants() == {(need.id, offer.organisation_id)}
+    no_drift(users)
+    project = projects.start_project(
+        users["coordinator"],
+        [reload(match)],
+        title="Leak detection",
+        description="Training",
+        lang="en",
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=90),
+    )
+    db.session.commit()
+    no_drift(users)
+    projects.change_status(users["coordinator"], reload(project), ProjectStatus.ACTIVE)
+    db.session.commit()
+    projects.change_status(users["coordinator"], reload(project), ProjectStatus.COMPLETED)
+    db.session.commit()
+    no_drift(users)
+
+
+def test_cancelling_a_project(users, pair):
+    need, offer = pair
+    match = matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    matching.accept(users["expert"], reload(match))
+    db.session.commit()
+    project = projects.start_project(
+        users["coordinator"],
+        [reload(match)],
+        title="Leak detection",
+        description="Training",
+        lang="en",
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=90),
+    )
+    db.session.commit()
+    projects.change_status(users["coordinator"], reload(project), ProjectStatus.CANCELLED)
+    db.session.commit()
+    no_drift(users)
+
+
+def test_matches_stored_directly_and_an_offer_moving_to_another_organisation(
+    users, pair, make_match
+):
+    need, offer = pair
+    match = make_match(need, offer, by="requester", status=MatchStatus.PROPOSED)
+    assert grants() == {(need.id, offer.organisation_id)}
+    no_drift(users)
+    other = db.session.get(Organisation, users["other_expert"].organisation_id)
+    offer = reload(offer)
+    offer.organisation_id = other.id
+    db.session.commit()
+    assert grants() == {(need.id, other.id)}
+    no_drift(users)
+    match = reload(match)
+    match.status = MatchStatus.WITHDRAWN
+    db.session.commit()
+    no_drift(users)
+    db.session.delete(reload(match))
+    db.session.commit()
+    assert grants() == set()
+    no_drift(users)
+
+
+def test_organisation_changes_leave_the_rule_as_it_is(users, pair, client):
+    need, offer = pair
+    matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    organisation = db.session.get(Organisation, offer.organisation_id)
+    organisation.is_active = False
+    db.session.commit()
+    no_drift(users)
+
+
+def test_the_command_reports_and_fixes_drift(runner, users, pair):
+    need, offer = pair
+    matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    db.session.execute(db.delete(NeedAccess))
+    db.session.execute(
+        db.insert(NeedAccess).values(
+            need_id=need.id, organisation_id=users["admin"].organisation_id
+        )
+    )
+    db.session.commit()
+    assert access.drift()
+    result = runner.invoke(args=["access", "reconcile", "--check"])
+    assert result.exit_code == 1
+    assert f"missing: need {need.id} for organisation {offer.organisation_id}" in result.output
+    assert f"extra: need {need.id}" in result.output
+    assert grants() == {(need.id, users["admin"].organisation_id)}  # --check changes nothing
+    result = runner.invoke(args=["access", "reconcile"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert grants() == {(need.id, offer.organisation_id)}
+    no_drift(users)
+    result = runner.invoke(args=["access", "reconcile", "--check"])
+    assert result.exit_code == 0
+    assert "agrees" in result.output
+
+
+def test_a_list_reads_the_table(users, pair):
+    """The rule's SQL for a restricted need is the table, not the matches: a row alone opens
+    the need (so drift would show, and the test above would catch it)."""
+    need, offer = pair
+    expert = users["expert"]
+    visible = select(Need.id).where(Need.id == need.id, Need.visible_to(expert))
+    assert db.session.scalar(visible) is None
+    db.session.execute(
+        db.insert(NeedAccess).values(need_id=need.id, organisation_id=offer.organisation_id)
+    )
+    assert db.session.scalar(visible) == need.id
+    db.session.rollback()
+    assert Offer.visible_to(expert) is not None

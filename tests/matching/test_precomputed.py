@@ -1,0 +1,250 @@
+"""Precomputed suggestions: the same answer as the live computation (on the demo data, for
+every demo person, both kinds of list, each language), kept after changes by the jobs, checked
+again at reading, computed live where the stored list cannot tell."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.accounts.models import User
+from portal.core.enums import NeedStatus, OfferStatus, Visibility
+from portal.extensions import db
+from portal.matching import precomputed
+from portal.matching.models import StoredSuggestion, SuggestionList
+from portal.matching.panels import need_panel, offer_panel
+from portal.matching.services import may_propose_for_need, may_propose_for_offer
+from portal.matching.suggestions import suggest_needs, suggest_offers
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.seed.demo import load_demo
+from tests.factories import reload
+
+
+@pytest.fixture(scope="module")
+def demo_app(databases):
+    url = databases.fresh()
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        assert load_demo() is True
+        precomputed.refresh_all()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    databases.drop(url)
+
+
+def shown(suggestions) -> list[tuple[int, int, int, list[str]]]:
+    return [(s.need.id, s.offer.id, s.score, [r.text for r in s.reasons]) for s in suggestions]
+
+
+@pytest.mark.parametrize("lang", ["en", "sv", "uk"])
+def test_stored_lists_give_what_the_live_computation_gives_on_the_demo_data(demo_app, lang):
+    with demo_app.test_request_context("/", headers={"Accept-Language": lang}):
+        people = list(db.session.scalars(select(User).where(User.email.like("%@example.org"))))
+        needs = list(db.session.scalars(select(Need).where(Need.status == NeedStatus.OPEN)))
+        offers = list(db.session.scalars(select(Offer).where(Offer.status == OfferStatus.OPEN)))
+        assert len(people) >= 4 and needs and offers
+        read_stored = compared = 0
+        for person in people:
+            for need in needs:
+                for org in (None, person.organisation_id):
+                    args = dict(organisation_id=org, lang=lang)
+                    stored = precomputed.stored_offers(
+                        person, need, 10, today=precomputed.date.today(), **args
+                    )
+                    live = suggest_offers(person, need, **args)
+                    read_stored += stored is not None
+                    compared += 1
+                    assert shown(precomputed.offers_for(person, need, **args)) == shown(live)
+                    if stored is not None:
+                        assert shown(stored) == shown(live), (person.email, need.id, org)
+            for offer in offers:
+                for org in (None, person.organisation_id):
+                    args = dict(organisation_id=org, lang=lang)
+                    stored = precomputed.stored_needs(
+                        person, offer, 10, today=precomputed.date.today(), **args
+                    )
+                    live = suggest_needs(person, offer, **args)
+                    read_stored += stored is not None
+                    compared += 1
+                    if stored is not None:
+                        assert shown(stored) == shown(live), (person.email, offer.id, org)
+        # The demo lists are complete (fewer candidates than the limit): all read stored.
+        assert read_stored == compared
+        db.session.rollback()
+
+
+def test_a_need_page_reads_the_stored_list_with_a_constant_few_queries(demo_app):
+    from tests.conftest import count_queries
+
+    with demo_app.test_request_context("/"):
+        coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
+        need = db.session.scalar(select(Need).where(Need.status == NeedStatus.OPEN))
+        assert may_propose_for_need(coordinator, need)
+        with count_queries(demo_app) as queries:
+            panel = need_panel(coordinator, need)
+        assert panel["suggestions"]
+        assert shown(panel["suggestions"]) == shown(suggest_offers(coordinator, need, lang="en"))
+        # Read from the stored list: no candidate query (the live one reads offer_themes).
+        assert not any("offer_themes" in q for q in queries)
+        assert any("suggestions" in q for q in queries)
+        db.session.rollback()
+
+
+@pytest.fixture
+def precomputing(app):
+    """Jobs run in this process at once (no request): as after a page's response."""
+    return app
+
+
+def test_lists_follow_changes_and_a_withdrawn_offer_leaves_every_list(
+    precomputing, users, make_need, make_offer
+):
+    need = make_need()
+    offer = make_offer()
+    # Both were saved: the job after the commit computed the need's list and the offer's.
+    assert db.session.get(SuggestionList, ("need", need.id)) is not None
+    listed = db.session.scalars(
+        select(StoredSuggestion.offer_id).where(
+            StoredSuggestion.need_id == need.id, StoredSuggestion.listed_on == "need"
+        )
+    ).all()
+    assert listed == [offer.id]
+    assert (
+        db.session.scalar(
+            select(func.count()).where(
+                StoredSuggestion.offer_id == offer.id, StoredSuggestion.listed_on == "offer"
+            )
+        )
+        == 1
+    )
+    offer = reload(offer)
+    offer.transition(OfferStatus.WITHDRAWN)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(StoredSuggestion.offer_id == offer.id)) == 0
+    assert db.session.get(SuggestionList, ("offer", offer.id)) is None
+    assert db.session.get(SuggestionList, ("need", need.id)) is not None
+
+
+def test_an_offer_reaching_many_needs_is_refreshed_in_batches(
+    precomputing, users, make_need, make_offer, monkeypatch
+):
+    needs = [make_need(title=f"Leak detection round {i}") for i in range(5)]
+    calls = []
+    real = precomputed.refresh_lists
+
+    def counting(kind, ids, today=None):
+        calls.append((kind, list(ids)))
+        return real(kind, ids, today)
+
+    monkeypatch.setattr(precomputed, "BATCH", 2)
+    monkeypatch.setattr(precomputed, "refresh_lists", counting)
+    offer = make_offer()
+    batches = [ids for kind, ids in calls if kind == "need"]
+    assert [len(b) for b in batches if len(b) != 0][-3:] == [2, 2, 1]
+    db.session.expire_all()
+    for need in needs:
+        assert (
+            offer.id
+            in db.session.scalars(
+                select(StoredSuggestion.offer_id).where(
+                    StoredSuggestion.need_id == need.id, StoredSuggestion.listed_on == "need"
+                )
+            ).all()
+        )
+
+
+def test_reading_checks_visibility_and_state_again(precomputing, users, make_need, make_offer):
+    need = make_need()
+    offer = make_offer(by="other_expert")
+    requester = users["requester"]
+    today = precomputed.date.today()
+    found = precomputed.stored_offers(
+        requester, reload(need), 10, organisation_id=None, today=today, lang="en"
+    )
+    assert [s.offer.id for s in found] == [offer.id]
+    # Changed behind the jobs' back (as between a commit and its job): not shown any more.
+    db.session.execute(
+        db.update(Offer).where(Offer.id == offer.id).values(visibility=Visibility.RESTRICTED)
+    )
+    db.session.commit()
+    found = precomputed.stored_offers(
+        requester, reload(need), 10, organisation_id=None, today=today, lang="en"
+    )
+    assert found == []
+    db.session.execute(
+        db.update(Offer)
+        .where(Offer.id == offer.id)
+        .values(visibility=Visibility.PARTNERS, status=OfferStatus.WITHDRAWN)
+    )
+    db.session.commit()
+    found = precomputed.stored_offers(
+        requester, reload(need), 10, organisation_id=None, today=today, lang="en"
+    )
+    assert found == []
+
+
+def test_missing_lists_are_computed_live_and_asked_for(precomputing, users, make_need, make_offer):
+    need = make_need()
+    offer = make_offer()
+    db.session.execute(db.delete(StoredSuggestion))
+    db.session.execute(db.delete(SuggestionList))
+    db.session.commit()
+    coordinator = users["coordinator"]
+    assert (
+        precomputed.stored_offers(
+            coordinator,
+            reload(need),
+            10,
+            organisation_id=None,
+            today=precomputed.date.today(),
+            lang="en",
+        )
+        is None
+    )
+    found = precomputed.offers_for(coordinator, reload(need))
+    assert [s.offer.id for s in found] == [offer.id]
+    # The job ran (in this process, outside a request: at once): the list is back.
+    db.session.expire_all()
+    assert db.session.get(SuggestionList, ("need", need.id)) is not None
+    assert may_propose_for_offer(coordinator, reload(offer))
+    assert offer_panel(coordinator, reload(offer))["suggestions"]
+
+
+def test_the_refresh_command(runner, precomputing, users, make_need, make_offer):
+    make_need()
+    make_offer()
+    db.session.execute(db.delete(SuggestionList))
+    db.session.commit()
+    result = runner.invoke(args=["suggestions", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "2 lists computed" in result.output
+    assert db.session.scalar(select(func.count()).select_from(SuggestionList)) == 2
+
+
+def test_lists_of_an_earlier_day_are_computed_again(precomputing, users, make_need, make_offer):
+    need = make_need()
+    make_offer()
+    db.session.execute(
+        db.update(SuggestionList).values(computed_for=precomputed.date.today() - timedelta(days=1))
+    )
+    db.session.commit()
+    coordinator = users["coordinator"]
+    today = precomputed.date.today()
+    assert (
+        precomputed.stored_offers(
+            coordinator, reload(need), 10, organisation_id=None, today=today, lang="en"
+        )
+        is None
+    )
+    assert precomputed.refresh_stale() == 2
+    db.session.expire_all()
+    assert precomputed.stored_offers(
+        coordinator, reload(need), 10, organisation_id=None, today=today, lang="en"
+    )
