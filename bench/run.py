@@ -98,9 +98,8 @@ TARGET_READ_MS = 5.0
 TARGET_REFRESH_5000_S = 60.0
 REFRESH_NEEDS = 5000
 # How a need page reads its suggestions ("module:function", called as f(viewer, need,
-# lang=...)): suggestions.read_ms. Point it at the reader of precomputed suggestions where they
-# are kept; today's function computes them.
-SUGGESTIONS_READER = "portal.matching.suggestions:suggest_offers"
+# lang=...)): suggestions.read_ms, from the stored lists (computed for the sample first).
+SUGGESTIONS_READER = "portal.matching.precomputed:offers_for"
 # The command that refreshes precomputed suggestions (suggestions.refresh_5000_s); null when the
 # portal has none.
 SUGGESTIONS_REFRESH_COMMAND = ("suggestions", "refresh")
@@ -387,6 +386,11 @@ def suggestion_benchmark(url: str, count: int) -> dict[str, float]:
         )
         step = max(len(ids) // count, 1)
         sample = ids[::step][:count]
+        # The sample's stored lists, as the jobs leave them after a change.
+        from portal.matching import precomputed
+
+        precomputed.refresh_lists("need", sample)
+        db.session.commit()
         coordinator_email = "coordinator-1@bulk.example.org"
         for warm_up, need_id in [(True, sample[0])] * 3 + [(False, i) for i in sample]:
             with app.test_request_context("/", headers={"Accept-Language": "en"}):
@@ -454,7 +458,7 @@ def refresh_benchmark(url: str) -> tuple[float | None, dict[str, Any]]:
         }
     )
     with app.app_context(), app.test_request_context("/"):
-        offer_id, touched = db.session.execute(
+        offer_id, _theme_needs = db.session.execute(
             text(
                 "SELECT o.id, count(DISTINCT n.id) FROM offers o "
                 "JOIN offer_themes ot ON ot.offer_id = o.id "
@@ -478,12 +482,21 @@ def refresh_benchmark(url: str) -> tuple[float | None, dict[str, Any]]:
         )
         db.session.commit()
         db.session.remove()
+    # What the worker does after that change: the offer's own list, then the lists of the needs
+    # it reaches in jobs of precomputed.BATCH (run here one after another, in this process, as
+    # the jobs run without Redis).
+    from portal.matching import precomputed
+
+    with app.app_context():
+        touched = len(precomputed.reached_by_offer(offer_id))
+        started = time.monotonic()
+        precomputed.refresh_changed([], [offer_id])
+        db.session.commit()
+        seconds = time.monotonic() - started
+        db.session.remove()
         db.engine.dispose()
-    started = time.monotonic()
-    flask(url, *SUGGESTIONS_REFRESH_COMMAND)
-    seconds = time.monotonic() - started
     detail = {
-        "refresh": f"`{command}` after offer {offer_id} changed, touching {touched} open needs",
+        "refresh": f"the jobs after offer {offer_id} changed, refreshing {touched} needs' lists",
         "refresh_s": round(seconds, 2),
         "needs_touched": touched,
     }

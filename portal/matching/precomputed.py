@@ -250,7 +250,7 @@ def _reached_by_need(need_id: int) -> list[int]:
     return sorted(ids)
 
 
-def _reached_by_offer(offer_id: int) -> list[int]:
+def reached_by_offer(offer_id: int) -> list[int]:
     """Needs whose list this offer is on, or may now enter: live needs of its agreement in one
     of its themes or of its kind of help whose wanted period has not ended."""
     offer = db.session.get(Offer, offer_id)
@@ -289,7 +289,7 @@ def refresh_changed(
         reached_offers.update(_reached_by_need(need_id))
     reached_needs: set[int] = set()
     for offer_id in offer_ids:
-        reached_needs.update(_reached_by_offer(offer_id))
+        reached_needs.update(reached_by_offer(offer_id))
     reached_offers -= set(offer_ids)
     reached_needs -= set(need_ids)
     db.session.commit()  # the own lists are readable before the batches run
