@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response, g, request, session, url_for
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import format_timedelta, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -19,6 +18,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from portal.audit import services as audit
 from portal.content.models import Rendered, Text
 from portal.core import enums, pagecache
+from portal.core.http import PortalSessionInterface
 from portal.core.i18n import (
     LANGUAGE_NAMES,
     current_language,
@@ -60,20 +60,11 @@ class PortalRequest(Request):
             self.__dict__["form"] = ImmutableMultiDict(_without_nul(form))
 
 
-class PortalSessionInterface(SecureCookieSessionInterface):
-    """Flask sends ``Vary: Cookie`` whenever the session was read, and Flask-Login reads it on
-    every request. A visitor without a session gets the same page whatever cookie others send,
-    so only a session that exists (or ends with this response) makes the page vary on it."""
-
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        if not session and not session.modified and isinstance(session, SecureCookieSession):
-            session.accessed = False
-        super().save_session(app, session, response)
-
-
 def register_request_hooks(app: Flask) -> None:
     app.request_class = PortalRequest
-    app.session_interface = PortalSessionInterface()
+    if not isinstance(app.session_interface, PortalSessionInterface):
+        # (The API's blueprint may have installed its own, which extends this one.)
+        app.session_interface = PortalSessionInterface()
 
     def remember_client_address() -> None:
         g.client_address_token = audit.client_address.set(request.remote_addr)

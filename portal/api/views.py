@@ -29,7 +29,6 @@ from flask import (
     request,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -48,7 +47,7 @@ from portal.api.errors import http_problem, is_api_request, problem
 from portal.api.models import ApiToken
 from portal.api.paging import BadCursor, Keyset, keyset_page
 from portal.core.enums import HelpKind, NeedStatus, OfferStatus, Priority, ProjectStatus
-from portal.core.http import actor, load_visible_or_404
+from portal.core.http import PortalSessionInterface, actor, load_visible_or_404
 from portal.extensions import db, limiter, login_manager
 from portal.needs import services as needs
 from portal.needs.forms import NeedFilterForm
@@ -90,7 +89,7 @@ def authenticate_request() -> None:
     g.api_token = token
 
 
-class ApiAwareSessionInterface(SecureCookieSessionInterface):
+class ApiAwareSessionInterface(PortalSessionInterface):
     """The portal's signed-cookie session, which never sets a cookie on an API response."""
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
@@ -103,8 +102,7 @@ class ApiAwareSessionInterface(SecureCookieSessionInterface):
 def _install(state: Any) -> None:
     app = state.app
     app.before_request_funcs.setdefault(None, []).insert(0, authenticate_request)
-    if type(app.session_interface) is SecureCookieSessionInterface:
-        app.session_interface = ApiAwareSessionInterface()
+    app.session_interface = ApiAwareSessionInterface()
 
 
 def _token_key() -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
 from werkzeug.routing import BuildError, IntegerConverter, Map
 
@@ -148,3 +149,14 @@ def register_transaction_boundary(app: Flask) -> None:
 
 def register_converters(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
+
+
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """Flask sends ``Vary: Cookie`` whenever the session was read, and Flask-Login reads it on
+    every request. A visitor without a session gets the same page whatever cookie others send,
+    so only a session that exists (or ends with this response) makes the page vary on it."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified and isinstance(session, SecureCookieSession):
+            session.accessed = False
+        super().save_session(app, session, response)

@@ -70,6 +70,9 @@ UNSEEN_TABLES = frozenset(
         "notification_preferences",
         "notification_digests",
         "notification_deliveries",
+        # Stored suggestions: read only by signed-in pages of a need or offer, never kept.
+        "suggestions",
+        "suggestion_lists",
     }
 )
 

@@ -6,9 +6,10 @@ The keep-alive connections it held idle stay open all that time, but nothing rea
 more: a request a client sends on one meanwhile is never answered, and the process's exit resets
 the connection (``make loadtest``: 71 of 5,088 requests without any response while 4 workers
 were replaced). Here the worker, as it leaves its loop, answers (with ``Connection: close``)
-every request already sent on its connections, gives a connection it has just accepted a moment
-to send its request, and closes the idle keep-alive connections at once: the client sees the
-close before it reuses the connection and opens a new one, which another worker answers.
+every request already sent on its connections and, for a moment (``DRAIN_GRACE``), every request
+sent on its idle keep-alive and just-accepted connections, and then closes those that stayed
+idle: the client sees the close before it reuses the connection and opens a new one, which
+another worker answers.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-# Seconds a connection accepted just before the stop gets to send its first request.
-NEW_CONNECTION_GRACE = 2.0
+# Seconds the connections still open when the worker stops get to send a request, which is
+# answered (with Connection: close) before they are closed.
+DRAIN_GRACE = 2.0
 
 
 class DrainingThreadWorker(ThreadWorker):
@@ -36,22 +38,19 @@ class DrainingThreadWorker(ThreadWorker):
             for listener in self.sockets:
                 with contextlib.suppress(KeyError, ValueError, OSError):
                     self.poller.unregister(listener)
+        # For a moment, every connection still open (idle keep-alive ones, and those accepted
+        # just before the stop) is served as it sends its request, and that answer closes it.
+        # Closing an idle connection at once would race with a request the client is sending
+        # on it right then (it would get no answer at all); a client busy enough to be hurt
+        # sends within the moment and is told to reconnect instead.
+        deadline = time.monotonic() + DRAIN_GRACE
         self._serve_ready(0)
-        # Idle keep-alive connections: closed now, so that the client opens a new one.
-        with self._lock:
-            idle = list(self._keep)
-            self._keep.clear()
-            for conn in idle:
-                self._forget(conn)
-        for conn in idle:
-            self.nr_conns -= 1
-            conn.close()
-        # Connections accepted but not yet read: their request is on its way.
-        deadline = time.monotonic() + NEW_CONNECTION_GRACE
         while self._waiting() and time.monotonic() < deadline:
             self.notify()
             self._serve_ready(0.05)
+        # Connections that stayed idle all that time: closed now.
         with self._lock:
+            self._keep.clear()
             late = self._waiting()
             for conn in late:
                 self._forget(conn)
