@@ -558,7 +558,7 @@ def explain(url: str, records: dict[str, Any]) -> list[dict[str, Any]]:
             ("offers list (requester)", lambda: list_offers(requester, OfferFilters())),
             (
                 "projects list: theme (expert)",
-                lambda: list_projects(expert, ProjectFilters(theme="water_sewage"), 1, 20),
+                lambda: list_projects(expert, ProjectFilters(theme="water_sewage"), {}, 20),
             ),
             (
                 "dashboard (coordinator)",
