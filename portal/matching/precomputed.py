@@ -28,7 +28,7 @@ writes, and two readers of a new need do not race to store the same rows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -562,19 +562,8 @@ def offers_for(
     lang: str | None = None,
 ) -> list[Suggestion]:
     """What ``suggest_offers`` gives, from the stored list where it can tell."""
-    today = today or date.today()
-    # One organisation's own records (an expert's offers for a need): their lists are not
-    # stored, and the live query narrowed to one organisation is cheap. Always live, so that
-    # the page's queries do not depend on how long the stored list is.
-    if is_signed_in(viewer) and organisation_id is None:
-        found = stored_offers(
-            viewer, need, limit, organisation_id=organisation_id, today=today, lang=lang
-        )
-        if found is not None:
-            return found
-        _ask_again_unless_fresh("need", need, today)
-    return suggest_offers(
-        viewer, need, limit, organisation_id=organisation_id, today=today, lang=lang
+    return _stored_or_live(
+        "need", stored_offers, suggest_offers, viewer, need, limit, organisation_id, today, lang
     )
 
 
@@ -588,20 +577,32 @@ def needs_for(
     lang: str | None = None,
 ) -> list[Suggestion]:
     """What ``suggest_needs`` gives, from the stored list where it can tell."""
+    return _stored_or_live(
+        "offer", stored_needs, suggest_needs, viewer, offer, limit, organisation_id, today, lang
+    )
+
+
+def _stored_or_live(
+    kind: str,
+    stored: Callable[..., list[Suggestion] | None],
+    live: Callable[..., list[Suggestion]],
+    viewer: User,
+    posting: Any,
+    limit: int,
+    organisation_id: int | None,
+    today: date | None,
+    lang: str | None,
+) -> list[Suggestion]:
     today = today or date.today()
     # One organisation's own records (an expert's offers for a need): their lists are not
     # stored, and the live query narrowed to one organisation is cheap. Always live, so that
     # the page's queries do not depend on how long the stored list is.
     if is_signed_in(viewer) and organisation_id is None:
-        found = stored_needs(
-            viewer, offer, limit, organisation_id=organisation_id, today=today, lang=lang
-        )
+        found = stored(viewer, posting, limit, organisation_id=None, today=today, lang=lang)
         if found is not None:
             return found
-        _ask_again_unless_fresh("offer", offer, today)
-    return suggest_needs(
-        viewer, offer, limit, organisation_id=organisation_id, today=today, lang=lang
-    )
+        _ask_again_unless_fresh(kind, posting, today)
+    return live(viewer, posting, limit, organisation_id=organisation_id, today=today, lang=lang)
 
 
 def _ask_again_unless_fresh(kind: str, posting: Any, today: date) -> None:
