@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -302,7 +301,7 @@ def _with_texts(model: Any, names: tuple[str, ...] = TEXTS) -> list[Any]:
 # ---------------------------------------------------------------- needs and offers
 
 
-NEEDS = Keyset("needs", Need.created_at, datetime, Need.id)
+NEEDS = Keyset("needs", Need.created_at, Need.id)
 
 
 @api_route(
@@ -325,7 +324,7 @@ def get_need(need_id: int) -> Response:
     return _one(load_visible_or_404(Need, need_id), schemas.NeedSchema)
 
 
-OFFERS = Keyset("offers", Offer.created_at, datetime, Offer.id)
+OFFERS = Keyset("offers", Offer.created_at, Offer.id)
 
 
 @api_route(
@@ -351,7 +350,7 @@ def get_offer(offer_id: int) -> Response:
 # ---------------------------------------------------------------- projects and milestones
 
 
-PROJECTS = Keyset("projects", Project.created_at, datetime, Project.id)
+PROJECTS = Keyset("projects", Project.created_at, Project.id)
 
 
 @api_route(
@@ -376,7 +375,7 @@ def get_project(project_id: int) -> Response:
     return _one(load_visible_or_404(Project, project_id), schemas.ProjectSchema)
 
 
-MILESTONES = Keyset("milestones", Milestone.id, int, Milestone.id, descending=False)
+MILESTONES = Keyset("milestones", Milestone.id, Milestone.id, descending=False)
 
 
 @api_route(
@@ -411,7 +410,7 @@ def get_milestone(milestone_id: int) -> Response:
 
 
 def _by_id(model: Any, name: str) -> Keyset:
-    return Keyset(name, model.id, int, model.id, descending=False)
+    return Keyset(name, model.id, model.id, descending=False)
 
 
 @api_route(
