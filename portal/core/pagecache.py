@@ -145,6 +145,8 @@ def _written_tables(obj: Any, whole_row: bool) -> set[str]:
     organisation writes the user, not the organisation)."""
     state = inspect(obj)
     own = state.mapper.local_table.name
+    if whole_row and own not in UNSEEN_TABLES:
+        return {own}  # its history adds nothing that matters
     tables = {own} if whole_row else set()
     for attr in state.attrs:
         if not attr.history.has_changes():
@@ -164,12 +166,10 @@ def _written_tables(obj: Any, whole_row: bool) -> set[str]:
 def _mark_written(session: Session, flush_context: UOWTransaction) -> None:
     if session.info.get(_DIRTY):
         return
-    tables: set[str] = set()
-    for obj in (*session.new, *session.deleted):
-        tables |= _written_tables(obj, whole_row=True)
-    for obj in session.dirty:
-        tables |= _written_tables(obj, whole_row=False)
-    if _touches_pages(tables):
+    # The first object whose tables pages show settles it: the rest are not looked at.
+    written = [(obj, True) for obj in (*session.new, *session.deleted)]
+    written += [(obj, False) for obj in session.dirty]
+    if any(_touches_pages(_written_tables(obj, whole_row)) for obj, whole_row in written):
         session.info[_DIRTY] = True
 
 
