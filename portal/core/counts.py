@@ -10,9 +10,8 @@ it, the number changes while people read it anyway and nobody counts
 12,000 needs". A text search past the limit (and any list when counts are not kept) says "more
 than 1,000": counting every match of a search is what costs most.
 
-The cache key carries the scope the caller builds with the same model's
-``visibility_scope(viewer)``, written next to its ``visible_to``, so people who see different
-records never share a kept count.
+The cache key carries the viewer's ``core.visibility.Scope.key``, the very object every
+``visible_to`` is built from, so people who see different records never share a kept count.
 """
 
 from __future__ import annotations

@@ -171,12 +171,6 @@ class PostingMixin(TextOwnerMixin):
         return self.is_owned_by(user) and not self.is_finished
 
     @classmethod
-    def visibility_scope(cls, user: User | None) -> tuple[Any, ...]:
-        """Who sees the same postings as ``user`` (a key for kept counts and lists): the very
-        ``Scope`` that ``visible_to`` below is built from, and nothing else."""
-        return (Scope.of(user).key,)
-
-    @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
         """SQL predicate: the postings of this kind ``user`` may see. Built from the viewer's
         ``Scope`` alone (cache keys are made of it)."""

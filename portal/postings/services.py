@@ -32,7 +32,7 @@ from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
 from portal.core.text import clean_text
 from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
-from portal.core.visibility import is_signed_in
+from portal.core.visibility import Scope, is_signed_in
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -374,7 +374,7 @@ class PostingService(Generic[Posting]):
             stmt,
             self.model.id,
             self.kind,
-            self.model.visibility_scope(viewer),
+            Scope.of(viewer).key,
             counted,
             searched=bool(clean_text(filters.q)),
         )

@@ -152,12 +152,6 @@ class Project(TextOwnerMixin, Model):
         )
 
     @classmethod
-    def visibility_scope(cls, user: User | None) -> tuple[Any, ...]:
-        """Who sees the same projects as ``user`` (a key for kept counts and lists): the very
-        ``Scope`` that ``visible_to`` below is built from, and nothing else."""
-        return (Scope.of(user).key,)
-
-    @classmethod
     def visible_to(cls, user: User | None) -> ColumnElement[bool]:
         """SQL predicate for ``can_view``, built from the viewer's ``Scope`` alone."""
         scope = Scope.of(user)

@@ -20,6 +20,7 @@ from portal.core.counts import count_list
 from portal.core.enums import MatchStatus, ProjectStatus
 from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
 from portal.core.text import clean_text
+from portal.core.visibility import Scope
 from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
@@ -119,7 +120,7 @@ def list_projects(
         stmt,
         Project.id,
         "project",
-        Project.visibility_scope(viewer),
+        Scope.of(viewer).key,
         filters,
         searched=bool(filters.q),
     )
