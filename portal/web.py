@@ -199,6 +199,7 @@ def register_template_helpers(app: Flask) -> None:
         today=date.today,
         csrf_token_value=generate_csrf,
         csrf_token_if_minted=csrf_token_if_minted,
+        hole=pagecache.hole,
         full_stop=full_stop,
         htmx=htmx,
     )

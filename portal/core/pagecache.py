@@ -9,26 +9,41 @@ on every other's next page at once, on every worker and app server sharing Redis
 (``PAGE_CACHE_SECONDS``, 0: nothing kept) is only the backstop. Without Redis (``make run``)
 the same code keeps entries and the version in the process (Flask-Caching's SimpleCache).
 
-Whole pages are kept only for anonymous visitors without a session (they mint none on public
+Public pages are kept whole for anonymous visitors without a session (they mint none on public
 pages, see ``portal.web``): the final response, compressed bytes included, per content
-encoding; signed-in pages keep only their list fragments, the person's name, CSRF token,
-buttons and clock staying outside. A Redis that does not answer means nothing is kept or
-served: pages are rendered as without the cache.
+encoding. For signed-in people (``kept_for_viewers``) the lists and the dashboard are kept per
+scope and role, the record pages per person, with holes for what is the reader's own (the
+header's name and unread count, waiting messages, the session clock, the CSRF token) filled in
+on every request; the list fragments are kept per scope as well, for the htmx answers and the
+pages that cannot be kept. A Redis that does not answer means nothing is kept or served: pages
+are rendered as without the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import get_timezone
 from flask_compress.flask_compress import _choose_algorithm
 from flask_login import current_user
@@ -50,7 +65,9 @@ from portal.extensions import cache, compress
 log = logging.getLogger(__name__)
 
 VERSION_KEY = "pagecache:version"
+INBOX_VERSION_KEY = "pagecache:inbox-version"
 _DIRTY = "pagecache_dirty"
+_INBOX_DIRTY = "pagecache_inbox_dirty"
 
 # Tables no kept page or fragment reads: writing them (a sign-in, an audit event, a read
 # notification, mail) leaves the kept output valid. Any other table, one added later included,
@@ -64,17 +81,16 @@ UNSEEN_TABLES = frozenset(
         "calendar_tokens",
         "audit_events",
         "outbox_messages",
-        "follows",
         "notification_events",
-        "notifications",
+        "notifications",  # the header's unread count is a hole (below), kept apart
         "notification_preferences",
         "notification_digests",
         "notification_deliveries",
-        # Stored suggestions: read only by signed-in pages of a need or offer, never kept.
-        "suggestions",
-        "suggestion_lists",
     }
 )
+# Written by nothing a kept page shows but the unread count in the header: kept under its own
+# version (INBOX_VERSION_KEY), bumped after commits that write them.
+INBOX_TABLES = frozenset({"notifications", "notification_events"})
 
 # The pages kept whole for anonymous visitors: the same for every visitor without a session.
 PUBLIC_PAGES = frozenset(
@@ -102,34 +118,49 @@ def seconds() -> int:
 def data_version() -> int | None:
     """The version the current request's output is kept under, read once per request before
     it reads the database (None: the cache does not answer, keep nothing)."""
-    if "pagecache_version" in g:
-        return g.pagecache_version
+    if "pagecache_version" not in g:
+        _read_versions()
+    return g.pagecache_version
+
+
+def inbox_version() -> int | None:
+    """The version of everyone's notifications, read with the data version (one round trip)."""
+    if "pagecache_inbox_version" not in g:
+        _read_versions()
+    return g.pagecache_inbox_version
+
+
+def _read_versions() -> None:
     version: int | None
+    inbox: int | None
     try:
-        version = cache.get(VERSION_KEY)
+        version, inbox = cache.get_many(VERSION_KEY, INBOX_VERSION_KEY)
         if version is None:
-            version = _start_version()
+            version = _start_version(VERSION_KEY)
+        if inbox is None:
+            inbox = _start_version(INBOX_VERSION_KEY)
     except Exception as error:  # Redis away: render, keep nothing
         log.warning("page cache unavailable: %s", error)
-        version = None
+        version = inbox = None
     g.pagecache_version = version
-    return version
+    g.pagecache_inbox_version = inbox
 
 
-def _start_version() -> int:
+def _start_version(key: str = VERSION_KEY) -> int:
     """A version that no earlier one can equal: should Redis lose the key (evicted, flushed),
     counting starts again from the clock, never from an old number with entries still kept."""
-    cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=0)
-    return int(cache.get(VERSION_KEY))
+    cache.add(key, time.time_ns() // 1000, timeout=0)
+    return int(cache.get(key))
 
 
-def bump_version() -> None:
-    """Every kept page and fragment is out of date from now on."""
+def bump_version(key: str = VERSION_KEY) -> None:
+    """Every kept page and fragment (or, with INBOX_VERSION_KEY, every kept unread count) is
+    out of date from now on."""
     try:
         with _inc_lock:  # SimpleCache counts with get and set; Redis with INCR
-            if cache.get(VERSION_KEY) is None:
-                _start_version()
-            cache.cache.inc(VERSION_KEY)
+            if cache.get(key) is None:
+                _start_version(key)
+            cache.cache.inc(key)
     except Exception as error:
         log.warning("page cache version not bumped: %s", error)
 
@@ -164,11 +195,15 @@ def _written_tables(obj: Any, whole_row: bool) -> set[str]:
 
 @event.listens_for(Session, "after_flush")
 def _mark_written(session: Session, flush_context: UOWTransaction) -> None:
+    written = [(obj, True) for obj in (*session.new, *session.deleted)]
+    written += [(obj, False) for obj in session.dirty]
+    if not session.info.get(_INBOX_DIRTY) and any(
+        inspect(obj).mapper.local_table.name in INBOX_TABLES for obj, _ in written
+    ):
+        session.info[_INBOX_DIRTY] = True
     if session.info.get(_DIRTY):
         return
     # The first object whose tables pages show settles it: the rest are not looked at.
-    written = [(obj, True) for obj in (*session.new, *session.deleted)]
-    written += [(obj, False) for obj in session.dirty]
     if any(_touches_pages(_written_tables(obj, whole_row)) for obj, whole_row in written):
         session.info[_DIRTY] = True
 
@@ -177,20 +212,26 @@ def _mark_written(session: Session, flush_context: UOWTransaction) -> None:
 def _mark_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if _touches_pages({getattr(table, "name", "")}):
+        name = getattr(table, "name", "")
+        if _touches_pages({name}):
             state.session.info[_DIRTY] = True
+        if name in INBOX_TABLES:
+            state.session.info[_INBOX_DIRTY] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session: Session) -> None:
     if session.info.pop(_DIRTY, False):
         bump_version()
+    if session.info.pop(_INBOX_DIRTY, False):
+        bump_version(INBOX_VERSION_KEY)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_written(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is None:
         session.info.pop(_DIRTY, None)
+        session.info.pop(_INBOX_DIRTY, None)
 
 
 # ---------------------------------------------------------------- keys
@@ -394,3 +435,142 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(1, read_version_first)
     app.before_request(serve_public_page)
     app.after_request_funcs.setdefault(None, []).insert(0, keep_public_page)
+
+
+# ---------------------------------------------------------------- pages kept for signed-in viewers
+
+# What a kept page leaves open, filled in for each request: the header's account corner (the
+# unread count, the person's name, the sign-out form), the messages waiting for this session,
+# the session clock, and the CSRF token wherever the page holds it. The markers are HTML
+# comments: nothing a person writes can put one into a page (the templates escape ``<``).
+_HOLE = "<!--pagecache-hole:{}-->"
+_HOLE_PATTERN = re.compile(r"<!--pagecache-hole:([a-z_]+)-->")
+_HOLES = {
+    "account": "_account.html",
+    "messages": "_messages.html",
+    "session_clock": "accounts/_session_timeout.html",
+}
+_CSRF_HOLE = _HOLE.format("csrf")
+
+
+def hole(name: str) -> Markup:
+    """A part of the page that is the reader's own: rendered now, or left as a marker while a
+    page is being kept (template global)."""
+    if g.get("pagecache_recording"):
+        return _rendered(_HOLE.format(name))
+    return _rendered(render_template(_HOLES[name]))
+
+
+def _fill(body: str) -> str:
+    """A kept page with this request's own parts in its holes (the template context made once
+    for all of them)."""
+    if _CSRF_HOLE in body:
+        from flask_wtf.csrf import generate_csrf
+
+        body = body.replace(_CSRF_HOLE, generate_csrf())
+    context: dict[str, Any] = {}
+    current_app.update_template_context(context)
+    environment = current_app.jinja_env
+
+    def fill(found: re.Match[str]) -> str:
+        return environment.get_template(_HOLES[found.group(1)]).render(context)
+
+    return _HOLE_PATTERN.sub(fill, body)
+
+
+def _viewer_key(per_person: bool) -> str | None:
+    """The key of this GET for the signed-in viewer: their scope (the visibility rules'), their
+    role (which buttons and menu entries the page shows) and, for pages with the person's own
+    parts beyond the holes (their comments' buttons, following), the person. None: not kept."""
+    if (
+        seconds() <= 0
+        or request.method != "GET"
+        or "lang" in request.args
+        or not current_user.is_authenticated
+    ):
+        return None
+    user = current_user
+    htmx_asks = (
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+    )
+    person = user.id if per_person else None
+    return _key("viewer", Scope.of(user), user.role.value, person, htmx_asks)
+
+
+_VIEWER_HEADERS = ("Content-Type", "Content-Language")
+
+
+def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]], Any]:
+    """Keep a view's page for signed-in viewers of one scope and role (``per_person``: of one
+    person), holes filled per request. Wraps the view itself, so the view's own access checks
+    (login_required and before_request hooks) have run before anything kept is served; a kept
+    page was rendered for a viewer with the same scope, so it shows nothing this one may not
+    see. Only full 200 HTML answers are kept."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = _viewer_key(per_person)
+            if key is None:
+                return view(*args, **kwargs)
+            try:
+                kept = cache.get(key)
+            except Exception as error:
+                log.warning("page cache unavailable: %s", error)
+                return view(*args, **kwargs)
+            if kept is not None:
+                headers, body = kept
+                g.pagecache_served = True
+                response = make_response(_fill(body))
+                for name, value in headers:
+                    response.headers[name] = value
+                return response
+            g.pagecache_recording = True
+            try:
+                response = make_response(view(*args, **kwargs))
+            finally:
+                g.pagecache_recording = False
+            if response.is_streamed or response.mimetype != "text/html":
+                return response
+            body = response.get_data(as_text=True)
+            token = g.get("csrf_token")
+            if token:
+                body = body.replace(token, _CSRF_HOLE)
+            if response.status_code == 200:
+                headers = [
+                    (n, response.headers[n]) for n in _VIEWER_HEADERS if n in response.headers
+                ]
+                try:
+                    cache.set(key, (headers, body), timeout=seconds())
+                except Exception as error:
+                    log.warning("page cache unavailable: %s", error)
+            response.set_data(_fill(body))
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def kept_unread_count(user: Any, count: Callable[[], int]) -> int:
+    """The header's unread count of ``user``: kept until a notification is written or read
+    (the inbox version) or anything a notification may be about changes (the data version,
+    which decides what the person may still see)."""
+    if seconds() <= 0 or data_version() is None or inbox_version() is None:
+        return count()
+    scope = Scope.of(user).key  # a changed role or organisation sees other records
+    key = f"pagecache:{release()}:{data_version()}:inbox:{inbox_version()}:{scope}:{user.id}"
+    try:
+        kept = cache.get(key)
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+        return count()
+    if kept is not None:
+        return int(kept)
+    value = count()
+    try:
+        cache.set(key, value, timeout=seconds())
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+    return value

@@ -36,7 +36,7 @@ from portal.content.models import Text
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus
 from portal.core.http import record_url
 from portal.core.types import utcnow
-from portal.core.visibility import is_signed_in
+from portal.core.visibility import Scope
 from portal.extensions import cache, db
 from portal.main.services import load_texts
 from portal.matching.models import LIVE_MATCH_STATES, Match
@@ -264,14 +264,10 @@ _clock = time.time  # wall-clock: entries are compared across processes and mach
 _kept_counts: ContextVar[list[float] | None] = ContextVar("dashboard_kept_counts", default=None)
 
 
-def visibility_scope(viewer: Any) -> tuple[Any, ...]:
-    """Viewers who see the same records: everyone who sees everything, else one organisation
-    (the visibility predicates depend on nothing else about the signed-in user)."""
-    if not is_signed_in(viewer):
-        return ("anonymous",)
-    if viewer.sees_everything:
-        return ("everything",)
-    return ("organisation", viewer.organisation_id)
+def visibility_scope(viewer: Any) -> str:
+    """Viewers who see the same records: the key of the scope the visibility rules themselves
+    are built from (portal.core.visibility.Scope), as for every kept page and list."""
+    return Scope.of(viewer).key
 
 
 def cache_key(panel: str, viewer: Any, filters: Filters, today: date) -> str:

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from portal.agreements.services import find_default_agreement
+from portal.core import pagecache
 from portal.core.http import wants_fragment
 from portal.dashboard import charts, services
 from portal.dashboard.forms import DashboardFilterForm
@@ -15,6 +16,7 @@ bp = Blueprint("dashboard", __name__, template_folder="templates", url_prefix="/
 
 @bp.route("/")
 @login_required
+@pagecache.kept_for_viewers()
 def index():
     themes = services.themes()
     districts = services.districts()

@@ -445,6 +445,31 @@ def _ask_again(kind: str, posting_id: int) -> None:
         jobs.log.exception("could not queue the suggestions' refresh")
 
 
+def _first_distinct(stmt: Any, limit: int) -> list[tuple[Any, float, list[str], dict]]:
+    """The first ``limit`` stored pairs that are not copies of an earlier one (the same
+    organisation offering the same title twice), in the list's order. Asks the database for
+    twice as many as wanted (the records and their titles are loaded only for those), and for
+    the whole list only when copies left too few."""
+    window = 2 * limit
+    rows = db.session.execute(stmt.limit(window)).all()
+    found = _without_copies(rows, limit)
+    if len(found) < limit and len(rows) == window:
+        found = _without_copies(db.session.execute(stmt).all(), limit)
+    return found
+
+
+def _without_copies(rows: Sequence[Any], limit: int) -> list[tuple[Any, float, list[str], dict]]:
+    found, seen = [], set()
+    for record, score, codes, terms, copy_key in rows:
+        if copy_key in seen:
+            continue
+        seen.add(copy_key)
+        found.append((record, score, codes, terms))
+        if len(found) == limit:
+            break
+    return found
+
+
 def stored_offers(
     viewer: User,
     need: Need,
@@ -485,14 +510,10 @@ def stored_offers(
     if organisation_id is not None:
         stmt = stmt.where(Offer.organisation_id == organisation_id)
     reader = lang or need.title.original_lang
-    found, seen = [], set()
-    for offer, score, codes, terms, copy_key in db.session.execute(stmt):
-        if copy_key in seen:
-            continue
-        seen.add(copy_key)
-        found.append(Suggestion(need, offer, score, _reasons(codes, terms, reader)))
-        if len(found) == limit:
-            break
+    found = [
+        Suggestion(need, offer, score, _reasons(codes, terms, reader))
+        for offer, score, codes, terms in _first_distinct(stmt, limit)
+    ]
     if state.is_capped and len(found) < limit:
         return None
     return found
@@ -538,15 +559,10 @@ def stored_needs(
     )
     if organisation_id is not None:
         stmt = stmt.where(Need.organisation_id == organisation_id)
-    found, seen = [], set()
-    for need, score, codes, terms, copy_key in db.session.execute(stmt):
-        if copy_key in seen:
-            continue
-        seen.add(copy_key)
+    found = []
+    for need, score, codes, terms in _first_distinct(stmt, limit):
         reader = lang or need.title.original_lang
         found.append(Suggestion(need, offer, score, _reasons(codes, terms, reader)))
-        if len(found) == limit:
-            break
     if state.is_capped and len(found) < limit:
         return None
     return found

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts.models import User
+from portal.core import pagecache
 from portal.core.http import actor, safe_next, wants_fragment
 from portal.core.paging import page_number
 from portal.core.visibility import is_signed_in
@@ -143,7 +144,8 @@ def follow_state(record: Any) -> dict[str, Any] | None:
 def notification_count() -> int:
     if not is_signed_in(current_user):
         return 0
-    return queries.unread_count(current_user)
+    user = current_user
+    return pagecache.kept_unread_count(user, lambda: queries.unread_count(user))
 
 
 @bp.app_context_processor

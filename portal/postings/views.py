@@ -51,8 +51,12 @@ class PostingViews:
     def register(self) -> None:
         bp, id_ = self.bp, f"<int:{self.id_arg}>"
         bp.register_blueprint(templates)
-        bp.add_url_rule("/", "index", self.index)
-        bp.add_url_rule(f"/{id_}", "detail", self.detail)
+        # Kept per viewer's scope and role (the detail page: per person, for their comments'
+        # buttons and following); anonymous visitors' pages are kept whole before the view.
+        bp.add_url_rule("/", "index", pagecache.kept_for_viewers()(self.index))
+        bp.add_url_rule(
+            f"/{id_}", "detail", pagecache.kept_for_viewers(per_person=True)(self.detail)
+        )
         bp.add_url_rule("/new", "new", login_required(self.new), methods=["GET", "POST"])
         bp.add_url_rule(f"/{id_}/edit", "edit", login_required(self.edit), methods=["GET", "POST"])
         for endpoint, (change, message) in self.state_changes.items():

@@ -158,6 +158,7 @@ def _progress_text(project: Project) -> str:
 
 
 @bp.route("/")
+@pagecache.kept_for_viewers()
 def index():
     filters = queries.ProjectFilters.from_args(request.args)
 
@@ -300,6 +301,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 @bp.route("/<int:project_id>")
+@pagecache.kept_for_viewers(per_person=True)
 def detail(project_id: int):
     return _render_detail(_load(project_id))
 

@@ -11,6 +11,7 @@ import redis
 
 from portal import create_app
 from portal.core.enums import Visibility
+from portal.core.visibility import Scope
 from portal.dashboard import services
 from portal.extensions import cache, db
 from tests.conftest import EMAILS, TEST_REDIS_URL, PortalClient, count_queries
@@ -55,8 +56,8 @@ def test_aggregates_are_kept_per_scope_and_for_a_while(app, client, login, users
 
 def test_scopes_are_not_shared(app, users, kept):
     coordinator, expert, other_expert = users["coordinator"], users["expert"], users["other_expert"]
-    assert services.visibility_scope(coordinator) == ("everything",)
-    assert services.visibility_scope(expert) == ("organisation", expert.organisation_id)
+    assert services.visibility_scope(coordinator) == Scope.of(coordinator).key
+    assert services.visibility_scope(expert) == f"organisation-{expert.organisation_id}"
     assert services.visibility_scope(expert) != services.visibility_scope(other_expert)
     b.need(users["requester"], "water_sewage", "Restricted", visibility=Visibility.RESTRICTED)
     db.session.commit()
