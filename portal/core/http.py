@@ -136,6 +136,8 @@ def register_transaction_boundary(app: Flask) -> None:
         if response.status_code >= 400:
             db.session.rollback()
             return response
+        if not db.session().in_transaction():
+            return response  # nothing was read or written (a page from the cache)
         try:
             db.session.commit()
         except Exception as error:  # the error handlers say what went wrong (409, 503, 500)

@@ -241,6 +241,12 @@ def _key(kind: str, scope: Scope, *parts: Any) -> str | None:
     version = data_version()
     if version is None:
         return None
+    return f"pagecache:{release()}:{version}:{kind}:{_digest(scope, *parts)}"
+
+
+def _digest(scope: Scope, *parts: Any) -> str:
+    """What the output depends on besides the data version: the scope, the reader's language,
+    time zone and date, and the address."""
     described = repr(
         (
             scope.key,
@@ -254,8 +260,7 @@ def _key(kind: str, scope: Scope, *parts: Any) -> str | None:
             *parts,
         )
     )
-    digest = hashlib.sha256(described.encode()).hexdigest()[:40]
-    return f"pagecache:{release()}:{version}:{kind}:{digest}"
+    return hashlib.sha256(described.encode()).hexdigest()[:40]
 
 
 _release: str | None = None
@@ -345,13 +350,15 @@ def _encoding() -> str | None:
     return _choose_algorithm(compress.enabled_algorithms, accepted)
 
 
-def _page_key() -> str | None:
+def _page_key() -> str:
+    """A public page's key holds no version: the kept entry says which version it was made
+    from, so that one round trip to Redis reads the version and the page together."""
     # htmx asks for the list alone, except when it restores the page from history.
     htmx_asks = (
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-History-Restore-Request", ""),
     )
-    return _key("page", PUBLIC_SCOPE, htmx_asks, _encoding())
+    return f"pagecache:{release()}:page:{_digest(PUBLIC_SCOPE, htmx_asks, _encoding())}"
 
 
 # Headers a kept page is answered with; the others are added again by the response hooks.
@@ -359,21 +366,19 @@ _KEPT_HEADERS = ("Content-Type", "Content-Encoding", "Content-Language", "ETag")
 
 
 def serve_public_page() -> Response | None:
-    """before_request: a kept public page, when there is one for this request."""
-    if seconds() <= 0 or not is_public_request():
+    """before_request: a kept public page, when there is one for this request and it was made
+    from the current data version (read with it by ``read_version_first``)."""
+    if "pagecache_page_key" not in g:
         return None
-    key = _page_key()
-    if key is None:
+    kept = g.pop("pagecache_public_kept", None)
+    version = data_version()
+    if version is None:
+        g.pop("pagecache_page_key")
         return None
-    try:
-        kept = cache.get(key)
-    except Exception as error:
-        log.warning("page cache unavailable: %s", error)
-        return None
-    if kept is None:
-        g.pagecache_page_key = key
-        return None
-    status, headers, body = kept
+    if kept is None or kept[0] != version:
+        return None  # rendered, and kept by keep_public_page under this version
+    _made_from, status, headers, body = kept
+    g.pop("pagecache_page_key")
     g.pagecache_served = True
     response = Response(body, status=status)
     for name, value in headers:
@@ -394,9 +399,12 @@ def keep_public_page(response: Response) -> Response:
         or current_user.is_authenticated
     ):
         return response
+    version = data_version()
+    if version is None:
+        return response
     headers = [(name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers]
     try:
-        cache.set(key, (200, headers, response.get_data()), timeout=seconds())
+        cache.set(key, (version, 200, headers, response.get_data()), timeout=seconds())
     except Exception as error:
         log.warning("page cache unavailable: %s", error)
     return response
@@ -423,9 +431,30 @@ def public_cache_control(response: Response) -> None:
 
 def read_version_first() -> None:
     """before_request, before anything reads the database: output kept under a version must be
-    built from data at least that new (SQLite holds one snapshot for the whole transaction)."""
-    if request.method == "GET" and seconds() > 0:
+    built from data at least that new (SQLite holds one snapshot for the whole transaction).
+    For a public page, the kept page is read in the same round trip."""
+    if request.method != "GET" or seconds() <= 0:
+        return
+    if not is_public_request():
         data_version()
+        return
+    key = _page_key()
+    version: int | None
+    inbox: int | None
+    try:
+        version, inbox, kept = cache.get_many(VERSION_KEY, INBOX_VERSION_KEY, key)
+        if version is None:
+            version = _start_version(VERSION_KEY)
+        if inbox is None:
+            inbox = _start_version(INBOX_VERSION_KEY)
+    except Exception as error:  # Redis away: render, keep nothing
+        log.warning("page cache unavailable: %s", error)
+        version = inbox = kept = None
+    g.pagecache_version = version
+    g.pagecache_inbox_version = inbox
+    if version is not None:
+        g.pagecache_page_key = key
+        g.pagecache_public_kept = kept
 
 
 def register(app: Flask) -> None:
