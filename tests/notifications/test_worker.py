@@ -87,12 +87,23 @@ def queue_env(app, database_url):
 
 
 def start_worker(env, *extra):
+    """A worker in a process group of its own: RQ runs each job in a forked work horse, which
+    a kill of the worker alone would leave running (an orphan sending on after the test)."""
     return subprocess.Popen(
         [str(FLASK), "--app", "portal", "jobs", "worker", *extra],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
+
+
+def kill_worker(worker: subprocess.Popen) -> None:
+    """SIGKILL to the worker and its work horse at once, as when the machine dies."""
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def queue_a_proposal(users) -> int:
@@ -112,11 +123,10 @@ def test_a_worker_killed_while_sending_never_sends_twice(app, users, queue_env):
     worker = start_worker(env)
     try:
         assert box.started.wait(60), "the worker never reached the mail server"
-        worker.send_signal(signal.SIGKILL)
+        kill_worker(worker)
         worker.wait(10)
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        kill_worker(worker)
     [delivery] = deliveries()
     assert delivery.status == DeliveryStatus.SENDING  # claimed, never marked sent
     assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 0
