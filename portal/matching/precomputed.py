@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 STORED = 30  # pairs kept per list: a page shows ten
 BATCH = 500  # lists recomputed per job
 RETRIES = 3
+COPY_ALLOWANCE = 5  # stored pairs read beyond those shown, for copies left out
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.MATCHED)
 
 
@@ -448,9 +449,9 @@ def _ask_again(kind: str, posting_id: int) -> None:
 def _first_distinct(stmt: Any, limit: int) -> list[tuple[Any, float, list[str], dict]]:
     """The first ``limit`` stored pairs that are not copies of an earlier one (the same
     organisation offering the same title twice), in the list's order. Asks the database for
-    twice as many as wanted (the records and their titles are loaded only for those), and for
+    a few more than wanted (the records and their titles are loaded only for those), and for
     the whole list only when copies left too few."""
-    window = 2 * limit
+    window = limit + COPY_ALLOWANCE
     rows = db.session.execute(stmt.limit(window)).all()
     found = _without_copies(rows, limit)
     if len(found) < limit and len(rows) == window:

@@ -248,3 +248,32 @@ def test_lists_of_an_earlier_day_are_computed_again(precomputing, users, make_ne
     assert precomputed.stored_offers(
         coordinator, reload(need), 10, organisation_id=None, today=today, lang="en"
     )
+
+
+def test_copies_beyond_the_rows_read_first_are_read_past(
+    precomputing, users, make_need, make_offer, monkeypatch
+):
+    """One organisation's copies of one offer fill the first rows of the stored list: the
+    reading asks for the whole list and shows what the live computation shows."""
+    need = make_need()
+    for _ in range(precomputed.COPY_ALLOWANCE + 3):
+        make_offer("Leak detection training")
+    # Same theme and kind of help, no word in common: below the copies.
+    make_offer("Pump maintenance", "We service pumping stations.", by="other_expert")
+    make_offer("Reservoir inspection", "Divers inspect reservoirs.", by="other_expert")
+    reads: list[int] = []
+    without_copies = precomputed._without_copies
+
+    def counted(rows, limit):
+        reads.append(len(rows))
+        return without_copies(rows, limit)
+
+    monkeypatch.setattr(precomputed, "_without_copies", counted)
+    coordinator, today = users["coordinator"], precomputed.date.today()
+    stored = precomputed.stored_offers(
+        coordinator, reload(need), 2, organisation_id=None, today=today, lang="en"
+    )
+    assert stored is not None and len(stored) == 2
+    assert len(reads) == 2 and reads[0] == 2 + precomputed.COPY_ALLOWANCE  # then the whole list
+    live = suggest_offers(coordinator, reload(need), 2, today=today, lang="en")
+    assert shown(stored) == shown(live)

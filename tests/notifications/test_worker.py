@@ -5,6 +5,7 @@ database number and queue name."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -100,10 +101,8 @@ def start_worker(env, *extra):
 
 def kill_worker(worker: subprocess.Popen) -> None:
     """SIGKILL to the worker and its work horse at once, as when the machine dies."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def queue_a_proposal(users) -> int:
