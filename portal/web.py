@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, Response, g, request, session, url_for
+from flask import Flask, Request, Response, g, render_template, request, session, url_for
 from flask_babel import format_timedelta, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -213,6 +213,16 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def waiting_messages() -> str:
+    """The messages waiting for this session (a hole of kept pages): most pages have none."""
+    if not session.get("_flashes"):
+        return ""
+    return render_template("_messages.html")
+
+
+pagecache.register_hole("messages", waiting_messages)
 
 
 def csrf_token_if_minted() -> str:

@@ -39,6 +39,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import TokenPurpose, User
 from portal.audit import services as audit
+from portal.core import pagecache
 from portal.core.http import actor, safe_next
 from portal.core.types import utcnow
 from portal.extensions import db, htmx, limiter, login_manager
@@ -140,6 +141,16 @@ def session_clock() -> dict[str, int | bool]:
         "warning": int(config["IDLE_WARNING"].total_seconds()),
         "hours": int(config["ABSOLUTE_SESSION_LIFETIME"].total_seconds() // 3600),
     }
+
+
+def session_clock_attributes() -> str:
+    """The session clock's seconds as the timeout warning's attributes (a hole of kept pages)."""
+    clock = session_clock()
+    final = "true" if clock["final"] else "false"
+    return f'data-remaining="{int(clock["remaining"])}" data-final="{final}"'
+
+
+pagecache.register_hole("session_clock", session_clock_attributes)
 
 
 @bp.route("/session")

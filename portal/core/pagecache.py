@@ -40,14 +40,13 @@ from flask import (
     g,
     has_request_context,
     make_response,
-    render_template,
     request,
     session,
 )
 from flask_babel import get_timezone
 from flask_compress.flask_compress import _choose_algorithm
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import (
     MANYTOONE,
@@ -468,43 +467,46 @@ def register(app: Flask) -> None:
 
 # ---------------------------------------------------------------- pages kept for signed-in viewers
 
-# What a kept page leaves open, filled in for each request: the header's account corner (the
-# unread count, the person's name, the sign-out form), the messages waiting for this session,
-# the session clock, and the CSRF token wherever the page holds it. The markers are HTML
-# comments: nothing a person writes can put one into a page (the templates escape ``<``).
+# What a kept page leaves open, filled in for each request: the header's unread count and the
+# person's name, the messages waiting for the session, the session clock's seconds, and the CSRF
+# token wherever the page holds it. Each hole is a small function (registered by the part of
+# the portal that owns it), not a template: filling them is most of what a kept page costs. The
+# markers are HTML comments: nothing a person writes can put one into a page (the templates
+# escape ``<``).
 _HOLE = "<!--pagecache-hole:{}-->"
 _HOLE_PATTERN = re.compile(r"<!--pagecache-hole:([a-z_]+)-->")
-_HOLES = {
-    "account": "_account.html",
-    "messages": "_messages.html",
-    "session_clock": "accounts/_session_timeout.html",
-}
+_HOLES: dict[str, Callable[[], str]] = {}
 _CSRF_HOLE = _HOLE.format("csrf")
 
 
+def register_hole(name: str, fill: Callable[[], str]) -> None:
+    """``fill`` gives the HTML of the hole ``name`` for the current request (already escaped:
+    Markup or a string built with it)."""
+    _HOLES[name] = fill
+
+
 def hole(name: str) -> Markup:
-    """A part of the page that is the reader's own: rendered now, or left as a marker while a
+    """A part of the page that is the reader's own: filled in now, or left as a marker while a
     page is being kept (template global)."""
     if g.get("pagecache_recording"):
         return _rendered(_HOLE.format(name))
-    return _rendered(render_template(_HOLES[name]))
+    return _rendered(_HOLES[name]())
 
 
 def _fill(body: str) -> str:
-    """A kept page with this request's own parts in its holes (the template context made once
-    for all of them)."""
+    """A kept page with this request's own parts in its holes."""
     if _CSRF_HOLE in body:
         from flask_wtf.csrf import generate_csrf
 
         body = body.replace(_CSRF_HOLE, generate_csrf())
-    context: dict[str, Any] = {}
-    current_app.update_template_context(context)
-    environment = current_app.jinja_env
+    return _HOLE_PATTERN.sub(lambda found: str(_HOLES[found.group(1)]()), body)
 
-    def fill(found: re.Match[str]) -> str:
-        return environment.get_template(_HOLES[found.group(1)]).render(context)
 
-    return _HOLE_PATTERN.sub(fill, body)
+def _person_name() -> str:
+    return str(escape(current_user.name))
+
+
+register_hole("name", _person_name)
 
 
 def _viewer_key(per_person: bool) -> str | None:

@@ -17,10 +17,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.accounts.models import User
 from portal.core import pagecache
 from portal.core.http import actor, safe_next, wants_fragment
+from portal.core.i18n import format_number
 from portal.core.paging import page_number
 from portal.core.visibility import is_signed_in
 from portal.extensions import csrf, db
@@ -146,6 +148,20 @@ def notification_count() -> int:
         return 0
     user = current_user
     return pagecache.kept_unread_count(user, lambda: queries.unread_count(user))
+
+
+def unread_badge() -> str:
+    """The header's unread count after the word "Notifications" (a hole of kept pages)."""
+    unread = notification_count()
+    if not unread:
+        return ""
+    shown = "99+" if unread >= 100 else format_number(unread)
+    return Markup(' <span class="badge">{}<span class="visually-hidden"> {}</span></span>').format(
+        shown, _("unread")
+    )
+
+
+pagecache.register_hole("unread", unread_badge)
 
 
 @bp.app_context_processor
