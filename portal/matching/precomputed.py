@@ -446,7 +446,7 @@ def _ask_again(kind: str, posting_id: int) -> None:
         jobs.log.exception("could not queue the suggestions' refresh")
 
 
-def _first_distinct(stmt: Any, limit: int) -> list[tuple[Any, float, list[str], dict]]:
+def _first_distinct(stmt: Any, limit: int) -> list[tuple[Any, int, list[str], dict[str, str]]]:
     """The first ``limit`` stored pairs that are not copies of an earlier one (the same
     organisation offering the same title twice), in the list's order. Asks the database for
     a few more than wanted (the records and their titles are loaded only for those), and for
@@ -459,7 +459,9 @@ def _first_distinct(stmt: Any, limit: int) -> list[tuple[Any, float, list[str], 
     return found
 
 
-def _without_copies(rows: Sequence[Any], limit: int) -> list[tuple[Any, float, list[str], dict]]:
+def _without_copies(
+    rows: Sequence[Any], limit: int
+) -> list[tuple[Any, int, list[str], dict[str, str]]]:
     found, seen = [], set()
     for record, score, codes, terms, copy_key in rows:
         if copy_key in seen:
