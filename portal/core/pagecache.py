@@ -46,6 +46,7 @@ from flask import (
 from flask_babel import get_timezone
 from flask_compress.flask_compress import _choose_algorithm
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import (
@@ -129,11 +130,13 @@ def inbox_version() -> int | None:
     return g.pagecache_inbox_version
 
 
-def _read_versions() -> None:
+def _read_versions(*also: str) -> list[Any]:
+    """Read the data and inbox versions (started when missing) and the entries ``also`` in one
+    round trip; returns the latter (None each when Redis does not answer)."""
     version: int | None
     inbox: int | None
     try:
-        version, inbox = cache.get_many(VERSION_KEY, INBOX_VERSION_KEY)
+        version, inbox, *found = cache.get_many(VERSION_KEY, INBOX_VERSION_KEY, *also)
         if version is None:
             version = _start_version(VERSION_KEY)
         if inbox is None:
@@ -141,8 +144,10 @@ def _read_versions() -> None:
     except Exception as error:  # Redis away: render, keep nothing
         log.warning("page cache unavailable: %s", error)
         version = inbox = None
+        found = [None] * len(also)
     g.pagecache_version = version
     g.pagecache_inbox_version = inbox
+    return found
 
 
 def _start_version(key: str = VERSION_KEY) -> int:
@@ -306,21 +311,28 @@ def list_fragment(name: str, normalised: Any, build: Callable[[], tuple[str, str
     key = None
     if seconds() > 0:
         key = _key("list", Scope.of(current_user), name, repr(normalised))
-    if key is not None:
-        try:
-            kept = cache.get(key)
-        except Exception as error:
-            log.warning("page cache unavailable: %s", error)
-            kept, key = None, None
-        if kept is not None:
-            return ListFragment(_rendered(kept[0]), _rendered(kept[1]))
-    count, items = build()
-    if key is not None:
-        try:
-            cache.set(key, (str(count), str(items)), timeout=seconds())
-        except Exception as error:
-            log.warning("page cache unavailable: %s", error)
+    count, items = _kept(key, lambda: tuple(str(part) for part in build()))
     return ListFragment(_rendered(count), _rendered(items))
+
+
+def _kept(key: str | None, build: Callable[[], Any]) -> Any:
+    """What is kept under ``key``, or what ``build`` makes, kept there for ``seconds()``.
+    Without a key, or with a Redis that does not answer, built and not kept."""
+    if key is None:
+        return build()
+    try:
+        found = cache.get(key)
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+        return build()
+    if found is not None:
+        return found
+    value = build()
+    try:
+        cache.set(key, value, timeout=seconds())
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+    return value
 
 
 def _rendered(html: str) -> Markup:
@@ -352,12 +364,15 @@ def _encoding() -> str | None:
 def _page_key() -> str:
     """A public page's key holds no version: the kept entry says which version it was made
     from, so that one round trip to Redis reads the version and the page together."""
-    # htmx asks for the list alone, except when it restores the page from history.
-    htmx_asks = (
+    return f"pagecache:{release()}:page:{_digest(PUBLIC_SCOPE, _htmx_asks(), _encoding())}"
+
+
+def _htmx_asks() -> tuple[str, str]:
+    """htmx asks for the list alone, except when it restores the page from history."""
+    return (
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-History-Restore-Request", ""),
     )
-    return f"pagecache:{release()}:page:{_digest(PUBLIC_SCOPE, htmx_asks, _encoding())}"
 
 
 # Headers a kept page is answered with; the others are added again by the response hooks.
@@ -438,20 +453,8 @@ def read_version_first() -> None:
         data_version()
         return
     key = _page_key()
-    version: int | None
-    inbox: int | None
-    try:
-        version, inbox, kept = cache.get_many(VERSION_KEY, INBOX_VERSION_KEY, key)
-        if version is None:
-            version = _start_version(VERSION_KEY)
-        if inbox is None:
-            inbox = _start_version(INBOX_VERSION_KEY)
-    except Exception as error:  # Redis away: render, keep nothing
-        log.warning("page cache unavailable: %s", error)
-        version = inbox = kept = None
-    g.pagecache_version = version
-    g.pagecache_inbox_version = inbox
-    if version is not None:
+    [kept] = _read_versions(key)
+    if g.pagecache_version is not None:
         g.pagecache_page_key = key
         g.pagecache_public_kept = kept
 
@@ -496,8 +499,6 @@ def hole(name: str) -> Markup:
 def _fill(body: str) -> str:
     """A kept page with this request's own parts in its holes."""
     if _CSRF_HOLE in body:
-        from flask_wtf.csrf import generate_csrf
-
         body = body.replace(_CSRF_HOLE, generate_csrf())
     return _HOLE_PATTERN.sub(lambda found: str(_HOLES[found.group(1)]()), body)
 
@@ -521,12 +522,8 @@ def _viewer_key(per_person: bool) -> str | None:
     ):
         return None
     user = current_user
-    htmx_asks = (
-        request.headers.get("HX-Request", ""),
-        request.headers.get("HX-History-Restore-Request", ""),
-    )
     person = user.id if per_person else None
-    return _key("viewer", Scope.of(user), user.role.value, person, htmx_asks)
+    return _key("viewer", Scope.of(user), user.role.value, person, _htmx_asks())
 
 
 _VIEWER_HEADERS = ("Content-Type", "Content-Language")
@@ -592,16 +589,4 @@ def kept_unread_count(user: Any, count: Callable[[], int]) -> int:
         return count()
     scope = Scope.of(user).key  # a changed role or organisation sees other records
     key = f"pagecache:{release()}:{data_version()}:inbox:{inbox_version()}:{scope}:{user.id}"
-    try:
-        kept = cache.get(key)
-    except Exception as error:
-        log.warning("page cache unavailable: %s", error)
-        return count()
-    if kept is not None:
-        return int(kept)
-    value = count()
-    try:
-        cache.set(key, value, timeout=seconds())
-    except Exception as error:
-        log.warning("page cache unavailable: %s", error)
-    return value
+    return int(_kept(key, count))
