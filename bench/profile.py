@@ -38,6 +38,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--language", default="en")
     parser.add_argument("--no-profile", action="store_true", help="time only")
+    parser.add_argument("--flat", type=int, default=0, help="cProfile: the N costliest functions")
+    parser.add_argument("--callers", default="", help="with --flat: who calls functions matching this")
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
         "--trace", default="", help="with --sql: where statements matching this regex come from"
@@ -118,7 +120,17 @@ def main() -> int:
         origins.clear()
 
     profiler = None
-    if not args.no_profile:
+    flat = None
+    if args.flat:
+        # This file is named like the standard library's ``profile``, which cProfile imports.
+        here = [p for p in sys.path if Path(p or ".").resolve() == Path(__file__).parent]
+        for p in here:
+            sys.path.remove(p)
+        import cProfile
+
+        flat = cProfile.Profile()
+        flat.enable()
+    elif not args.no_profile:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.0005)
@@ -129,6 +141,14 @@ def main() -> int:
         client.get(base + args.path)
     wall = (time.perf_counter() - started) / args.repeat * 1000
     cpu = (time.process_time() - cpu) / args.repeat * 1000
+    if flat:
+        import pstats
+
+        flat.disable()
+        stats = pstats.Stats(flat).sort_stats("tottime")
+        stats.print_stats(args.flat)
+        if args.callers:
+            stats.print_callers(args.callers)
     if profiler:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))

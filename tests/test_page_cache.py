@@ -266,6 +266,100 @@ def test_a_kept_public_page_is_served_without_the_database(app, client, users):
     assert "Public pumps" in plain.get_data(as_text=True)
 
 
+def _flask_answers(app, monkeypatch) -> list[str]:
+    """The paths Flask itself answered from now on (not PublicPagesFirst before it)."""
+    answered: list[str] = []
+    dispatch = app.full_dispatch_request
+
+    def counted():
+        from flask import request
+
+        answered.append(request.full_path.rstrip("?"))
+        return dispatch()
+
+    monkeypatch.setattr(app, "full_dispatch_request", counted)
+    return answered
+
+
+def test_kept_public_pages_are_answered_before_flask_with_the_same_bytes(
+    app, client, users, monkeypatch
+):
+    ids = _seed(users)
+    _cache_on(app)
+    answered = _flask_answers(app, monkeypatch)
+    urls = ["/", "/needs/", "/needs/?theme=water_sewage", f"/needs/{ids['public_need']}"]
+    for url in urls:
+        client.get(url, headers={"Accept-Encoding": "br", "Accept-Language": "uk"})
+    assert answered == urls  # rendered and kept by Flask
+    answered.clear()
+    first = {
+        url: client.get(url, headers={"Accept-Encoding": "br", "Accept-Language": "uk"})
+        for url in urls
+    }
+    assert answered == []  # answered before Flask
+    # Flask serving the same kept entries (serve_public_page) answers the same bytes and headers.
+    monkeypatch.setattr(pagecache.PublicPagesFirst, "_kept", lambda self, environ: None)
+    for url in urls:
+        again = client.get(url, headers={"Accept-Encoding": "br", "Accept-Language": "uk"})
+        assert again.status_code == first[url].status_code == 200
+        assert again.get_data() == first[url].get_data(), url
+        assert sorted(again.headers.items()) == sorted(first[url].headers.items()), url
+        assert "Date" not in again.headers or again.headers.getlist("Date") == [
+            again.headers["Date"]
+        ]
+    assert answered == urls
+    page = first[f"/needs/{ids['public_need']}"]
+    assert page.headers["Content-Encoding"] == "br"
+    assert 'lang="uk"' in brotli.decompress(page.get_data()).decode()
+    assert "Set-Cookie" not in page.headers
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert page.headers["Cache-Control"] == "public, max-age=0, s-maxage=30"
+    assert int(page.headers["Content-Length"]) == len(page.get_data())
+    assert b"Public pumps" in brotli.decompress(page.get_data())
+
+
+def test_what_the_page_cache_before_flask_cannot_settle_goes_to_flask(
+    app, login, users, monkeypatch
+):
+    _seed(users)
+    _cache_on(app)
+    for url in ("/needs/", "/needs/?q=pumps", "/needs/?lang=sv"):
+        app.test_client().get(url)  # kept, where it may be
+    answered = _flask_answers(app, monkeypatch)
+    searched = app.test_client().get("/needs/?q=pumps")
+    assert "X-RateLimit-Limit" in searched.headers  # searches are limited per address
+    assert "Public pumps" in app.test_client().get("/needs/?lang=sv").get_data(as_text=True)
+    foreign = app.test_client().get("/needs/", headers={"Host": "portal.example.net"})
+    assert foreign.status_code == 400
+    token = app.test_client().get("/needs/", headers={"Authorization": "Bearer nothing"})
+    assert token.status_code == 200
+    assert app.test_client().post("/needs/").status_code in (400, 405)
+    assert answered == ["/needs/?q=pumps", "/needs/?lang=sv", "/needs/", "/needs/", "/needs/"]
+    signed_in = login("requester")
+    answered.clear()
+    page = signed_in.get("/needs/").get_data(as_text=True)
+    assert answered == ["/needs/"]
+    assert users["requester"].name in page
+    answered.clear()
+    app.test_client().get("/needs/")
+    assert answered == []  # a sign-in changes nothing public pages show
+
+
+def test_a_write_is_on_the_page_kept_before_flask_at_once(app, client, users, monkeypatch):
+    _seed(users)
+    _cache_on(app)
+    client.get("/needs/")
+    answered = _flask_answers(app, monkeypatch)
+    assert "Fresh water towers" not in client.get("/needs/").get_data(as_text=True)
+    assert answered == []
+    f.make_need(users["requester"], title="Fresh water towers", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    assert "Fresh water towers" in client.get("/needs/").get_data(as_text=True)
+    assert answered == ["/needs/"]  # the version moved on: rendered and kept again
+    client.get("/needs/")
+    assert answered == ["/needs/"]
+
+
 def test_signed_in_lists_keep_only_the_list(app, login, users):
     """The list comes from the cache; the person's name, token and buttons do not."""
     _seed(users)

@@ -48,6 +48,7 @@ from flask_compress.flask_compress import _choose_algorithm
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+from werkzeug.http import HTTP_STATUS_CODES
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import (
     MANYTOONE,
@@ -251,16 +252,38 @@ def _key(kind: str, scope: Scope, *parts: Any) -> str | None:
 def _digest(scope: Scope, *parts: Any) -> str:
     """What the output depends on besides the data version: the scope, the reader's language,
     time zone and date, and the address."""
+    return _digest_of(
+        scope.key,
+        current_language(),
+        str(get_timezone()),
+        request.scheme,
+        request.host,
+        request.path,
+        tuple(request.args.items(multi=True)),
+        *parts,
+    )
+
+
+def _digest_of(
+    scope_key: Any,
+    language: str,
+    timezone: str,
+    scheme: str,
+    host: str,
+    path: str,
+    arguments: tuple[tuple[str, str], ...],
+    *parts: Any,
+) -> str:
     described = repr(
         (
-            scope.key,
-            current_language(),
-            str(get_timezone()),
+            scope_key,
+            language,
+            timezone,
             date.today().isoformat(),
-            request.scheme,
-            request.host,
-            request.path,
-            tuple(request.args.items(multi=True)),
+            scheme,
+            host,
+            path,
+            arguments,
             *parts,
         )
     )
@@ -355,9 +378,9 @@ def is_public_request() -> bool:
     )
 
 
-def _encoding() -> str | None:
+def _encoding(headers: Any = None) -> str | None:
     """The content encoding Flask-Compress will choose for this request."""
-    accepted = request.headers.get("Accept-Encoding", "")
+    accepted = (request.headers if headers is None else headers).get("Accept-Encoding", "")
     return _choose_algorithm(compress.enabled_algorithms, accepted)
 
 
@@ -367,16 +390,18 @@ def _page_key() -> str:
     return f"pagecache:{release()}:page:{_digest(PUBLIC_SCOPE, _htmx_asks(), _encoding())}"
 
 
-def _htmx_asks() -> tuple[str, str]:
+def _htmx_asks(headers: Any = None) -> tuple[str, str]:
     """htmx asks for the list alone, except when it restores the page from history."""
+    headers = request.headers if headers is None else headers
     return (
-        request.headers.get("HX-Request", ""),
-        request.headers.get("HX-History-Restore-Request", ""),
+        headers.get("HX-Request", ""),
+        headers.get("HX-History-Restore-Request", ""),
     )
 
 
-# Headers a kept page is answered with; the others are added again by the response hooks.
-_KEPT_HEADERS = ("Content-Type", "Content-Encoding", "Content-Language", "ETag")
+# Headers of the final response that are not kept: the length is counted again, the date is
+# the answer's own (Flask-Compress's conditional handling adds it; servers write it too).
+_UNKEPT_HEADERS = frozenset({"content-length", "set-cookie", "date"})
 
 
 def serve_public_page() -> Response | None:
@@ -395,8 +420,7 @@ def serve_public_page() -> Response | None:
     g.pop("pagecache_page_key")
     g.pagecache_served = True
     response = Response(body, status=status)
-    for name, value in headers:
-        response.headers[name] = value
+    response.headers.update(headers)
     return response
 
 
@@ -416,7 +440,8 @@ def keep_public_page(response: Response) -> Response:
     version = data_version()
     if version is None:
         return response
-    headers = [(name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers]
+    # The final headers (the hooks have run): PublicPagesFirst answers with them as they are.
+    headers = [(n, v) for n, v in response.headers.items() if n.lower() not in _UNKEPT_HEADERS]
     try:
         cache.set(key, (version, 200, headers, response.get_data()), timeout=seconds())
     except Exception as error:
@@ -459,6 +484,88 @@ def read_version_first() -> None:
         g.pagecache_public_kept = kept
 
 
+class PublicPagesFirst:
+    """WSGI, around Flask: a public page kept for visitors without a session is answered before
+    Flask sees the request, with the bytes and headers ``keep_public_page`` kept from a response
+    Flask made for the same key. Whatever this cannot settle cheaply goes to Flask, which serves
+    the same kept page (``serve_public_page``) or renders it: a cookie of the session (signed in,
+    a chosen language, a form or message waiting), a conditional or range request, an
+    Authorization header, ``?lang`` (which the
+    session remembers), ``?q`` (searches are rate limited per address), a Host outside
+    ``TRUSTED_HOSTS`` (a 400 from Flask), an address no public page answers, a cache that
+    does not answer or holds nothing from the current version.
+
+    No hook of the portal refuses or changes such a request: the rate limits, the sign-in rules
+    and the API's tokens concern searches, sessions and tokens only, and the response hooks'
+    headers are in the kept entry."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Any]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._timezone: str | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            kept = self._kept(environ)
+        except Exception as error:  # Redis away, or anything unforeseen: Flask decides
+            log.warning("page cache unavailable: %s", error)
+            kept = None
+        if kept is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = kept
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _kept(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        config = self.app.config
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or int(config.get("PAGE_CACHE_SECONDS", 0) or 0) <= 0
+            or "HTTP_AUTHORIZATION" in environ
+            or config["SESSION_COOKIE_NAME"] in environ.get("HTTP_COOKIE", "")
+            or "HTTP_IF_NONE_MATCH" in environ  # Flask answers 304 where it may
+            or "HTTP_RANGE" in environ
+        ):
+            return None
+        req = self.app.request_class(environ)
+        req.trusted_hosts = config["TRUSTED_HOSTS"]
+        args = req.args
+        if "lang" in args or "q" in args:
+            return None
+        try:
+            host = req.host  # a Host outside TRUSTED_HOSTS raises
+            adapter = self.app.url_map.bind_to_environ(
+                environ, server_name=config["SERVER_NAME"], subdomain=None
+            )
+            endpoint, _values = adapter.match()
+        except Exception:
+            return None
+        if endpoint not in PUBLIC_PAGES:
+            return None
+        # What current_language() and get_timezone() give a visitor without a session.
+        language = req.accept_languages.best_match(config["LANGUAGES"]) or "en"
+        if self._timezone is None:
+            with self.app.app_context():
+                self._timezone = str(get_timezone())
+        digest = _digest_of(
+            PUBLIC_SCOPE.key,
+            language,
+            self._timezone,
+            req.scheme,
+            host,
+            req.path,
+            tuple(args.items(multi=True)),
+            _htmx_asks(req.headers),
+            _encoding(req.headers),
+        )
+        backend = self.app.extensions["cache"][cache]
+        version, found = backend.get_many(VERSION_KEY, f"pagecache:{release()}:page:{digest}")
+        if version is None or found is None or found[0] != version:
+            return None
+        _made_from, status, headers, body = found
+        return f"{status} {HTTP_STATUS_CODES.get(status, '')}".strip(), headers, body
+
+
 def register(app: Flask) -> None:
     """Read the version before the first query; serve kept pages after the hooks that may
     refuse a request (rate limits, sign-in rules); keep them after compression (inserted
@@ -466,6 +573,7 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(1, read_version_first)
     app.before_request(serve_public_page)
     app.after_request_funcs.setdefault(None, []).insert(0, keep_public_page)
+    app.wsgi_app = PublicPagesFirst(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------- pages kept for signed-in viewers
