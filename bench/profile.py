@@ -39,7 +39,9 @@ def main() -> int:
     parser.add_argument("--language", default="en")
     parser.add_argument("--no-profile", action="store_true", help="time only")
     parser.add_argument("--flat", type=int, default=0, help="cProfile: the N costliest functions")
-    parser.add_argument("--callers", default="", help="with --flat: who calls functions matching this")
+    parser.add_argument(
+        "--callers", default="", help="with --flat: who calls functions matching this"
+    )
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
         "--trace", default="", help="with --sql: where statements matching this regex come from"

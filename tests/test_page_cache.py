@@ -11,6 +11,7 @@ from typing import Any
 import brotli
 import pytest
 import redis
+import sqlalchemy
 from sqlalchemy.dialects import postgresql
 
 from portal import create_app
@@ -587,6 +588,100 @@ def test_a_page_kept_for_one_person_is_filled_in_with_anothers_own_parts(app, us
     signed_out = client.post("/logout", data={"csrf_token": his.group(1)}, csrf=False)
     assert signed_out.status_code == 302
     assert client.get("/dashboard/").status_code == 302  # to the sign-in page: signed out
+
+
+def test_a_kept_page_for_someone_seen_before_asks_nothing_of_the_database(app, users):
+    """The second page of Petro's: his facts and his unread count come from the cache, read
+    with the versions; no statement, no connection taken from the pool."""
+    _seed(users)
+    _cache_on(app)
+    petro = _colleague(users)
+    _client(app, "requester").get("/needs/")  # Olena keeps the page
+    client = app.test_client()
+    client.login(petro.email)
+    client.get("/needs/")
+    checkouts: list[object] = []
+
+    def checkout(*args: object) -> None:
+        checkouts.append(args)
+
+    engine = db.engine
+    sqlalchemy.event.listen(engine, "checkout", checkout)
+    try:
+        with count_queries(app) as statements:
+            page = client.get("/needs/").get_data(as_text=True)
+    finally:
+        sqlalchemy.event.remove(engine, "checkout", checkout)
+    assert statements == [] and checkouts == []
+    assert "Petro Bondar" in page and MARKER in page
+    kept = cache.get(f"pagecache:{pagecache.release()}:viewer:{petro.id}")
+    assert kept is not None
+    described = repr(kept)
+    # Nothing secret is kept: no password hash, no second-factor secret or challenge.
+    for secret in ("password", "totp_secret", "challenge", "$argon2"):
+        assert secret not in described, secret
+
+
+def _sign_out_everywhere(user: Any) -> None:
+    user.session_generation += 1
+
+
+def _deactivate(user: Any) -> None:
+    user.is_active_account = False
+
+
+def _deactivate_organisation(user: Any) -> None:
+    user.organisation.is_active = False
+
+
+def _deactivate_by_statement(user: Any) -> None:
+    from sqlalchemy import update
+
+    from portal.accounts.models import User
+
+    db.session.execute(update(User).where(User.id == user.id).values(is_active_account=False))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_sign_out_everywhere, _deactivate, _deactivate_organisation, _deactivate_by_statement],
+)
+def test_a_person_signed_out_or_deactivated_is_so_on_the_next_kept_page(app, users, change):
+    _seed(users)
+    _cache_on(app)
+    client = _client(app, "requester")
+    for _ in range(2):  # kept: the pages and the person's facts
+        assert client.get("/dashboard/").status_code == 200
+        assert MARKER in client.get("/needs/").get_data(as_text=True)
+    with app.app_context():
+        change(db.session.get(type(users["requester"]), users["requester"].id))
+        db.session.commit()
+    answer = client.get("/dashboard/")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    _client_of_nobody = client.get("/needs/").get_data(as_text=True)
+    assert MARKER not in _client_of_nobody and "Olena" not in _client_of_nobody
+
+
+def test_a_new_role_or_a_second_factor_rule_is_on_the_next_kept_page(app, users):
+    from portal.accounts.models import SiteSetting, User
+    from portal.accounts.twofactor import MFA_FOR_EVERYONE
+
+    _seed(users)
+    _cache_on(app)
+    petro = _colleague(users, Role.EXPERT, "Iryna Shevchenko")
+    client = app.test_client()
+    client.login(petro.email)
+    for _ in range(2):
+        assert "Post a need" not in client.get("/needs/").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(User, petro.id).role = Role.REQUESTER
+        db.session.commit()
+    assert "Post a need" in client.get("/needs/").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(SiteSetting(key=MFA_FOR_EVERYONE, value="1"))
+        db.session.commit()
+    asked = client.get("/needs/")
+    assert asked.status_code == 302 and "two-factor" in asked.headers["Location"]
 
 
 def test_a_kept_page_is_kept_per_role_within_an_organisation(app, users):

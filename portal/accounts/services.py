@@ -28,7 +28,9 @@ from portal.accounts.models import (
 )
 from portal.accounts.passwords import password_problems
 from portal.accounts.twofactor import MFA_FOR_EVERYONE
+from portal.accounts.viewer import KeptViewer, facts_of, viewer_of
 from portal.audit import services as audit
+from portal.core import pagecache
 from portal.core.enums import Role
 from portal.core.types import utcnow
 from portal.extensions import cache, db
@@ -58,10 +60,18 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def load_user_from_session(session_id: str) -> User | None:
+def load_user_from_session(session_id: str) -> User | KeptViewer | None:
     user_id, _sep, generation = session_id.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
         return None
+    # A GET of a kept page: the person's kept facts, read with the data version (viewer.py).
+    facts = pagecache.kept_viewer(int(user_id))
+    if facts is not None:
+        kept, kept_setting = viewer_of(facts)
+        twofactor.remember_setting(kept_setting)
+        if kept.session_generation != int(generation) or not kept.is_active:
+            return None
+        return kept
     # The user and the site's "second factor for everyone" setting in one query: every
     # signed-in request needs both (enforce_session_rules); twofactor keeps the setting for the
     # rest of the request.
@@ -74,6 +84,7 @@ def load_user_from_session(session_id: str) -> User | None:
         return None
     user, setting = row
     twofactor.remember_setting(setting)
+    pagecache.keep_viewer(user.id, lambda: facts_of(user, setting))
     if user.session_generation != int(generation) or not user.is_active:
         return None
     return user

@@ -48,7 +48,6 @@ from flask_compress.flask_compress import _choose_algorithm
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from werkzeug.http import HTTP_STATUS_CODES
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import (
     MANYTOONE,
@@ -58,6 +57,7 @@ from sqlalchemy.orm import (
     SessionTransaction,
     UOWTransaction,
 )
+from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.core.i18n import current_language
 from portal.core.visibility import PUBLIC_SCOPE, Scope
@@ -67,8 +67,10 @@ log = logging.getLogger(__name__)
 
 VERSION_KEY = "pagecache:version"
 INBOX_VERSION_KEY = "pagecache:inbox-version"
+ACCOUNTS_VERSION_KEY = "pagecache:accounts-version"
 _DIRTY = "pagecache_dirty"
 _INBOX_DIRTY = "pagecache_inbox_dirty"
+_ACCOUNTS_DIRTY = "pagecache_accounts_dirty"
 
 # Tables no kept page or fragment reads: writing them (a sign-in, an audit event, a read
 # notification, mail) leaves the kept output valid. Any other table, one added later included,
@@ -92,6 +94,10 @@ UNSEEN_TABLES = frozenset(
 # Written by nothing a kept page shows but the unread count in the header: kept under its own
 # version (INBOX_VERSION_KEY), bumped after commits that write them.
 INBOX_TABLES = frozenset({"notifications", "notification_events"})
+# What a signed-in person's kept facts (portal.accounts.viewer) are read from: their account,
+# its organisation and city (active, time zone), and the site's settings (second factor for
+# everyone). A commit writing any of them makes every kept viewer out of date.
+ACCOUNTS_TABLES = frozenset({"users", "organisations", "cities", "site_settings"})
 
 # The pages kept whole for anonymous visitors: the same for every visitor without a session.
 PUBLIC_PAGES = frozenset(
@@ -132,22 +138,28 @@ def inbox_version() -> int | None:
 
 
 def _read_versions(*also: str) -> list[Any]:
-    """Read the data and inbox versions (started when missing) and the entries ``also`` in one
-    round trip; returns the latter (None each when Redis does not answer)."""
+    """Read the data, inbox and accounts versions (started when missing) and the entries
+    ``also`` in one round trip; returns the latter (None each when Redis does not answer)."""
     version: int | None
     inbox: int | None
+    accounts: int | None
     try:
-        version, inbox, *found = cache.get_many(VERSION_KEY, INBOX_VERSION_KEY, *also)
+        version, inbox, accounts, *found = cache.get_many(
+            VERSION_KEY, INBOX_VERSION_KEY, ACCOUNTS_VERSION_KEY, *also
+        )
         if version is None:
             version = _start_version(VERSION_KEY)
         if inbox is None:
             inbox = _start_version(INBOX_VERSION_KEY)
+        if accounts is None:
+            accounts = _start_version(ACCOUNTS_VERSION_KEY)
     except Exception as error:  # Redis away: render, keep nothing
         log.warning("page cache unavailable: %s", error)
-        version = inbox = None
+        version = inbox = accounts = None
         found = [None] * len(also)
     g.pagecache_version = version
     g.pagecache_inbox_version = inbox
+    g.pagecache_accounts_version = accounts
     return found
 
 
@@ -202,10 +214,11 @@ def _written_tables(obj: Any, whole_row: bool) -> set[str]:
 def _mark_written(session: Session, flush_context: UOWTransaction) -> None:
     written = [(obj, True) for obj in (*session.new, *session.deleted)]
     written += [(obj, False) for obj in session.dirty]
-    if not session.info.get(_INBOX_DIRTY) and any(
-        inspect(obj).mapper.local_table.name in INBOX_TABLES for obj, _ in written
-    ):
-        session.info[_INBOX_DIRTY] = True
+    for flag, tables in ((_INBOX_DIRTY, INBOX_TABLES), (_ACCOUNTS_DIRTY, ACCOUNTS_TABLES)):
+        if not session.info.get(flag) and any(
+            inspect(obj).mapper.local_table.name in tables for obj, _ in written
+        ):
+            session.info[flag] = True
     if session.info.get(_DIRTY):
         return
     # The first object whose tables pages show settles it: the rest are not looked at.
@@ -222,6 +235,8 @@ def _mark_statement(state: ORMExecuteState) -> None:
             state.session.info[_DIRTY] = True
         if name in INBOX_TABLES:
             state.session.info[_INBOX_DIRTY] = True
+        if name in ACCOUNTS_TABLES:
+            state.session.info[_ACCOUNTS_DIRTY] = True
 
 
 @event.listens_for(Session, "after_commit")
@@ -230,6 +245,8 @@ def _bump_after_commit(session: Session) -> None:
         bump_version()
     if session.info.pop(_INBOX_DIRTY, False):
         bump_version(INBOX_VERSION_KEY)
+    if session.info.pop(_ACCOUNTS_DIRTY, False):
+        bump_version(ACCOUNTS_VERSION_KEY)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -237,6 +254,7 @@ def _forget_written(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is None:
         session.info.pop(_DIRTY, None)
         session.info.pop(_INBOX_DIRTY, None)
+        session.info.pop(_ACCOUNTS_DIRTY, None)
 
 
 # ---------------------------------------------------------------- keys
@@ -475,7 +493,15 @@ def read_version_first() -> None:
     if request.method != "GET" or seconds() <= 0:
         return
     if not is_public_request():
-        data_version()
+        person = _session_person()
+        if person is None or not keeps_viewer_pages():
+            data_version()
+            return
+        # A signed-in person's GET of a kept page: their kept facts and unread count with the
+        # versions, in the same round trip.
+        g.pagecache_viewer_kept, g.pagecache_unread_kept = _read_versions(
+            _viewer_facts_key(person), _unread_key(person)
+        )
         return
     key = _page_key()
     [kept] = _read_versions(key)
@@ -648,12 +674,16 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             key = _viewer_key(per_person)
+            kept = None
+            if key is not None:
+                try:
+                    kept = cache.get(key)
+                except Exception as error:
+                    log.warning("page cache unavailable: %s", error)
+                    key = None
+            if kept is None and _viewer_loader is not None:
+                _viewer_loader()  # the page is rendered: with the account row itself
             if key is None:
-                return view(*args, **kwargs)
-            try:
-                kept = cache.get(key)
-            except Exception as error:
-                log.warning("page cache unavailable: %s", error)
                 return view(*args, **kwargs)
             if kept is not None:
                 headers, body = kept
@@ -684,6 +714,7 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
             response.set_data(_fill(body))
             return response
 
+        wrapper.pagecache_kept_for_viewers = True  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -692,9 +723,82 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
 def kept_unread_count(user: Any, count: Callable[[], int]) -> int:
     """The header's unread count of ``user``: kept until a notification is written or read
     (the inbox version) or anything a notification may be about changes (the data version,
-    which decides what the person may still see)."""
+    which decides what the person may still see), or their scope changes. Read with the
+    versions on a kept page (``read_version_first``)."""
     if seconds() <= 0 or data_version() is None or inbox_version() is None:
         return count()
-    scope = Scope.of(user).key  # a changed role or organisation sees other records
-    key = f"pagecache:{release()}:{data_version()}:inbox:{inbox_version()}:{scope}:{user.id}"
-    return int(_kept(key, count))
+    made_from = (data_version(), inbox_version(), Scope.of(user).key)
+    key = _unread_key(user.id)
+    try:
+        kept = g.pop("pagecache_unread_kept") if "pagecache_unread_kept" in g else cache.get(key)
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+        return count()
+    if kept is not None and kept[0] == made_from:
+        return int(kept[1])
+    unread = count()
+    try:
+        cache.set(key, (made_from, unread), timeout=seconds())
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+    return unread
+
+
+def _unread_key(person: int) -> str:
+    return f"pagecache:{release()}:unread:{person}"
+
+
+# ---------------------------------------------------------------- the signed-in person's facts
+
+_viewer_loader: Callable[[], Any] | None = None
+
+
+def register_viewer_loader(load: Callable[[], Any]) -> None:
+    """``load`` makes the signed-in person the account row when the request began with their
+    kept facts (portal.accounts.viewer.real_user): before a kept page is rendered."""
+    global _viewer_loader
+    _viewer_loader = load
+
+
+def _session_person() -> int | None:
+    """The account the session names (Flask-Login's ``id:generation``), unchecked."""
+    person, _sep, _generation = str(session.get("_user_id") or "").partition(":")
+    return int(person) if person.isdigit() else None
+
+
+def keeps_viewer_pages() -> bool:
+    """A GET of a page kept for signed-in viewers (``kept_for_viewers``), with the cache on."""
+    if request.method != "GET" or seconds() <= 0 or request.endpoint is None:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "pagecache_kept_for_viewers", False))
+
+
+def _viewer_facts_key(person: int) -> str:
+    return f"pagecache:{release()}:viewer:{person}"
+
+
+def kept_viewer(person: int) -> Any | None:
+    """The kept facts of ``person`` (portal.accounts.viewer), when they were read with the
+    versions and made from the current accounts version."""
+    kept = g.pop("pagecache_viewer_kept", None)
+    if kept is None or g.get("pagecache_accounts_version") is None:
+        return None
+    made_from, whose, facts = kept
+    if made_from != g.pagecache_accounts_version or whose != person:
+        return None
+    return facts
+
+
+def keep_viewer(person: int, facts: Callable[[], Any]) -> None:
+    """Keep ``facts()`` of ``person``, loaded from the database after the accounts version
+    was read, for their next GETs of kept pages."""
+    if not has_request_context() or not keeps_viewer_pages():
+        return
+    version = g.get("pagecache_accounts_version")
+    if version is None:
+        return
+    try:
+        cache.set(_viewer_facts_key(person), (version, person, facts()), timeout=seconds())
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.accounts.models import User
+from portal.accounts.viewer import real_user
 from portal.core import pagecache
 from portal.core.http import actor, safe_next, wants_fragment
 from portal.core.i18n import format_number
@@ -146,8 +147,8 @@ def follow_state(record: Any) -> dict[str, Any] | None:
 def notification_count() -> int:
     if not is_signed_in(current_user):
         return 0
-    user = current_user
-    return pagecache.kept_unread_count(user, lambda: queries.unread_count(user))
+    # Counted (when not kept) with the account row, not the kept facts a kept page began with.
+    return pagecache.kept_unread_count(current_user, lambda: queries.unread_count(real_user()))
 
 
 def unread_badge() -> str:
