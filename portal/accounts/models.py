@@ -29,7 +29,43 @@ def _hasher() -> PasswordHasher:
     return _STRONG
 
 
-class User(UserMixin, Model):
+class HasRole:
+    """What a person's role decides: shared by the account row and the facts kept of it
+    (portal.accounts.viewer.KeptViewer)."""
+
+    role: Role
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_requester(self) -> bool:
+        return self.role == Role.REQUESTER
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == Role.EXPERT
+
+    @property
+    def sees_everything(self) -> bool:
+        """Coordinators see every record, restricted ones included."""
+        return self.role == Role.COORDINATOR
+
+    @property
+    def side(self) -> Side:
+        if self.role == Role.REQUESTER:
+            return Side.REQUESTER
+        if self.role == Role.EXPERT:
+            return Side.EXPERT
+        return Side.COORDINATOR
+
+
+class User(HasRole, UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,36 +129,6 @@ class User(UserMixin, Model):
         if ok and _hasher().check_needs_rehash(self.password_hash):
             self.password_hash = _hasher().hash(password)
         return ok
-
-    # Roles
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role == Role.COORDINATOR
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_requester(self) -> bool:
-        return self.role == Role.REQUESTER
-
-    @property
-    def is_expert(self) -> bool:
-        return self.role == Role.EXPERT
-
-    @property
-    def sees_everything(self) -> bool:
-        """Coordinators see every record, restricted ones included."""
-        return self.role == Role.COORDINATOR
-
-    @property
-    def side(self) -> Side:
-        if self.role == Role.REQUESTER:
-            return Side.REQUESTER
-        if self.role == Role.EXPERT:
-            return Side.EXPERT
-        return Side.COORDINATOR
 
     @property
     def has_totp(self) -> bool:

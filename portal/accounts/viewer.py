@@ -25,15 +25,15 @@ from typing import Any
 from flask import g, has_request_context
 from flask_login import current_user
 
-from portal.accounts.models import SiteSetting, User
+from portal.accounts.models import HasRole, SiteSetting, User
 from portal.accounts.twofactor import MFA_FOR_EVERYONE
 from portal.core import pagecache
-from portal.core.enums import Role, Side
+from portal.core.enums import Role
 from portal.extensions import db
 
 
 @dataclass(frozen=True)
-class KeptViewer:
+class KeptViewer(HasRole):
     """What a kept page needs of the signed-in person: the same names as ``User``'s. Anything
     else asked of it is asked of the account row, loaded then (``__getattr__``)."""
 
@@ -52,34 +52,6 @@ class KeptViewer:
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_generation}"
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role == Role.COORDINATOR
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_requester(self) -> bool:
-        return self.role == Role.REQUESTER
-
-    @property
-    def is_expert(self) -> bool:
-        return self.role == Role.EXPERT
-
-    @property
-    def sees_everything(self) -> bool:
-        return self.role == Role.COORDINATOR
-
-    @property
-    def side(self) -> Side:
-        if self.role == Role.REQUESTER:
-            return Side.REQUESTER
-        if self.role == Role.EXPERT:
-            return Side.EXPERT
-        return Side.COORDINATOR
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):

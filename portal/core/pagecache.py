@@ -17,6 +17,11 @@ header's name and unread count, waiting messages, the session clock, the CSRF to
 on every request; the list fragments are kept per scope as well, for the htmx answers and the
 pages that cannot be kept. A Redis that does not answer means nothing is kept or served: pages
 are rendered as without the cache.
+
+The cheapest answers take one round trip to Redis and none to PostgreSQL: a kept public page is
+answered before Flask (``PublicPagesFirst``); for a signed-in GET of a kept page, the person's
+facts and unread count are read with the versions (``read_version_first``,
+portal.accounts.viewer) and the page itself in a second round trip.
 """
 
 from __future__ import annotations
