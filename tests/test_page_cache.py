@@ -137,6 +137,17 @@ def _bodies(client, pages) -> dict[str, str]:
     return bodies
 
 
+def _on_one_day(run):
+    """What ``run`` returns, from a run that started and ended on one calendar day. The pages
+    say "as of <today>" and the keys carry the date, so a page rendered before midnight and one
+    kept after it rightly differ: such a run (CI can pass midnight) is run once more."""
+    while True:
+        day = date.today()
+        result = run()
+        if date.today() == day:
+            return result
+
+
 # ---------------------------------------------------------------- the scope
 
 
@@ -238,14 +249,19 @@ def test_kept_pages_are_the_pages_rendered_afresh(app, users, who):
     ids = _seed(users)
     pages = _pages(ids)
     client = _client(app, who)
-    _cache_off(app)
-    fresh = _bodies(client, pages)
-    _cache_on(app)
-    # Others fill the cache first: their scopes must not answer this viewer.
-    for other in SCOPES:
-        if other != who:
-            _bodies(_client(app, other), pages)
-    for kept in (_bodies(client, pages), _bodies(client, pages)):
+
+    def fresh_and_kept():
+        _cache_off(app)
+        fresh = _bodies(client, pages)
+        _cache_on(app)
+        # Others fill the cache first: their scopes must not answer this viewer.
+        for other in SCOPES:
+            if other != who:
+                _bodies(_client(app, other), pages)
+        return fresh, (_bodies(client, pages), _bodies(client, pages))
+
+    fresh, kept_twice = _on_one_day(fresh_and_kept)
+    for kept in kept_twice:
         for page, body in kept.items():
             assert body == fresh[page], page
     sees_marker = who in ("requester", "coordinator")
@@ -763,11 +779,16 @@ def test_the_kept_dashboard_is_the_dashboard_rendered_afresh(app, users, who):
     _seed(users)
     client = _client(app, who)
     pages = [("/dashboard/", {}), ("/dashboard/", {"HX-Request": "true"})]
-    _cache_off(app)
-    fresh = _bodies(client, pages)
-    _cache_on(app)
-    for other in SCOPES:
-        if other and other != who:
-            _bodies(_client(app, other), pages)
-    for kept in (_bodies(client, pages), _bodies(client, pages)):
+
+    def fresh_and_kept():
+        _cache_off(app)
+        fresh = _bodies(client, pages)
+        _cache_on(app)
+        for other in SCOPES:
+            if other and other != who:
+                _bodies(_client(app, other), pages)
+        return fresh, (_bodies(client, pages), _bodies(client, pages))
+
+    fresh, kept_twice = _on_one_day(fresh_and_kept)
+    for kept in kept_twice:
         assert kept == fresh
