@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from portal.audit import services as audit
-from portal.content.models import Rendered, Text
+from portal.content.models import Rendered, ShownText, Text
 from portal.core import enums, pagecache
 from portal.core.http import PortalSessionInterface
 from portal.core.i18n import (
@@ -114,14 +114,14 @@ def register_request_hooks(app: Flask) -> None:
     pagecache.register(app)
 
 
-def render_text(text: Text | None) -> Rendered:
+def render_text(text: Text | ShownText | None) -> Rendered:
     lang = current_language()
     if text is None:
         return Rendered("", lang, False, lang)
     return text.render(lang)
 
 
-def text_html(value: Text | None, tag: str = "span", class_: str = "") -> Markup:
+def text_html(value: Text | ShownText | None, tag: str = "span", class_: str = "") -> Markup:
     """A multilingual text in the reader's language, or the original marked as such, in an
     element carrying its ``lang`` (WCAG 3.1.2). ``tag`` and ``class_`` come from templates.
 

@@ -7,9 +7,10 @@ reader gets their own language where a version exists, else the original, marked
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from sqlalchemy import (
     ForeignKey,
@@ -50,6 +51,47 @@ class Rendered:
         return self.body
 
 
+class _Version(Protocol):
+    @property
+    def lang(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def is_machine(self) -> bool: ...
+
+
+def render_versions(versions: Sequence[_Version], original_lang: str, lang: str) -> Rendered:
+    """What a reader of ``lang`` sees of a text with these versions: their own language where
+    it has a body, else the original (marked as a fallback)."""
+    own = next((v for v in versions if v.lang == lang), None)
+    if own is not None and own.body:
+        return Rendered(own.body, lang, False, lang, own.is_machine)
+    original = next((v for v in versions if v.lang == original_lang), None) or (
+        versions[0] if versions else None
+    )
+    if original is None:
+        return Rendered("", lang, False, lang)
+    return Rendered(original.body, original.lang, True, lang)
+
+
+class ShownVersion(NamedTuple):
+    lang: str
+    body: str
+    is_machine: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShownText:
+    """A text read for showing only, with the row it belongs to (a Core select, no ORM rows):
+    rendered for a reader exactly as :meth:`Text.render` renders it."""
+
+    original_lang: str
+    versions: tuple[ShownVersion, ...]
+
+    def render(self, lang: str) -> Rendered:
+        return render_versions(self.versions, self.original_lang, lang)
+
+
 class Text(Model):
     __tablename__ = "texts"
     __table_args__ = (Index("ix_texts_owner", "owner_type", "owner_id"),)
@@ -78,13 +120,7 @@ class Text(Model):
         return v.body if v else ""
 
     def render(self, lang: str) -> Rendered:
-        own = self.version(lang)
-        if own is not None and own.body:
-            return Rendered(own.body, lang, False, lang, own.is_machine)
-        original = self.version(self.original_lang) or (self.versions[0] if self.versions else None)
-        if original is None:
-            return Rendered("", lang, False, lang)
-        return Rendered(original.body, original.lang, True, lang)
+        return render_versions(self.versions, self.original_lang, lang)
 
     def missing_languages(self) -> list[str]:
         """Languages without a version a person wrote or approved (a machine draft awaits one)."""

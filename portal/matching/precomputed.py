@@ -30,13 +30,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, event, insert, inspect, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from portal import jobs
-from portal.content.models import CONTENT_LANGUAGES, Text, TextVersion
+from portal.content.models import CONTENT_LANGUAGES, ShownText, ShownVersion, Text, TextVersion
 from portal.core.enums import NeedStatus, OfferStatus, Visibility
 from portal.core.transaction import call_after_commit
 from portal.core.types import utcnow
@@ -47,6 +48,8 @@ from portal.matching.queries import live_match_between
 from portal.matching.scoring import SHOWN_TERMS, Reason, terms_of
 from portal.matching.suggestions import (
     CANDIDATE_LIMIT,
+    ShownOrganisation,
+    ShownRecord,
     Suggestion,
     TermsCache,
     final_score,
@@ -60,6 +63,7 @@ from portal.matching.suggestions import (
 from portal.matching.terms import shared_in_one_language, terms_by_language
 from portal.needs.models import Need
 from portal.offers.models import Offer, offer_themes
+from portal.reference.models import Organisation
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -415,7 +419,7 @@ def _request_refresh() -> None:
 
 
 def _usable(
-    state: SuggestionList | None,
+    state: Any,
     posting: Any,
     viewer: User,
     today: date,
@@ -446,31 +450,100 @@ def _ask_again(kind: str, posting_id: int) -> None:
         jobs.log.exception("could not queue the suggestions' refresh")
 
 
-def _first_distinct(stmt: Any, limit: int) -> list[tuple[Any, int, list[str], dict[str, str]]]:
+def _first_distinct(
+    listed: Any, limit: int
+) -> list[tuple[ShownRecord, int, list[str], dict[str, str], str]]:
     """The first ``limit`` stored pairs that are not copies of an earlier one (the same
     organisation offering the same title twice), in the list's order. Asks the database for
-    a few more than wanted (the records and their titles are loaded only for those), and for
-    the whole list only when copies left too few."""
+    a few more than wanted, and for the whole list only when copies left too few."""
     window = limit + COPY_ALLOWANCE
-    rows = db.session.execute(stmt.limit(window)).all()
+    rows = _shown(listed, window)
     found = _without_copies(rows, limit)
     if len(found) < limit and len(rows) == window:
-        found = _without_copies(db.session.execute(stmt).all(), limit)
+        found = _without_copies(_shown(listed, None), limit)
     return found
+
+
+def _shown(
+    listed: Any, limit: int | None
+) -> list[tuple[ShownRecord, int, list[str], dict[str, str], str, Any]]:
+    """The stored pairs of ``listed`` (a select of the other side's id, title id, the title's
+    original language, its organisation's names and the stored columns, in the list's order)
+    with the title's versions joined to the ``limit`` first: one statement, no ORM rows (what
+    the list shows of the other side is its id, title and organisation). Each pair:
+    (record, score, reason codes, terms, the record's original language, copy key)."""
+    cut = (listed.limit(limit) if limit is not None else listed).subquery()
+    rows = db.session.execute(
+        select(cut, TextVersion.lang, TextVersion.body, TextVersion.is_machine)
+        .outerjoin(TextVersion, TextVersion.text_id == cut.c.title_id)
+        .order_by(cut.c.position, TextVersion.id)
+    ).all()
+    pairs = []
+    for _position, group in groupby(rows, key=lambda row: row.position):
+        versions = list(group)
+        first = versions[0]
+        title = ShownText(
+            first.original_lang,
+            tuple(
+                ShownVersion(v.lang, v.body, v.is_machine) for v in versions if v.lang is not None
+            ),
+        )
+        organisation = ShownOrganisation(first.name_en, first.name_sv, first.name_uk)
+        record = ShownRecord(first.id, title, organisation)
+        pairs.append(
+            (record, first.score, first.reasons, first.terms, first.original_lang, first.copy_key)
+        )
+    return pairs
 
 
 def _without_copies(
     rows: Sequence[Any], limit: int
-) -> list[tuple[Any, int, list[str], dict[str, str]]]:
+) -> list[tuple[ShownRecord, int, list[str], dict[str, str], str]]:
     found, seen = [], set()
-    for record, score, codes, terms, copy_key in rows:
+    for record, score, codes, terms, original_lang, copy_key in rows:
         if copy_key in seen:
             continue
         seen.add(copy_key)
-        found.append((record, score, codes, terms))
+        found.append((record, score, codes, terms, original_lang))
         if len(found) == limit:
             break
     return found
+
+
+def _state(kind: str, posting_id: int) -> Any:
+    """The posting's ``SuggestionList`` row, as a plain row (what ``_usable`` reads)."""
+    return db.session.execute(
+        select(
+            SuggestionList.computed_for,
+            SuggestionList.computed_at,
+            SuggestionList.is_complete,
+            SuggestionList.has_restricted,
+            SuggestionList.is_capped,
+        ).where(SuggestionList.posting_kind == kind, SuggestionList.posting_id == posting_id)
+    ).first()
+
+
+def _listed(model: Any, *where: Any) -> Any:
+    """What ``_shown`` reads of the other side (``model``: Need or Offer) and of each pair."""
+    return (
+        select(
+            model.id,
+            model.title_id,
+            Text.original_lang,
+            Organisation.name_en,
+            Organisation.name_sv,
+            Organisation.name_uk,
+            StoredSuggestion.score,
+            StoredSuggestion.reasons,
+            StoredSuggestion.terms,
+            StoredSuggestion.copy_key,
+            StoredSuggestion.position,
+        )
+        .join(Text, Text.id == model.title_id)
+        .join(Organisation, Organisation.id == model.organisation_id)
+        .where(*where)
+        .order_by(StoredSuggestion.position)
+    )
 
 
 def stored_offers(
@@ -484,38 +557,26 @@ def stored_offers(
 ) -> list[Suggestion] | None:
     """The need's suggested offers from its stored list, or None where only the live
     computation can tell (see the module docstring)."""
-    state = db.session.get(SuggestionList, ("need", need.id))
+    state = _state("need", need.id)
     if not _usable(state, need, viewer, today, organisation_id):
         return None
-    assert state is not None
     start = max(need.wanted_from or today, today)
-    stmt = (
-        select(
-            Offer,
-            StoredSuggestion.score,
-            StoredSuggestion.reasons,
-            StoredSuggestion.terms,
-            StoredSuggestion.copy_key,
-        )
-        .join(StoredSuggestion, StoredSuggestion.offer_id == Offer.id)
-        .where(
-            StoredSuggestion.need_id == need.id,
-            StoredSuggestion.listed_on == "need",
-            Offer.status == OfferStatus.OPEN,
-            Offer.capacity_days - Offer.committed_days > 0,
-            Offer.available_until >= start,
-            Offer.visible_to(viewer),
-            ~live_match_between(need.id, Offer.id),
-        )
-        .options(selectinload(Offer.title), joinedload(Offer.organisation))
-        .order_by(StoredSuggestion.position)
-    )
+    listed = _listed(
+        Offer,
+        StoredSuggestion.need_id == need.id,
+        StoredSuggestion.listed_on == "need",
+        Offer.status == OfferStatus.OPEN,
+        Offer.capacity_days - Offer.committed_days > 0,
+        Offer.available_until >= start,
+        Offer.visible_to(viewer),
+        ~live_match_between(need.id, Offer.id),
+    ).join(StoredSuggestion, StoredSuggestion.offer_id == Offer.id)
     if organisation_id is not None:
-        stmt = stmt.where(Offer.organisation_id == organisation_id)
+        listed = listed.where(Offer.organisation_id == organisation_id)
     reader = lang or need.title.original_lang
     found = [
         Suggestion(need, offer, score, _reasons(codes, terms, reader))
-        for offer, score, codes, terms in _first_distinct(stmt, limit)
+        for offer, score, codes, terms, _original in _first_distinct(listed, limit)
     ]
     if state.is_capped and len(found) < limit:
         return None
@@ -532,40 +593,24 @@ def stored_needs(
     lang: str | None,
 ) -> list[Suggestion] | None:
     """The offer's suggested needs from its stored list, or None (see ``stored_offers``)."""
-    state = db.session.get(SuggestionList, ("offer", offer.id))
+    state = _state("offer", offer.id)
     if not _usable(state, offer, viewer, today, organisation_id):
         return None
-    assert state is not None
-    stmt = (
-        select(
-            Need,
-            StoredSuggestion.score,
-            StoredSuggestion.reasons,
-            StoredSuggestion.terms,
-            StoredSuggestion.copy_key,
-        )
-        .join(StoredSuggestion, StoredSuggestion.need_id == Need.id)
-        .where(
-            StoredSuggestion.offer_id == offer.id,
-            StoredSuggestion.listed_on == "offer",
-            Need.status == NeedStatus.OPEN,
-            or_(Need.wanted_until.is_(None), Need.wanted_until >= today),
-            Need.visible_to(viewer),
-            ~live_match_between(Need.id, offer.id),
-        )
-        .options(
-            selectinload(Need.title),
-            joinedload(Need.organisation),
-            joinedload(Need.theme),
-        )
-        .order_by(StoredSuggestion.position)
-    )
+    listed = _listed(
+        Need,
+        StoredSuggestion.offer_id == offer.id,
+        StoredSuggestion.listed_on == "offer",
+        Need.status == NeedStatus.OPEN,
+        or_(Need.wanted_until.is_(None), Need.wanted_until >= today),
+        Need.visible_to(viewer),
+        ~live_match_between(Need.id, offer.id),
+    ).join(StoredSuggestion, StoredSuggestion.need_id == Need.id)
     if organisation_id is not None:
-        stmt = stmt.where(Need.organisation_id == organisation_id)
-    found = []
-    for need, score, codes, terms in _first_distinct(stmt, limit):
-        reader = lang or need.title.original_lang
-        found.append(Suggestion(need, offer, score, _reasons(codes, terms, reader)))
+        listed = listed.where(Need.organisation_id == organisation_id)
+    found = [
+        Suggestion(need, offer, score, _reasons(codes, terms, lang or original))
+        for need, score, codes, terms, original in _first_distinct(listed, limit)
+    ]
     if state.is_capped and len(found) < limit:
         return None
     return found

@@ -30,8 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.content.models import TextVersion
+from portal.content.models import ShownText, TextVersion
 from portal.core.enums import NeedStatus, OfferStatus, Priority
+from portal.core.i18n import NamedInThreeLanguages
 from portal.extensions import db
 from portal.matching.queries import live_match_between
 from portal.matching.scoring import (
@@ -58,12 +59,30 @@ if TYPE_CHECKING:
 CANDIDATE_LIMIT = 100  # at most this many candidates are scored in Python
 
 
+@dataclass(frozen=True)
+class ShownOrganisation(NamedInThreeLanguages):
+    name_en: str
+    name_sv: str
+    name_uk: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShownRecord:
+    """The other side of a stored suggestion as the list shows it, read with the pair by one
+    Core select (``portal.matching.precomputed``): its id, title and organisation."""
+
+    id: int
+    title: ShownText
+    organisation: ShownOrganisation
+
+
 @dataclass
 class Suggestion:
-    """A pair the portal suggests, with its score and reasons."""
+    """A pair the portal suggests, with its score and reasons. The side the list is of is a
+    ``ShownRecord`` when it comes from a stored list, the record itself when computed live."""
 
-    need: Need
-    offer: Offer
+    need: Need | ShownRecord
+    offer: Offer | ShownRecord
     score: int
     reasons: list[Reason]
 

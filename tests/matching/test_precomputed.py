@@ -38,8 +38,17 @@ def demo_app(databases):
     databases.drop(url)
 
 
-def shown(suggestions) -> list[tuple[int, int, int, list[str]]]:
-    return [(s.need.id, s.offer.id, s.score, [r.text for r in s.reasons]) for s in suggestions]
+def shown(suggestions) -> list[tuple[object, ...]]:
+    """What a page shows of each suggestion: both sides (id, title as a reader of each language
+    gets it, organisation), the score and the reasons."""
+
+    def side(record) -> tuple[object, ...]:
+        titles = tuple(record.title.render(lang) for lang in ("en", "sv", "uk"))
+        return (record.id, titles, record.organisation.name)
+
+    return [
+        (side(s.need), side(s.offer), s.score, [r.text for r in s.reasons]) for s in suggestions
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "sv", "uk"])
@@ -93,6 +102,10 @@ def test_a_need_page_reads_the_stored_list_with_a_constant_few_queries(demo_app)
         # Read from the stored list: no candidate query (the live one reads offer_themes).
         assert not any("offer_themes" in q for q in queries)
         assert any("suggestions" in q for q in queries)
+        # The list's state, then the pairs with what is shown of each offer: two statements.
+        with count_queries(demo_app) as queries:
+            precomputed.offers_for(coordinator, need, lang="en")
+        assert len(queries) == 2, queries
         db.session.rollback()
 
 
