@@ -235,13 +235,18 @@ def _mark_written(session: Session, flush_context: UOWTransaction) -> None:
 def _mark_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        name = getattr(table, "name", "")
-        if _touches_pages({name}):
-            state.session.info[_DIRTY] = True
-        if name in INBOX_TABLES:
-            state.session.info[_INBOX_DIRTY] = True
-        if name in ACCOUNTS_TABLES:
-            state.session.info[_ACCOUNTS_DIRTY] = True
+        note_written(state.session, getattr(table, "name", ""))
+
+
+def note_written(session: Session, name: str) -> None:
+    """The session wrote table ``name`` (a statement, or rows sent past the ORM): the versions
+    it decides are bumped after the commit."""
+    if _touches_pages({name}):
+        session.info[_DIRTY] = True
+    if name in INBOX_TABLES:
+        session.info[_INBOX_DIRTY] = True
+    if name in ACCOUNTS_TABLES:
+        session.info[_ACCOUNTS_DIRTY] = True
 
 
 @event.listens_for(Session, "after_commit")

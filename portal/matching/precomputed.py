@@ -31,13 +31,14 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Date, Integer, bindparam, delete, event, insert, inspect, or_, select
+from sqlalchemy import Date, Integer, Table, bindparam, delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import jobs
 from portal.content.models import CONTENT_LANGUAGES, ShownText, ShownVersion, Text, TextVersion
+from portal.core.bulk import insert_rows
 from portal.core.enums import NeedStatus, OfferStatus, Visibility
 from portal.core.transaction import call_after_commit
 from portal.core.types import utcnow
@@ -225,7 +226,7 @@ def refresh_lists(kind: str, ids: Sequence[int], today: date | None = None) -> i
         )
     )
     if pairs:
-        db.session.execute(insert(StoredSuggestion), pairs)
+        insert_rows(cast(Table, StoredSuggestion.__table__), pairs)
     if lists:
         db.session.execute(insert(SuggestionList), lists)
     return len(lists)
