@@ -49,6 +49,7 @@ from portal.matching.queries import live_match_between
 from portal.matching.scoring import SHOWN_TERMS, Reason, terms_of
 from portal.matching.suggestions import (
     CANDIDATE_LIMIT,
+    OfferCandidates,
     ShownOrganisation,
     ShownRecord,
     Suggestion,
@@ -109,9 +110,12 @@ def _list_row(
 
 
 def _compute_need(
-    need: Need, today: date, cache: TermsCache
+    need: Need, today: date, cache: TermsCache, candidates: OfferCandidates | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    rows = offer_candidates(need, today, visible=None)
+    if candidates is None:
+        rows = offer_candidates(need, today, visible=None)
+    else:
+        rows = candidates.of(need)
     ranked = rank_offers(need, rows, today, None, cache)
     need_terms = terms_of(need)
     now = utcnow()
@@ -207,9 +211,13 @@ def refresh_lists(kind: str, ids: Sequence[int], today: date | None = None) -> i
     lists: list[dict[str, Any]] = []
     pairs: list[dict[str, Any]] = []
     cache = TermsCache()  # the batch's lists meet the same candidates: their terms once
+    candidates = None
+    if kind == "need":
+        # The batch's needs share a few themes: each theme's open offers are read once.
+        candidates = OfferCandidates([p for p in postings if _need_has_list(p)], today)
     for posting in postings:
         if kind == "need" and _need_has_list(posting):
-            row, found = _compute_need(posting, today, cache)
+            row, found = _compute_need(posting, today, cache, candidates)
         elif kind == "offer" and _offer_has_list(posting):
             row, found = _compute_offer(posting, today, cache)
         else:

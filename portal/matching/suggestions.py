@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from portal.content.models import ShownText, TextVersion
 from portal.core.enums import NeedStatus, OfferStatus, Priority
 from portal.core.i18n import NamedInThreeLanguages
 from portal.extensions import db
+from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.matching.queries import live_match_between
 from portal.matching.scoring import (
     PARTIAL_PERIOD_POINTS,
@@ -181,6 +183,28 @@ def offer_candidates(
     """The candidate offers for ``need`` in SQL order (``_candidates``): open, ``visible``
     (None: every open offer, as for a reader who sees everything), not on a live match with it.
     Each row carries the offer's visibility."""
+    tiers = _offer_tiers(need, today, visible, organisation_id)
+    return _candidates(tiers) if tiers else []
+
+
+_OFFER_COLUMNS = (
+    Offer.id,
+    Offer.organisation_id,
+    Offer.title_id,
+    Offer.description_id,
+    Offer.help_kind,
+    Offer.available_from,
+    Offer.available_until,
+    Offer.capacity_days,
+    Offer.committed_days,
+    Offer.visibility,
+)
+
+
+def _offer_tiers(
+    need: Need, today: date, visible: ColumnElement[bool] | None, organisation_id: int | None
+) -> list[Callable[[], Select[Any]]]:
+    """The three tiers' queries for ``need`` (none when its wanted period is already over)."""
     start = max(need.wanted_from or today, today)
     end = need.wanted_until
     if end is not None and end < start:
@@ -213,18 +237,6 @@ def offer_candidates(
     if visible is not None:
         conditions.append(visible)
     conditions.append(~live_match_between(need.id, Offer.id))
-    columns = (
-        Offer.id,
-        Offer.organisation_id,
-        Offer.title_id,
-        Offer.description_id,
-        Offer.help_kind,
-        Offer.available_from,
-        Offer.available_until,
-        Offer.capacity_days,
-        Offer.committed_days,
-        Offer.visibility,
-    )
     in_theme = Offer.id.in_(
         select(offer_themes.c.offer_id).where(offer_themes.c.theme_id == need.theme_id)
     )
@@ -234,15 +246,94 @@ def offer_candidates(
         points = (WEIGHTS["theme"] if theme else 0) + (WEIGHTS["help_kind"] if kind else 0)
         order = base + points
         return (
-            select(*columns, literal(theme).label("theme_match"))
+            select(*_OFFER_COLUMNS, literal(theme).label("theme_match"))
             .where(in_theme if theme else ~in_theme, same_kind if kind else ~same_kind)
             .where(*conditions)
             .order_by(order.desc(), Offer.id.desc())
         )
 
-    return _candidates(
-        [lambda: tier(True, True), lambda: tier(True, False), lambda: tier(False, True)]
-    )
+    return [lambda: tier(True, True), lambda: tier(True, False), lambda: tier(False, True)]
+
+
+class OfferCandidates:
+    """``offer_candidates(need, today, visible=None)`` for many needs at once (the jobs that
+    recompute a batch of need lists): the open offers of each theme the needs are in are read
+    once, with the needs' live matches, and each need's first two tiers are filtered and
+    ordered here by the same rules and in the same order as the tiers' SQL; the third tier
+    (other themes), asked only while fewer than CANDIDATE_LIMIT were found, stays a query.
+    A batch of needs of one theme then costs one query rather than one or two per need."""
+
+    def __init__(self, needs: Sequence[Need], today: date) -> None:
+        self.today = today
+        self.by_theme: dict[tuple[int, int], list[Any]] = {}
+        keys = {(n.agreement_id, n.theme_id) for n in needs}
+        for agreement_id, theme_id in sorted(keys):
+            self.by_theme[(agreement_id, theme_id)] = list(
+                db.session.execute(
+                    select(*_OFFER_COLUMNS, literal(True).label("theme_match")).where(
+                        Offer.status == OfferStatus.OPEN,
+                        Offer.capacity_days - Offer.committed_days > 0,
+                        _same_agreement(Offer.agreement_id, agreement_id),
+                        Offer.id.in_(
+                            select(offer_themes.c.offer_id).where(
+                                offer_themes.c.theme_id == theme_id
+                            )
+                        ),
+                    )
+                )
+            )
+        self.live: set[tuple[int, int]] = set()
+        ids = sorted({n.id for n in needs})
+        if ids:
+            self.live = {
+                (need_id, offer_id)
+                for need_id, offer_id in db.session.execute(
+                    select(Match.need_id, Match.offer_id).where(
+                        _id_in(Match.need_id, ids), Match.status.in_(LIVE_MATCH_STATES)
+                    )
+                )
+            }
+
+    def of(self, need: Need) -> list[Any]:
+        start = max(need.wanted_from or self.today, self.today)
+        end = need.wanted_until
+        if end is not None and end < start:
+            return []
+        needed = need.person_days
+        weighs_capacity = bool(needed) and needed is not None and needed > 0
+
+        def order(row: Any, points: int) -> tuple[int, int]:
+            remaining = row.capacity_days - row.committed_days
+            covers = (need.wanted_from is None or row.available_from <= start) and (
+                end is None or row.available_until >= end
+            )
+            period = WEIGHTS["period"] if covers else PARTIAL_PERIOD_POINTS
+            if not weighs_capacity or remaining >= needed:
+                capacity = WEIGHTS["capacity"]
+            else:
+                capacity = (remaining * WEIGHTS["capacity"]) // needed
+            return (period + capacity + points, row.id)
+
+        eligible = [
+            row
+            for row in self.by_theme.get((need.agreement_id, need.theme_id), [])
+            if row.available_until >= start
+            and (end is None or row.available_from <= end)
+            and (need.id, row.id) not in self.live
+        ]
+        rows: list[Any] = []
+        for kind, points in (
+            (True, WEIGHTS["theme"] + WEIGHTS["help_kind"]),
+            (False, WEIGHTS["theme"]),
+        ):
+            tier = [row for row in eligible if (row.help_kind == need.help_kind) == kind]
+            tier.sort(key=partial(order, points=points), reverse=True)
+            rows += tier[: CANDIDATE_LIMIT - len(rows)]
+            if len(rows) >= CANDIDATE_LIMIT:
+                return rows
+        other_themes = _offer_tiers(need, self.today, None, None)[2]
+        rows += db.session.execute(other_themes().limit(CANDIDATE_LIMIT - len(rows)))
+        return rows
 
 
 @dataclass

@@ -290,3 +290,58 @@ def test_copies_beyond_the_rows_read_first_are_read_past(
     assert len(reads) == 2 and reads[0] == 2 + precomputed.COPY_ALLOWANCE  # then the whole list
     live = suggest_offers(coordinator, reload(need), 2, today=today, lang="en")
     assert shown(stored) == shown(live)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 4, 7, 100])
+def test_a_batch_of_needs_gets_the_candidates_each_need_gets_alone(app, users, monkeypatch, limit):
+    """The refresh jobs read a batch's candidates theme by theme (``OfferCandidates``) and
+    order them here: the same rows in the same order as each need's own tier queries, for
+    every cut of the candidate list (so each tier fills it, ties broken by id), with dates,
+    capacities, help kinds, other themes and live matches that leave offers out."""
+    from portal.core.enums import HelpKind
+    from portal.matching import suggestions
+    from tests import factories as f
+
+    monkeypatch.setattr(suggestions, "CANDIDATE_LIMIT", limit)
+    today = precomputed.date.today()
+    expert, other = users["expert"], users["other_expert"]
+    offers = [
+        f.make_offer(expert, help_kind=HelpKind.ADVICE, capacity_days=10),
+        f.make_offer(expert, help_kind=HelpKind.ADVICE, capacity_days=10),  # ties the first
+        f.make_offer(other, help_kind=HelpKind.ADVICE, capacity_days=3),
+        f.make_offer(other, help_kind=HelpKind.TRAINING, capacity_days=40),
+        f.make_offer(
+            expert,
+            help_kind=HelpKind.ADVICE,
+            available_from=today + timedelta(days=20),
+            available_until=today + timedelta(days=90),
+        ),
+        f.make_offer(other, help_kind=HelpKind.ADVICE, available_until=today + timedelta(days=5)),
+        f.make_offer(expert, help_kind=HelpKind.ADVICE, capacity_days=8, committed_days=8),
+        f.make_offer(other, help_kind=HelpKind.ADVICE, theme_codes=("housing",)),
+        f.make_offer(expert, help_kind=HelpKind.TRAINING, theme_codes=("housing",)),
+        f.make_offer(other, help_kind=HelpKind.ADVICE, theme_codes=("housing", "water_sewage")),
+    ]
+    requester = users["requester"]
+    needs = [
+        f.make_need(requester),
+        f.make_need(requester, person_days=5),
+        f.make_need(requester, person_days=20, help_kind=HelpKind.TRAINING),
+        f.make_need(
+            requester,
+            wanted_from=today + timedelta(days=10),
+            wanted_until=today + timedelta(days=30),
+        ),
+        f.make_need(requester, wanted_from=today - timedelta(days=30)),
+        f.make_need(requester, theme_code="housing"),
+    ]
+    f.make_match(needs[0], offers[0], requester)
+    f.make_match(needs[1], offers[2], requester)
+    needs = [reload(n) for n in needs]
+    batch = suggestions.OfferCandidates(needs, today)
+    compared = 0
+    for need in needs:
+        alone = [tuple(row) for row in suggestions.offer_candidates(need, today, visible=None)]
+        assert [tuple(row) for row in batch.of(need)] == alone, (limit, need.id)
+        compared += len(alone)
+    assert compared > 0
