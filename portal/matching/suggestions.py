@@ -8,6 +8,7 @@ A constant number of queries whatever the number of records.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -265,73 +266,88 @@ class OfferCandidates:
 
     def __init__(self, needs: Sequence[Need], today: date) -> None:
         self.today = today
-        self.by_theme: dict[tuple[int, int], list[Any]] = {}
+        # (agreement, theme) → help kind → (id, available from, until, remaining days, row)
+        self.by_theme: dict[tuple[int, int], dict[Any, list[tuple[Any, ...]]]] = {}
         keys = {(n.agreement_id, n.theme_id) for n in needs}
         for agreement_id, theme_id in sorted(keys):
-            self.by_theme[(agreement_id, theme_id)] = list(
-                db.session.execute(
-                    select(*_OFFER_COLUMNS, literal(True).label("theme_match")).where(
-                        Offer.status == OfferStatus.OPEN,
-                        Offer.capacity_days - Offer.committed_days > 0,
-                        _same_agreement(Offer.agreement_id, agreement_id),
-                        Offer.id.in_(
-                            select(offer_themes.c.offer_id).where(
-                                offer_themes.c.theme_id == theme_id
-                            )
-                        ),
+            by_kind: dict[Any, list[tuple[Any, ...]]] = {}
+            for row in db.session.execute(
+                select(*_OFFER_COLUMNS, literal(True).label("theme_match")).where(
+                    Offer.status == OfferStatus.OPEN,
+                    Offer.capacity_days - Offer.committed_days > 0,
+                    _same_agreement(Offer.agreement_id, agreement_id),
+                    Offer.id.in_(
+                        select(offer_themes.c.offer_id).where(offer_themes.c.theme_id == theme_id)
+                    ),
+                )
+            ):
+                by_kind.setdefault(row.help_kind, []).append(
+                    (
+                        row.id,
+                        row.available_from,
+                        row.available_until,
+                        row.capacity_days - row.committed_days,
+                        row,
                     )
                 )
-            )
-        self.live: set[tuple[int, int]] = set()
+            self.by_theme[(agreement_id, theme_id)] = by_kind
+        self.live: dict[int, set[int]] = {}
         ids = sorted({n.id for n in needs})
         if ids:
-            self.live = {
-                (need_id, offer_id)
-                for need_id, offer_id in db.session.execute(
-                    select(Match.need_id, Match.offer_id).where(
-                        _id_in(Match.need_id, ids), Match.status.in_(LIVE_MATCH_STATES)
-                    )
+            for need_id, offer_id in db.session.execute(
+                select(Match.need_id, Match.offer_id).where(
+                    _id_in(Match.need_id, ids), Match.status.in_(LIVE_MATCH_STATES)
                 )
-            }
+            ):
+                self.live.setdefault(need_id, set()).add(offer_id)
 
     def of(self, need: Need) -> list[Any]:
-        start = max(need.wanted_from or self.today, self.today)
+        today = self.today
+        start = max(need.wanted_from or today, today)
         end = need.wanted_until
         if end is not None and end < start:
             return []
-        needed = need.person_days
-        weighs_capacity = bool(needed) and needed is not None and needed > 0
+        wanted_from, needed, kind = need.wanted_from, need.person_days, need.help_kind
+        weighs_capacity = needed is not None and needed > 0
+        live = self.live.get(need.id, set())
+        full_period, capacity_points = WEIGHTS["period"], WEIGHTS["capacity"]
 
-        def order(row: Any, points: int) -> tuple[int, int]:
-            remaining = row.capacity_days - row.committed_days
-            covers = (need.wanted_from is None or row.available_from <= start) and (
-                end is None or row.available_until >= end
+        def order(entry: tuple[Any, ...], points: int) -> tuple[int, int]:
+            offer_id, available_from, available_until, remaining, _row = entry
+            covers = (wanted_from is None or available_from <= start) and (
+                end is None or available_until >= end
             )
-            period = WEIGHTS["period"] if covers else PARTIAL_PERIOD_POINTS
+            period = full_period if covers else PARTIAL_PERIOD_POINTS
             if not weighs_capacity or remaining >= needed:
-                capacity = WEIGHTS["capacity"]
+                capacity = capacity_points
             else:
-                capacity = (remaining * WEIGHTS["capacity"]) // needed
-            return (period + capacity + points, row.id)
+                capacity = (remaining * capacity_points) // needed
+            return (period + capacity + points, offer_id)
 
-        eligible = [
-            row
-            for row in self.by_theme.get((need.agreement_id, need.theme_id), [])
-            if row.available_until >= start
-            and (end is None or row.available_from <= end)
-            and (need.id, row.id) not in self.live
-        ]
+        by_kind = self.by_theme.get((need.agreement_id, need.theme_id), {})
         rows: list[Any] = []
-        for kind, points in (
+        for same_kind, points in (
             (True, WEIGHTS["theme"] + WEIGHTS["help_kind"]),
             (False, WEIGHTS["theme"]),
         ):
-            tier = [row for row in eligible if (row.help_kind == need.help_kind) == kind]
-            tier.sort(key=partial(order, points=points), reverse=True)
-            rows += tier[: CANDIDATE_LIMIT - len(rows)]
+            entries = (
+                by_kind.get(kind, [])
+                if same_kind
+                else [e for k, group in by_kind.items() if k != kind for e in group]
+            )
+            eligible = (
+                e
+                for e in entries
+                if e[2] >= start and (end is None or e[1] <= end) and e[0] not in live
+            )
+            # As the tier's ORDER BY ... DESC, id DESC LIMIT n (nlargest is sorted()[:n]).
+            best = heapq.nlargest(
+                CANDIDATE_LIMIT - len(rows), eligible, key=partial(order, points=points)
+            )
+            rows += [e[4] for e in best]
             if len(rows) >= CANDIDATE_LIMIT:
                 return rows
-        other_themes = _offer_tiers(need, self.today, None, None)[2]
+        other_themes = _offer_tiers(need, today, None, None)[2]
         rows += db.session.execute(other_themes().limit(CANDIDATE_LIMIT - len(rows)))
         return rows
 
