@@ -56,7 +56,6 @@ from portal.matching.suggestions import (
     TermsCache,
     final_score,
     need_candidates,
-    offer_candidates,
     rank_needs,
     rank_offers,
     suggest_needs,
@@ -110,12 +109,9 @@ def _list_row(
 
 
 def _compute_need(
-    need: Need, today: date, cache: TermsCache, candidates: OfferCandidates | None = None
+    need: Need, today: date, cache: TermsCache, candidates: OfferCandidates
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    if candidates is None:
-        rows = offer_candidates(need, today, visible=None)
-    else:
-        rows = candidates.of(need)
+    rows = candidates.of(need)
     ranked = rank_offers(need, rows, today, None, cache)
     need_terms = terms_of(need)
     now = utcnow()
@@ -211,10 +207,10 @@ def refresh_lists(kind: str, ids: Sequence[int], today: date | None = None) -> i
     lists: list[dict[str, Any]] = []
     pairs: list[dict[str, Any]] = []
     cache = TermsCache()  # the batch's lists meet the same candidates: their terms once
-    candidates = None
-    if kind == "need":
-        # The batch's needs share a few themes: each theme's open offers are read once.
-        candidates = OfferCandidates([p for p in postings if _need_has_list(p)], today)
+    # The batch's needs share a few themes: each theme's open offers are read once.
+    candidates = OfferCandidates(
+        [p for p in postings if kind == "need" and _need_has_list(p)], today
+    )
     for posting in postings:
         if kind == "need" and _need_has_list(posting):
             row, found = _compute_need(posting, today, cache, candidates)
