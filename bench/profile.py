@@ -147,7 +147,7 @@ def main() -> int:
         import pstats
 
         flat.disable()
-        stats = pstats.Stats(flat).sort_stats("tottime")
+        stats = pstats.Stats(flat).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
         stats.print_stats(args.flat)
         if args.callers:
             stats.print_callers(args.callers)

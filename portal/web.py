@@ -25,6 +25,7 @@ from portal.core.i18n import (
     format_date,
     format_datetime,
     format_number,
+    format_percent,
     full_stop,
 )
 from portal.core.types import utcnow
@@ -210,6 +211,7 @@ def register_template_helpers(app: Flask) -> None:
         datetime=format_datetime,
         ago=fmt_ago,
         number=format_number,
+        percentformat=format_percent,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -71,6 +72,16 @@ class NamedInThreeLanguages:
         except RuntimeError:  # outside a request, e.g. in the CLI
             lang = "en"
         return getattr(self, f"name_{lang}", None) or self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class ShownName(NamedInThreeLanguages):
+    """A name read for showing only (a Core select, no ORM row): a theme's, a district's, an
+    organisation's."""
+
+    name_en: str
+    name_sv: str
+    name_uk: str
 
 
 # ---------------------------------------------------------------- translations, fast
@@ -233,6 +244,17 @@ def format_number(value: int | float | Decimal, lang: str | None = None) -> str:
     space), 1,200 in English."""
     lang = _lang(lang)
     return _number_text(value, lang if lang in FORMAT_LOCALES else "en")
+
+
+@lru_cache(maxsize=4096)
+def _percent_text(value: int | float | Decimal, locale: str) -> str:
+    return babel_numbers.format_percent(value, locale=locale)
+
+
+def format_percent(value: int | float | Decimal) -> str:
+    """A share as the reader's language writes it (12 %, 12%, 12 %): Flask-Babel's
+    ``percentformat``, remembered per value and locale (a project list shows forty)."""
+    return _percent_text(value, str(get_locale() or "en") if has_app_context() else "en")
 
 
 def full_stop(sentence: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -156,12 +157,21 @@ class KeysetPage:
         return self.after is not None
 
 
-def _rows(stmt: Select[Any], order: Order, backwards: bool, limit: int, offset: int = 0):
+def _read(
+    stmt: Select[Any],
+    order: Order,
+    backwards: bool,
+    limit: int,
+    offset: int = 0,
+    whole_rows: bool = False,
+):
     keyed = stmt.order_by(None).order_by(*order.order_by(backwards))
     keyed = keyed.add_columns(*(key.expr for key in order.keys)).limit(limit + 1)
     if offset:
         keyed = keyed.offset(offset)
     width = len(order.keys)
+    if whole_rows:
+        return [(row, tuple(row[-width:])) for row in db.session.execute(keyed)]
     return [(row[0], tuple(row[-width:])) for row in db.session.execute(keyed)]
 
 
@@ -170,11 +180,15 @@ def keyset_page(
     order: Order,
     args: Mapping[str, str],
     per_page: int,
+    *,
+    whole_rows: bool = False,
 ) -> KeysetPage:
     """The page of ``stmt`` (its WHERE and loader options kept, its order replaced by
     ``order``'s) that ``args`` ask for: ``after``/``before`` a cursor, an old ``page=N``, or
-    the first page."""
+    the first page. Its items are the first column of each row (the record, for a select of
+    one entity), or with ``whole_rows`` the rows (a Core select of the shown columns)."""
     per_page = max(per_page, 1)
+    _rows = partial(_read, whole_rows=whole_rows)
     after = decode_cursor(order, args.get("after"))
     before = decode_cursor(order, args.get("before")) if after is None else None
     if before is not None:

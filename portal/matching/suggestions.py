@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.content.models import ShownText, TextVersion
 from portal.core.enums import NeedStatus, OfferStatus, Priority
-from portal.core.i18n import NamedInThreeLanguages
+from portal.core.i18n import ShownName
 from portal.extensions import db
 from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.matching.queries import live_match_between
@@ -62,11 +62,7 @@ if TYPE_CHECKING:
 CANDIDATE_LIMIT = 100  # at most this many candidates are scored in Python
 
 
-@dataclass(frozen=True)
-class ShownOrganisation(NamedInThreeLanguages):
-    name_en: str
-    name_sv: str
-    name_uk: str
+ShownOrganisation = ShownName
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,11 @@ PROJECT_TRANSITIONS: dict[ProjectStatus, set[ProjectStatus]] = {
 }
 
 
+def progress_share(done: int, total: int) -> int:
+    """The weighted share of done milestones in whole per cent: ``done`` of ``total`` weight."""
+    return round(100 * done / total) if total else 0
+
+
 class Project(TextOwnerMixin, Model):
     __text_kind__ = "project"
     __text_fields__ = {"title": "title_id", "description": "description_id"}
@@ -114,11 +119,8 @@ class Project(TextOwnerMixin, Model):
     @property
     def progress(self) -> int:
         """Weighted share of done milestones, in whole per cent."""
-        total = sum(m.weight for m in self.milestones)
-        if not total:
-            return 0
         done = sum(m.weight for m in self.milestones if m.done_on is not None)
-        return round(100 * done / total)
+        return progress_share(done, sum(m.weight for m in self.milestones))
 
     def can_transition(self, target: ProjectStatus) -> bool:
         return target in PROJECT_TRANSITIONS[self.status]

@@ -7,17 +7,22 @@ may not see never shows up.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
+from portal.content.models import ShownText, ShownVersion, Text, TextVersion
 from portal.content.search import any_version_contains
 from portal.core.counts import count_list
-from portal.core.enums import MatchStatus, ProjectStatus
+from portal.core.enums import MatchStatus, ProjectStatus, ReportStatus
+from portal.core.i18n import ShownName
 from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
 from portal.core.text import clean_text
 from portal.core.visibility import Scope
@@ -25,7 +30,7 @@ from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
 from portal.offers.models import Offer
-from portal.projects.models import Milestone, Project, StatusReport
+from portal.projects.models import Milestone, Project, StatusReport, progress_share
 from portal.reference.models import District, Organisation, Theme
 
 
@@ -103,6 +108,111 @@ def projects_query(viewer: User | None, filters: ProjectFilters | None = None) -
     return visible_projects(viewer, filters).order_by(*NEWEST_FIRST.order_by())
 
 
+@dataclass(frozen=True, slots=True)
+class ListedProject:
+    """A project as the list shows it, read by Core selects of the shown columns (no ORM rows:
+    loading twenty projects with their relations cost more than rendering them)."""
+
+    id: int
+    title: ShownText
+    status: ProjectStatus
+    theme: ShownName
+    district: ShownName | None
+    starts_on: date
+    ends_on: date
+    requester_lead: ShownName
+    expert_lead: ShownName
+    latest_report_status: ReportStatus | None
+    progress: int
+
+
+# Aliases: the filters' own subqueries (themes by code, texts by words) must not correlate
+# with the tables joined here for showing.
+_TITLE = aliased(Text)
+_THEME = aliased(Theme)
+_DISTRICT = aliased(District)
+_REQUESTER_LEAD = aliased(Organisation)
+_EXPERT_LEAD = aliased(Organisation)
+
+
+def _milestone_weight(project_id: Any, done_only: bool) -> Any:
+    weights = select(func.coalesce(func.sum(Milestone.weight), 0)).where(
+        Milestone.project_id == project_id
+    )
+    if done_only:
+        weights = weights.where(Milestone.done_on.is_not(None))
+    return weights.scalar_subquery()
+
+
+def _listed_columns(stmt: Select) -> Select:
+    """``stmt`` (projects, filtered) with the columns a list row shows instead of the entity:
+    the theme, district and leads joined (small tables, each one row per project) and the
+    milestones' done and total weight as subqueries, which the list reads off
+    ``ix_milestones_project_id`` for its twenty rows only."""
+    return (
+        stmt.with_only_columns(
+            Project.id,
+            Project.status,
+            Project.starts_on,
+            Project.ends_on,
+            Project.latest_report_status,
+            Project.title_id,
+            _TITLE.original_lang,
+            _THEME.name_en,
+            _THEME.name_sv,
+            _THEME.name_uk,
+            _DISTRICT.name_en,
+            _DISTRICT.name_sv,
+            _DISTRICT.name_uk,
+            _REQUESTER_LEAD.name_en,
+            _REQUESTER_LEAD.name_sv,
+            _REQUESTER_LEAD.name_uk,
+            _EXPERT_LEAD.name_en,
+            _EXPERT_LEAD.name_sv,
+            _EXPERT_LEAD.name_uk,
+            _milestone_weight(Project.id, done_only=True),
+            _milestone_weight(Project.id, done_only=False),
+        )
+        .join(_TITLE, _TITLE.id == Project.title_id)
+        .join(_THEME, _THEME.id == Project.theme_id)
+        .outerjoin(_DISTRICT, _DISTRICT.id == Project.district_id)
+        .join(_REQUESTER_LEAD, _REQUESTER_LEAD.id == Project.requester_lead_id)
+        .join(_EXPERT_LEAD, _EXPERT_LEAD.id == Project.expert_lead_id)
+    )
+
+
+def _listed(rows: list[Any]) -> list[ListedProject]:
+    """The list's rows with their titles' versions (one more select for the page)."""
+    versions: dict[int, list[ShownVersion]] = defaultdict(list)
+    if rows:
+        for text_id, lang, body, is_machine in db.session.execute(
+            select(TextVersion.text_id, TextVersion.lang, TextVersion.body, TextVersion.is_machine)
+            .where(TextVersion.text_id.in_([row[5] for row in rows]))
+            .order_by(TextVersion.id)
+        ):
+            versions[text_id].append(ShownVersion(lang, body, is_machine))
+    listed = []
+    for row in rows:
+        (id_, status, starts_on, ends_on, report, title_id, original_lang, *names) = row[:19]
+        done, total = row[19], row[20]
+        listed.append(
+            ListedProject(
+                id=id_,
+                title=ShownText(original_lang, tuple(versions[title_id])),
+                status=status,
+                theme=ShownName(*names[0:3]),
+                district=ShownName(*names[3:6]) if names[3] is not None else None,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                requester_lead=ShownName(*names[6:9]),
+                expert_lead=ShownName(*names[9:12]),
+                latest_report_status=report,
+                progress=progress_share(int(done), int(total)),
+            )
+        )
+    return listed
+
+
 def list_projects(
     viewer: User | None,
     filters: ProjectFilters | None = None,
@@ -110,12 +220,17 @@ def list_projects(
     per_page: int = 20,
 ) -> KeysetPage:
     """The page of ``projects_query`` that ``args`` ask for (``after``/``before`` a cursor, an
-    old ``page``), with the list's count."""
+    old ``page``), with the list's count. Its items are ``ListedProject``s."""
     filters = filters or ProjectFilters()
     stmt = visible_projects(viewer, filters)
     page = keyset_page(
-        stmt.options(*LIST_OPTIONS), NEWEST_FIRST, args or {}, min(max(per_page, 1), 100)
+        _listed_columns(stmt),
+        NEWEST_FIRST,
+        args or {},
+        min(max(per_page, 1), 100),
+        whole_rows=True,
     )
+    page.items = _listed(page.items)
     page.count = count_list(
         stmt,
         Project.id,
