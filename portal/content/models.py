@@ -88,6 +88,11 @@ class ShownText:
     original_lang: str
     versions: tuple[ShownVersion, ...]
 
+    @property
+    def original(self) -> str:
+        """The body in the language it was written in, as :attr:`Text.original`."""
+        return next((v.body for v in self.versions if v.lang == self.original_lang), "")
+
     def render(self, lang: str) -> Rendered:
         return render_versions(self.versions, self.original_lang, lang)
 

@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, select
 
 from portal.agreements.models import Agreement
-from portal.content.models import Text
+from portal.content.models import ShownText
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus
 from portal.core.http import record_url
 from portal.core.types import utcnow
@@ -148,8 +148,8 @@ class MilestoneItem:
     project_id: int
     project_title_id: int
     is_overdue: bool
-    title: Text | None = None
-    project_title: Text | None = None
+    title: ShownText | None = None
+    project_title: ShownText | None = None
 
     @property
     def url(self) -> str | None:
@@ -164,7 +164,7 @@ class ProjectItem:
     latest_report_status: ReportStatus | None
     status: ProjectStatus
     days_to_end: int
-    title: Text | None = None
+    title: ShownText | None = None
 
     @property
     def url(self) -> str | None:

@@ -20,10 +20,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
-from portal.content.models import Text
+from portal.content.models import ShownText, ShownVersion, Text, TextVersion
 from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, ProjectStatus, Role, Side
 from portal.core.http import record_url
 from portal.core.types import utcnow
@@ -38,14 +37,28 @@ from portal.projects.models import Project
 WAITING_LIMIT = 10
 
 
-def load_texts(ids: Iterable[int]) -> dict[int, Text]:
-    """The texts with these ids and all their versions, in exactly one query (also when there
-    are none, so that a page's query count does not depend on the data)."""
+def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:
+    """The texts with these ids and all their versions, for showing, in exactly one query
+    (also when there are none, so that a page's query count does not depend on the data): a
+    Core select of the shown columns, no ORM rows."""
     wanted = sorted(set(ids))
-    texts = db.session.scalars(
-        select(Text).options(joinedload(Text.versions)).where(Text.id.in_(wanted))
-    ).unique()
-    return {text.id: text for text in texts}
+    original: dict[int, str] = {}
+    versions: dict[int, list[ShownVersion]] = {}
+    for text_id, original_lang, lang, body, is_machine in db.session.execute(
+        select(
+            Text.id, Text.original_lang, TextVersion.lang, TextVersion.body, TextVersion.is_machine
+        )
+        .outerjoin(TextVersion, TextVersion.text_id == Text.id)
+        .where(Text.id.in_(wanted))
+        .order_by(Text.id, TextVersion.id)
+    ):
+        original[text_id] = original_lang
+        found = versions.setdefault(text_id, [])
+        if lang is not None:
+            found.append(ShownVersion(lang, body, is_machine))
+    return {
+        text_id: ShownText(lang, tuple(versions[text_id])) for text_id, lang in original.items()
+    }
 
 
 # ---------------------------------------------------------------- what waits
@@ -60,8 +73,8 @@ class Proposal:
     offer_title_id: int
     waiting_sides: list[Side]
     proposed_at: datetime
-    need_title: Text | None = None
-    offer_title: Text | None = None
+    need_title: ShownText | None = None
+    offer_title: ShownText | None = None
 
     @property
     def url(self) -> str | None:
@@ -78,8 +91,8 @@ class MilestoneDue:
     project_id: int
     project_title_id: int
     is_overdue: bool
-    title: Text | None = None
-    project_title: Text | None = None
+    title: ShownText | None = None
+    project_title: ShownText | None = None
 
     @property
     def url(self) -> str | None:
@@ -91,7 +104,7 @@ class ReportDue:
     project_id: int
     title_id: int
     last_report_at: datetime | None
-    title: Text | None = None
+    title: ShownText | None = None
 
     @property
     def url(self) -> str | None:

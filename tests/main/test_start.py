@@ -249,3 +249,37 @@ def test_welcome_page_shows_public_counts(client, app, users):
     assert "1 open need" in body
     assert "0 open offers of expertise" in body
     assert "Welcome" in body
+
+
+def test_texts_read_for_showing_render_as_the_texts_themselves(app):
+    from portal.content.models import Text, TextVersion
+    from portal.main.services import load_texts
+    from tests.factories import text
+
+    machine = text("Vattenläckor i Obolon", "sv")
+    machine.versions.append(TextVersion(lang="en", body="Water leaks in Obolon", is_machine=True))
+    emptied = text("Школа", "uk", translations={"en": "School"})
+    emptied.versions.append(TextVersion(lang="sv", body="", is_machine=True))
+    made = [
+        text("Only English"),
+        text("Ремонт шкіл", "uk", translations={"sv": "Skolrenovering"}),
+        machine,
+        emptied,
+    ]
+    db.session.add_all(made)
+    db.session.commit()
+    ids = [t.id for t in made]
+    shown = load_texts([*ids, ids[0], 10**9])  # repeated and unknown ids too
+    assert sorted(shown) == sorted(ids)
+    db.session.expire_all()
+    for text_id in ids:
+        stored = db.session.get(Text, text_id)
+        for lang in ("en", "sv", "uk"):
+            assert shown[text_id].render(lang) == stored.render(lang), (text_id, lang)
+    assert load_texts([]) == {}
+    assert [shown[i].original for i in ids] == [
+        "Only English",
+        "Ремонт шкіл",
+        "Vattenläckor i Obolon",
+        "Школа",
+    ]
