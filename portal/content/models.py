@@ -7,7 +7,7 @@ reader gets their own language where a version exists, else the original, marked
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    select,
     text,
     update,
 )
@@ -29,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.records import register_record_kind
 from portal.core.types import UTCDateTime, utcnow
-from portal.extensions import Model
+from portal.extensions import Model, db
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -237,6 +238,30 @@ def _own_texts(mapper: Mapper[Any], connection: Any, record: TextOwnerMixin) -> 
         if isinstance(text_row, Text):
             set_committed_value(text_row, "owner_type", kind)
             set_committed_value(text_row, "owner_id", record.id)  # type: ignore[attr-defined]
+
+
+def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:
+    """The texts with these ids and all their versions, for showing, in exactly one query
+    (also when there are none, so that a page's query count does not depend on the data): a
+    Core select of the shown columns, no ORM rows."""
+    wanted = sorted(set(ids))
+    original: dict[int, str] = {}
+    versions: dict[int, list[ShownVersion]] = {}
+    for text_id, original_lang, lang, body, is_machine in db.session.execute(
+        select(
+            Text.id, Text.original_lang, TextVersion.lang, TextVersion.body, TextVersion.is_machine
+        )
+        .outerjoin(TextVersion, TextVersion.text_id == Text.id)
+        .where(Text.id.in_(wanted))
+        .order_by(Text.id, TextVersion.id)
+    ):
+        original[text_id] = original_lang
+        found = versions.setdefault(text_id, [])
+        if lang is not None:
+            found.append(ShownVersion(lang, body, is_machine))
+    return {
+        text_id: ShownText(lang, tuple(versions[text_id])) for text_id, lang in original.items()
+    }
 
 
 # Ukrainian is written with ’ (U+2019, the portal's choice), ʼ (U+02BC) or a typewriter ' by

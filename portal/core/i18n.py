@@ -254,7 +254,7 @@ def _percent_text(value: int | float | Decimal, locale: str) -> str:
 def format_percent(value: int | float | Decimal) -> str:
     """A share as the reader's language writes it (12 %, 12%, 12 %): Flask-Babel's
     ``percentformat``, remembered per value and locale (a project list shows forty)."""
-    return _percent_text(value, str(get_locale() or "en") if has_app_context() else "en")
+    return _percent_text(value, _lang(None))
 
 
 def full_stop(sentence: str) -> str:

@@ -32,13 +32,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, select
 
 from portal.agreements.models import Agreement
-from portal.content.models import ShownText
+from portal.content.models import ShownText, load_texts
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus
 from portal.core.http import record_url
 from portal.core.types import utcnow
 from portal.core.visibility import Scope
 from portal.extensions import cache, db
-from portal.main.services import load_texts
 from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.needs.models import Need
 from portal.projects.models import Milestone, Project

@@ -11,7 +11,6 @@ every active administrator, each in their own language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
 from portal.accounts.models import User
-from portal.content.models import ShownText, ShownVersion, Text, TextVersion
+from portal.content.models import ShownText, load_texts
 from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, ProjectStatus, Role, Side
 from portal.core.http import record_url
 from portal.core.types import utcnow
@@ -35,30 +34,6 @@ from portal.projects import timeline
 from portal.projects.models import Project
 
 WAITING_LIMIT = 10
-
-
-def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:
-    """The texts with these ids and all their versions, for showing, in exactly one query
-    (also when there are none, so that a page's query count does not depend on the data): a
-    Core select of the shown columns, no ORM rows."""
-    wanted = sorted(set(ids))
-    original: dict[int, str] = {}
-    versions: dict[int, list[ShownVersion]] = {}
-    for text_id, original_lang, lang, body, is_machine in db.session.execute(
-        select(
-            Text.id, Text.original_lang, TextVersion.lang, TextVersion.body, TextVersion.is_machine
-        )
-        .outerjoin(TextVersion, TextVersion.text_id == Text.id)
-        .where(Text.id.in_(wanted))
-        .order_by(Text.id, TextVersion.id)
-    ):
-        original[text_id] = original_lang
-        found = versions.setdefault(text_id, [])
-        if lang is not None:
-            found.append(ShownVersion(lang, body, is_machine))
-    return {
-        text_id: ShownText(lang, tuple(versions[text_id])) for text_id, lang in original.items()
-    }
 
 
 # ---------------------------------------------------------------- what waits

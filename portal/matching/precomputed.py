@@ -40,6 +40,7 @@ from portal import jobs
 from portal.content.models import CONTENT_LANGUAGES, ShownText, ShownVersion, Text, TextVersion
 from portal.core.bulk import insert_rows
 from portal.core.enums import NeedStatus, OfferStatus, Visibility
+from portal.core.i18n import ShownName
 from portal.core.transaction import call_after_commit
 from portal.core.types import utcnow
 from portal.core.visibility import Scope, is_signed_in
@@ -50,7 +51,6 @@ from portal.matching.scoring import SHOWN_TERMS, Reason, terms_of
 from portal.matching.suggestions import (
     CANDIDATE_LIMIT,
     OfferCandidates,
-    ShownOrganisation,
     ShownRecord,
     Suggestion,
     TermsCache,
@@ -487,7 +487,7 @@ def _shown(
                 ShownVersion(v.lang, v.body, v.is_machine) for v in versions if v.lang is not None
             ),
         )
-        organisation = ShownOrganisation(first.name_en, first.name_sv, first.name_uk)
+        organisation = ShownName(first.name_en, first.name_sv, first.name_uk)
         record = ShownRecord(first.id, title, organisation)
         pairs.append(
             (record, first.score, first.reasons, first.terms, first.original_lang, first.copy_key)

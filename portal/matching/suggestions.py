@@ -62,9 +62,6 @@ if TYPE_CHECKING:
 CANDIDATE_LIMIT = 100  # at most this many candidates are scored in Python
 
 
-ShownOrganisation = ShownName
-
-
 @dataclass(frozen=True, slots=True)
 class ShownRecord:
     """The other side of a stored suggestion as the list shows it, read with the pair by one
@@ -72,7 +69,7 @@ class ShownRecord:
 
     id: int
     title: ShownText
-    organisation: ShownOrganisation
+    organisation: ShownName
 
 
 @dataclass

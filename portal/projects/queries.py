@@ -7,7 +7,6 @@ may not see never shows up.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +17,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
-from portal.content.models import ShownText, ShownVersion, Text, TextVersion
+from portal.content.models import ShownText, load_texts
 from portal.content.search import any_version_contains
 from portal.core.counts import count_list
 from portal.core.enums import MatchStatus, ProjectStatus, ReportStatus
@@ -126,13 +125,21 @@ class ListedProject:
     progress: int
 
 
-# Aliases: the filters' own subqueries (themes by code, texts by words) must not correlate
-# with the tables joined here for showing.
-_TITLE = aliased(Text)
+# Aliases: the filters' own subqueries (themes and districts by code) must not correlate with
+# the tables joined here for showing.
 _THEME = aliased(Theme)
 _DISTRICT = aliased(District)
 _REQUESTER_LEAD = aliased(Organisation)
 _EXPERT_LEAD = aliased(Organisation)
+LANGS = ("en", "sv", "uk")  # ShownName's order
+
+
+def _names(prefix: str, table: Any) -> tuple[Any, ...]:
+    return tuple(getattr(table, f"name_{lang}").label(f"{prefix}_{lang}") for lang in LANGS)
+
+
+def _shown_name(row: Any, prefix: str) -> ShownName:
+    return ShownName(*(getattr(row, f"{prefix}_{lang}") for lang in LANGS))
 
 
 def _milestone_weight(project_id: Any, done_only: bool) -> Any:
@@ -157,23 +164,13 @@ def _listed_columns(stmt: Select) -> Select:
             Project.ends_on,
             Project.latest_report_status,
             Project.title_id,
-            _TITLE.original_lang,
-            _THEME.name_en,
-            _THEME.name_sv,
-            _THEME.name_uk,
-            _DISTRICT.name_en,
-            _DISTRICT.name_sv,
-            _DISTRICT.name_uk,
-            _REQUESTER_LEAD.name_en,
-            _REQUESTER_LEAD.name_sv,
-            _REQUESTER_LEAD.name_uk,
-            _EXPERT_LEAD.name_en,
-            _EXPERT_LEAD.name_sv,
-            _EXPERT_LEAD.name_uk,
-            _milestone_weight(Project.id, done_only=True),
-            _milestone_weight(Project.id, done_only=False),
+            *_names("theme", _THEME),
+            *_names("district", _DISTRICT),
+            *_names("requester", _REQUESTER_LEAD),
+            *_names("expert", _EXPERT_LEAD),
+            _milestone_weight(Project.id, done_only=True).label("done_weight"),
+            _milestone_weight(Project.id, done_only=False).label("total_weight"),
         )
-        .join(_TITLE, _TITLE.id == Project.title_id)
         .join(_THEME, _THEME.id == Project.theme_id)
         .outerjoin(_DISTRICT, _DISTRICT.id == Project.district_id)
         .join(_REQUESTER_LEAD, _REQUESTER_LEAD.id == Project.requester_lead_id)
@@ -182,35 +179,24 @@ def _listed_columns(stmt: Select) -> Select:
 
 
 def _listed(rows: list[Any]) -> list[ListedProject]:
-    """The list's rows with their titles' versions (one more select for the page)."""
-    versions: dict[int, list[ShownVersion]] = defaultdict(list)
-    if rows:
-        for text_id, lang, body, is_machine in db.session.execute(
-            select(TextVersion.text_id, TextVersion.lang, TextVersion.body, TextVersion.is_machine)
-            .where(TextVersion.text_id.in_([row[5] for row in rows]))
-            .order_by(TextVersion.id)
-        ):
-            versions[text_id].append(ShownVersion(lang, body, is_machine))
-    listed = []
-    for row in rows:
-        (id_, status, starts_on, ends_on, report, title_id, original_lang, *names) = row[:19]
-        done, total = row[19], row[20]
-        listed.append(
-            ListedProject(
-                id=id_,
-                title=ShownText(original_lang, tuple(versions[title_id])),
-                status=status,
-                theme=ShownName(*names[0:3]),
-                district=ShownName(*names[3:6]) if names[3] is not None else None,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                requester_lead=ShownName(*names[6:9]),
-                expert_lead=ShownName(*names[9:12]),
-                latest_report_status=report,
-                progress=progress_share(int(done), int(total)),
-            )
+    """The list's rows with their titles (one more select for the page)."""
+    titles = load_texts(row.title_id for row in rows)
+    return [
+        ListedProject(
+            id=row.id,
+            title=titles[row.title_id],
+            status=row.status,
+            theme=_shown_name(row, "theme"),
+            district=_shown_name(row, "district") if row.district_en is not None else None,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            requester_lead=_shown_name(row, "requester"),
+            expert_lead=_shown_name(row, "expert"),
+            latest_report_status=row.latest_report_status,
+            progress=progress_share(int(row.done_weight), int(row.total_weight)),
         )
-    return listed
+        for row in rows
+    ]
 
 
 def list_projects(

@@ -252,8 +252,7 @@ def test_welcome_page_shows_public_counts(client, app, users):
 
 
 def test_texts_read_for_showing_render_as_the_texts_themselves(app):
-    from portal.content.models import Text, TextVersion
-    from portal.main.services import load_texts
+    from portal.content.models import Text, TextVersion, load_texts
     from tests.factories import text
 
     machine = text("Vattenläckor i Obolon", "sv")
