@@ -62,13 +62,14 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Chromium is missing: run 'apt-get install chromium' as root"; exit 1; fi; }
 
-## The suite in parallel, then the browser suite on its own (one live portal per process).
+## The suite in parallel, then the browser suite, also in parallel (each process drives its own
+## Chromium against its own live portal on its own port and database).
 ## BROWSER=0 leaves the browser suite out (its live portal always runs on SQLite, so CI runs it
 ## once, with the SQLite pass).
 BROWSER ?= 1
 test: install compile-translations lint chromium
 	$(PY) -m pytest -n auto --ignore=tests/browser
-	if [ "$(BROWSER)" != 0 ]; then $(PY) -m pytest tests/browser; fi
+	if [ "$(BROWSER)" != 0 ]; then $(PY) -m pytest -n auto tests/browser; fi
 
 ## Security scan (scripts/scan.py): bandit, then wapiti and sqlmap signed in against a throw-away
 ## production-configured portal; ~8 minutes; fails on any finding. Installs the scanners (root).
