@@ -20,7 +20,7 @@ from typing import Any
 from xml.etree import ElementTree as ET  # nosec B405 (builds XML, never parses any)
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.content.models import CONTENT_LANGUAGES, Text
@@ -214,6 +214,14 @@ def public_projects_query() -> Any:
         .order_by(Project.id)
         .execution_options(yield_per=200)
     )
+
+
+def has_activities() -> bool:
+    """Whether any project is public: the standard's file holds at least one activity, so
+    without one there is no file to publish."""
+    from portal.projects.models import Project
+
+    return bool(db.session.scalar(select(exists().where(Project.visible_to(None)))))
 
 
 def activities_xml() -> Iterator[bytes]:

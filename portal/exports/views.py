@@ -28,6 +28,7 @@ from flask_login import current_user, login_required
 
 from portal.core.http import actor
 from portal.core.i18n import current_language
+from portal.errors import render_error
 from portal.exports import atom as atom_feeds
 from portal.exports import calendar, iati, services, writers
 from portal.exports.tables import table
@@ -149,7 +150,11 @@ def renew_calendar():
 
 @bp.route("/open-data/iati-activities.xml")
 def iati_activities():
-    """The public projects as IATI activities (standard 2.03)."""
+    """The public projects as IATI activities (standard 2.03). Before any project is public
+    there is no file: the standard requires at least one activity, and an IATI registry reading
+    this address takes a 404 as "nothing published yet" rather than an invalid file."""
+    if not iati.has_activities():
+        return render_error(404, no_iati_file_message())
     body = stream_with_context(iati.activities_xml())
     filename = f"stockholm-kyiv-iati-activities-{date.today().isoformat()}.xml"
     return file_response(body, XML_TYPE, filename, private=False)
@@ -165,4 +170,18 @@ def has_calendar_address(user: Any) -> bool:
 
 @bp.route("/open-data")
 def open_data():
-    return render_template("exports/open_data.html", themes=themes(), feed_kinds=FEED_KINDS)
+    return render_template(
+        "exports/open_data.html",
+        themes=themes(),
+        feed_kinds=FEED_KINDS,
+        has_iati_activities=iati.has_activities(),
+        no_iati_file=no_iati_file_message(),
+    )
+
+
+def no_iati_file_message() -> str:
+    return _(
+        "No cooperation project is public yet, so there is no IATI activity file: the standard "
+        "requires at least one activity. The file appears here when the first project is made "
+        "public."
+    )
