@@ -44,7 +44,7 @@ from portal.core.i18n import ShownName
 from portal.core.transaction import call_after_commit
 from portal.core.types import utcnow
 from portal.core.visibility import Scope, is_signed_in
-from portal.extensions import db
+from portal.extensions import cache, db
 from portal.matching.models import Match, StoredSuggestion, SuggestionList
 from portal.matching.queries import live_match_between
 from portal.matching.scoring import SHOWN_TERMS, Reason, terms_of
@@ -72,6 +72,9 @@ if TYPE_CHECKING:
 STORED = 30  # pairs kept per list: a page shows ten
 BATCH = 500  # lists recomputed per job
 RETRIES = 3
+# A stale list read again while its refresh waits in the queue is not queued again for this long
+# (a popular need after midnight, or behind a long batch, would otherwise queue one job per view).
+ASK_AGAIN_SECONDS = 120
 COPY_ALLOWANCE = 5  # stored pairs read beyond those shown, for copies left out
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.MATCHED)
 
@@ -449,6 +452,13 @@ def _reasons(codes: list[str], terms: dict[str, str], lang: str) -> list[Reason]
 
 
 def _ask_again(kind: str, posting_id: int) -> None:
+    """Queue the list's refresh, once per ``ASK_AGAIN_SECONDS`` for every reader together (the
+    shared cache remembers the ask; without it, each read asks)."""
+    try:
+        if not cache.add(f"suggestions-asked:{kind}:{posting_id}", 1, timeout=ASK_AGAIN_SECONDS):
+            return
+    except Exception:  # Redis away: ask anyway, as below
+        jobs.log.warning("could not remember the suggestions' refresh request")
     try:
         jobs.enqueue(refresh_lists, kind, [posting_id], retries=RETRIES)
     except Exception:

@@ -345,3 +345,35 @@ def test_a_batch_of_needs_gets_the_candidates_each_need_gets_alone(app, users, m
         assert [tuple(row) for row in batch.of(need)] == alone, (limit, need.id)
         compared += len(alone)
     assert compared > 0
+
+
+def test_a_stale_list_read_by_many_is_queued_once(
+    precomputing, users, make_need, make_offer, monkeypatch
+):
+    """Readers of a list waiting for its refresh do not queue one job each; after the window
+    (``ASK_AGAIN_SECONDS``: the job may have been lost) the next reader asks again."""
+    need = make_need()
+    make_offer()
+    db.session.execute(
+        db.update(SuggestionList).values(computed_for=precomputed.date.today() - timedelta(days=1))
+    )
+    db.session.commit()
+    queued: list[tuple[str, list[int]]] = []
+    monkeypatch.setattr(
+        precomputed.jobs, "enqueue", lambda func, kind, ids, **_: queued.append((kind, ids))
+    )
+    coordinator, today = users["coordinator"], precomputed.date.today()
+    for reader in (coordinator, users["requester"], coordinator):
+        read = precomputed.offers_for(reader, reload(need), organisation_id=None, lang="en")
+        assert read, "the page still shows suggestions, computed live"
+    assert queued == [("need", [need.id])]
+
+    precomputed.cache.delete(f"suggestions-asked:need:{need.id}")  # the window has passed
+    precomputed.offers_for(coordinator, reload(need), organisation_id=None, lang="en")
+    assert queued == [("need", [need.id])] * 2
+    assert (
+        precomputed.stored_offers(
+            coordinator, reload(need), 10, organisation_id=None, today=today, lang="en"
+        )
+        is None
+    )  # nothing ran the queued jobs: the list is still of yesterday
