@@ -1,5 +1,6 @@
 """Command-line tasks: ``flask seed reference|demo|bulk``, ``flask users create|deactivate``,
-``flask backup create|restore``, ``flask suggestions refresh`` and ``flask access reconcile``."""
+``flask backup create|restore``, ``flask suggestions refresh``, ``flask access reconcile`` and
+``flask documents sweep``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ seed_cli = AppGroup("seed", help="Load reference or demo data.")
 suggestions_cli = AppGroup("suggestions", help="The precomputed match suggestions.")
 access_cli = AppGroup("access", help="Who may see each restricted need (need_access).")
 users_cli = AppGroup("users", help="Manage user accounts.")
+documents_cli = AppGroup("documents", help="The stored document files.")
 backup_cli = AppGroup("backup", help="Back up the database or restore it from a backup.")
 
 
@@ -259,6 +261,29 @@ def suggestions_refresh() -> None:
     click.echo(f"{precomputed.refresh_all()} lists computed.")
 
 
+@documents_cli.command("sweep")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Only files last written longer ago than this.",
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def documents_sweep(older_than_days: int, dry_run: bool) -> None:
+    """Remove stored files no document version refers to (left by uploads whose request was
+    rolled back) and unfinished uploads (also done once a day by the job scheduler)."""
+    from datetime import timedelta
+
+    from portal.documents import services
+
+    orphans, staged = services.sweep(timedelta(days=older_than_days), dry_run=dry_run)
+    for sha256 in orphans:
+        click.echo(f"{'would remove' if dry_run else 'removed'}: {sha256}")
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} {len(orphans)} unreferenced files and {staged} unfinished uploads.")
+
+
 @access_cli.command("reconcile")
 @click.option("--check", is_flag=True, help="Only report; exit 1 when anything differs.")
 def access_reconcile(check: bool) -> None:
@@ -285,6 +310,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(access_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(documents_cli)
     from portal.notifications.cli import notifications_cli
 
     app.cli.add_command(notifications_cli)

@@ -10,7 +10,9 @@ rollback. Writes audit, flush and then tell the notifications; the request commi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, BinaryIO
 
 from flask import current_app
@@ -19,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
+from portal import jobs
 from portal.accounts.models import User
 from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES
@@ -33,6 +36,9 @@ from portal.extensions import db
 from portal.notifications.events import notify
 
 TITLE_MAX = 200
+# Files no document version refers to are removed this long after they were last written: long
+# enough for any upload's transaction, and for undoing a restore of the wrong backup.
+SWEEP_AFTER = timedelta(days=7)
 
 
 class DocumentError(ValueError):
@@ -255,3 +261,47 @@ def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[Document]
     for document in rows:
         found.setdefault((document.record_kind, document.record_id), []).append(document)
     return found
+
+
+def sweep(after: timedelta = SWEEP_AFTER, dry_run: bool = False) -> tuple[list[str], int]:
+    """Remove the stored files that no document version refers to and that were last written
+    more than ``after`` ago: the file of an upload whose request was rolled back after the file
+    was put in place (the database refers to a file only after it is there), and temporary
+    files of uploads whose process died. The sha256 of each file removed (or, ``dry_run``,
+    that would be) and the number of temporary files."""
+    older_than = time.time() - after.total_seconds()
+    candidates = dict(storage.stored_files(older_than))
+    referenced: set[str] = set()
+    names = sorted(candidates)
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        referenced.update(
+            db.session.scalars(
+                select(DocumentVersion.sha256).where(DocumentVersion.sha256.in_(chunk)).distinct()
+            )
+        )
+    orphans = [sha for sha in names if sha not in referenced]
+    staged = list(storage.staged_files(older_than))
+    if not dry_run:
+        for sha in orphans:
+            candidates[sha].unlink(missing_ok=True)
+        for path in staged:
+            path.unlink(missing_ok=True)
+    return orphans, len(staged)
+
+
+def sweep_daily() -> None:
+    """The scheduler's round (every minute) sweeps once a day, on whichever worker gets it."""
+    from portal.extensions import cache
+
+    if cache.add("documents-swept", 1, timeout=24 * 3600):
+        orphans, staged = sweep()
+        if orphans or staged:
+            current_app.logger.info(
+                "documents: removed %d unreferenced files and %d unfinished uploads",
+                len(orphans),
+                staged,
+            )
+
+
+jobs.register_periodic(sweep_daily)

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -56,6 +57,9 @@ class StagedFile:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             self.discard()
+            # Young again: an unreferenced copy (an earlier upload rolled back) is not swept
+            # while this upload's transaction is still open.
+            os.utime(target)
         else:
             os.replace(self.path, target)
         return target
@@ -87,6 +91,21 @@ def stage(stream: BinaryIO, max_bytes: int) -> StagedFile:
         path.unlink(missing_ok=True)
         raise
     return StagedFile(path, digest.hexdigest(), size)
+
+
+def stored_files(older_than: float, root: Path | None = None) -> Iterator[tuple[str, Path]]:
+    """The stored files last written before ``older_than`` (a POSIX time): (sha256, path)."""
+    root = root or files_dir()
+    for path in root.glob("??/??/*"):
+        if _SHA256.match(path.name) and path.is_file() and path.stat().st_mtime < older_than:
+            yield path.name, path
+
+
+def staged_files(older_than: float, root: Path | None = None) -> Iterator[Path]:
+    """Temporary files of uploads that never finished (their process died) before then."""
+    for path in ((root or files_dir()) / "tmp").glob("upload-*"):
+        if path.is_file() and path.stat().st_mtime < older_than:
+            yield path
 
 
 def store_bytes(content: bytes) -> str:

@@ -446,3 +446,80 @@ def test_an_upload_with_a_wrong_csrf_token_is_refused(client, login, project):
     )
     assert response.status_code == 400
     assert documents() == []
+
+
+def test_files_no_version_refers_to_are_swept_after_a_week(
+    app, runner, client, login, users, project
+):
+    """A file is put in place before the database refers to it: when the upload's request is
+    rolled back afterwards, the file is left behind. The sweep removes such files (and uploads
+    that never finished) once they are a week old; it keeps every file a version refers to,
+    and a young one, which may belong to an upload still in its transaction."""
+    import hashlib
+    import os
+    import time
+
+    from portal.accounts.models import User
+    from portal.documents import services
+
+    login("expert")
+    assert post_file(client, "project", project.id, "plan.pdf", PDF).status_code == 302
+    kept = storage.path_of(documents()[0].current.sha256)
+
+    def rolled_back_upload(content: bytes) -> Path:
+        with app.test_request_context():
+            services.upload(
+                db.session.get(User, users["expert"].id),
+                db.session.get(type(project), project.id),
+                title="Draft",
+                lang="en",
+                stream=io.BytesIO(content),
+                filename="draft.pdf",
+            )
+            db.session.rollback()
+        return storage.path_of(hashlib.sha256(content).hexdigest())
+
+    old_orphan = rolled_back_upload(PDF.replace(b"1.4", b"1.5"))
+    young_orphan = rolled_back_upload(PDF.replace(b"1.4", b"1.6"))
+    assert old_orphan.exists() and young_orphan.exists()
+    assert not db.session.scalar(
+        select(DocumentVersion.id).where(DocumentVersion.sha256 == old_orphan.name)
+    )
+    unfinished = Path(app.config["FILES_DIR"]) / "tmp" / "upload-died"
+    unfinished.write_bytes(b"half a file")
+    week_ago = time.time() - 8 * 24 * 3600
+    for path in (kept, old_orphan, unfinished):
+        os.utime(path, (week_ago, week_ago))
+
+    result = runner.invoke(args=["documents", "sweep", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"would remove: {old_orphan.name}" in result.output
+    assert "Would remove 1 unreferenced files and 1 unfinished uploads." in result.output
+    assert old_orphan.exists() and unfinished.exists()
+
+    result = runner.invoke(args=["documents", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 unreferenced files and 1 unfinished uploads." in result.output
+    assert not old_orphan.exists() and not unfinished.exists()
+    assert kept.read_bytes() == PDF and young_orphan.exists()
+    [document] = documents()
+    assert client.get(f"/documents/{document.id}/versions/1/file").data == PDF
+
+
+def test_uploading_a_file_already_stored_makes_it_young_again(app, client, login, project):
+    """An unreferenced copy of the same content, old enough to be swept, is not swept while a
+    new upload of that content (which keeps the copy instead of writing it again) is open."""
+    import os
+    import time
+
+    from portal.documents import services
+
+    login("expert")
+    assert post_file(client, "project", project.id, "plan.pdf", PDF).status_code == 302
+    stored = storage.path_of(documents()[0].current.sha256)
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(stored, (week_ago, week_ago))
+    assert post_file(client, "project", project.id, "copy.pdf", PDF).status_code == 302
+    assert stored.stat().st_mtime > time.time() - 3600
+    with app.app_context():
+        assert services.sweep() == ([], 0)

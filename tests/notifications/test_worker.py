@@ -195,9 +195,10 @@ def test_the_scheduler_queues_the_periodic_work_on_redis(app, users, queue_env, 
         result = runner.invoke(args=["jobs", "scheduler", "--once"])
         assert result.exit_code == 0, result.output
     q = queue(app)
-    # Each round queues every periodic job once: the reminders' and the suggestions' refresh.
+    # Each round queues every periodic job once: the reminders', the suggestions' refresh and
+    # the documents' sweep (which sweeps once a day, whatever the rounds).
     assert sorted(job.args[0].__name__ for job in q.jobs) == sorted(
-        2 * ["run_due", "refresh_stale"]
+        2 * ["run_due", "refresh_stale", "sweep_daily"]
     )
     SimpleWorker([q], connection=q.connection).work(burst=True)
     assert kinds_for(users["coordinator"]) == ["agreement_ending"]
