@@ -28,6 +28,7 @@ from flask_login import current_user, login_required
 
 from portal.core.http import actor
 from portal.core.i18n import current_language
+from portal.core.limits import made_files
 from portal.errors import render_error
 from portal.exports import atom as atom_feeds
 from portal.exports import calendar, iati, services, writers
@@ -64,6 +65,7 @@ def file_response(
 
 
 @bp.route("/exports/<name>.<fmt>")
+@made_files
 def download(name: str, fmt: str):
     """A list as a file, with the list's filters (the query string the list page had)."""
     export = table(name)
@@ -149,6 +151,7 @@ def renew_calendar():
 
 
 @bp.route("/open-data/iati-activities.xml")
+@made_files
 def iati_activities():
     """The public projects as IATI activities (standard 2.03). Before any project is public
     there is no file: the standard requires at least one activity, and an IATI registry reading

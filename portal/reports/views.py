@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from portal.core.http import actor, load_visible_or_404
 from portal.core.i18n import current_language
+from portal.core.limits import made_files
 from portal.reports import documents, services
 from portal.reports.forms import ReportForm
 from portal.reports.models import (
@@ -83,6 +84,7 @@ def view():
 
 
 @bp.route("/report.pdf")
+@made_files
 def pdf():
     form, report = _report()
     if report is None:
@@ -93,6 +95,7 @@ def pdf():
 
 
 @bp.route("/report.xlsx")
+@made_files
 def spreadsheet():
     form, report = _report()
     if report is None:
@@ -108,6 +111,7 @@ def _download(content: bytes, format: str, filename: str) -> Response:
 
 
 @bp.route("/freeze", methods=["POST"])
+@made_files
 def freeze():
     form, agreement, period = _chosen(request.form)
     if agreement is None or period is None:
