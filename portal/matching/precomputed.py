@@ -75,6 +75,9 @@ RETRIES = 3
 # A stale list read again while its refresh waits in the queue is not queued again for this long
 # (a popular need after midnight, or behind a long batch, would otherwise queue one job per view).
 ASK_AGAIN_SECONDS = 120
+# A batch queued and not started is not queued again for this long (it runs well before; the
+# bound only frees a batch whose job was lost).
+BATCH_WAIT_SECONDS = 600
 COPY_ALLOWANCE = 5  # stored pairs read beyond those shown, for copies left out
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.MATCHED)
 
@@ -308,7 +311,35 @@ def refresh_changed(
     db.session.commit()  # the own lists are readable before the batches run
     for kind, reached in (("offer", sorted(reached_offers)), ("need", sorted(reached_needs))):
         for start in range(0, len(reached), BATCH):
-            jobs.enqueue(refresh_lists, kind, reached[start : start + BATCH], retries=RETRIES)
+            _queue_batch(kind, reached[start : start + BATCH])
+
+
+def _batch_key(kind: str, ids: Sequence[int]) -> str:
+    digest = hashlib.sha1(",".join(map(str, ids)).encode(), usedforsecurity=False).hexdigest()
+    return f"suggestions-batch:{kind}:{digest}"
+
+
+def _queue_batch(kind: str, ids: Sequence[int]) -> None:
+    """Queue one batch of lists, unless the same batch is queued and has not started: it will
+    read the data as it is when it runs, this change included. (An offer edited three times in
+    a minute reaches the same thousands of needs each time; their lists are computed once.)"""
+    key = _batch_key(kind, ids)
+    try:
+        if not cache.add(key, 1, timeout=BATCH_WAIT_SECONDS):
+            return
+    except Exception:  # Redis away: queue it (the queue is in Redis too, and says so below)
+        jobs.log.warning("could not remember the queued suggestions' batch")
+    jobs.enqueue(refresh_batch, kind, list(ids), key, retries=RETRIES)
+
+
+def refresh_batch(kind: str, ids: Sequence[int], key: str) -> int:
+    """A queued batch: forgotten as queued before it reads anything, so that a change from now
+    on queues it again."""
+    try:
+        cache.delete(key)
+    except Exception:
+        jobs.log.warning("could not forget the suggestions' batch")
+    return refresh_lists(kind, ids)
 
 
 def refresh_all(batch: int = BATCH, progress: Any = None) -> int:

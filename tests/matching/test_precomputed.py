@@ -377,3 +377,33 @@ def test_a_stale_list_read_by_many_is_queued_once(
         )
         is None
     )  # nothing ran the queued jobs: the list is still of yesterday
+
+
+def test_a_batch_still_waiting_in_the_queue_is_not_queued_again(
+    precomputing, users, make_need, make_offer, monkeypatch
+):
+    """An offer changed twice before its batches ran: the batches are queued once, and run on
+    the data as it is then. Once a batch has started, the next change queues it again."""
+    for i in range(5):
+        make_need(title=f"Leak detection round {i}")
+    offer = make_offer()
+    monkeypatch.setattr(precomputed, "BATCH", 2)
+    queued: list[tuple] = []
+    monkeypatch.setattr(
+        precomputed.jobs, "enqueue", lambda func, *args, **_: queued.append((func, args))
+    )
+    precomputed.refresh_changed([], [offer.id])
+    first = [args for func, args in queued]
+    assert [(kind, len(ids)) for kind, ids, _key in first] == [
+        ("need", 2),
+        ("need", 2),
+        ("need", 1),
+    ]
+    precomputed.refresh_changed([], [offer.id])  # changed again while they wait
+    assert len(queued) == 3
+
+    func, args = queued[0]
+    assert func is precomputed.refresh_batch
+    assert func(*args) == 2  # the first batch runs (and computes its two lists)
+    precomputed.refresh_changed([], [offer.id])
+    assert [args for func, args in queued[3:]] == [first[0]]  # only the batch that ran
