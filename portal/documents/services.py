@@ -32,7 +32,7 @@ from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.documents import filetypes, scanner, storage
 from portal.documents.models import DOCUMENT_KINDS, Document, DocumentVersion
-from portal.extensions import db
+from portal.extensions import cache, db
 from portal.notifications.events import notify
 
 TITLE_MAX = 200
@@ -292,8 +292,6 @@ def sweep(after: timedelta = SWEEP_AFTER, dry_run: bool = False) -> tuple[list[s
 
 def sweep_daily() -> None:
     """The scheduler's round (every minute) sweeps once a day, on whichever worker gets it."""
-    from portal.extensions import cache
-
     if cache.add("documents-swept", 1, timeout=24 * 3600):
         orphans, staged = sweep()
         if orphans or staged:

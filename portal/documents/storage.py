@@ -93,17 +93,16 @@ def stage(stream: BinaryIO, max_bytes: int) -> StagedFile:
     return StagedFile(path, digest.hexdigest(), size)
 
 
-def stored_files(older_than: float, root: Path | None = None) -> Iterator[tuple[str, Path]]:
+def stored_files(older_than: float) -> Iterator[tuple[str, Path]]:
     """The stored files last written before ``older_than`` (a POSIX time): (sha256, path)."""
-    root = root or files_dir()
-    for path in root.glob("??/??/*"):
+    for path in files_dir().glob("??/??/*"):
         if _SHA256.match(path.name) and path.is_file() and path.stat().st_mtime < older_than:
             yield path.name, path
 
 
-def staged_files(older_than: float, root: Path | None = None) -> Iterator[Path]:
+def staged_files(older_than: float) -> Iterator[Path]:
     """Temporary files of uploads that never finished (their process died) before then."""
-    for path in ((root or files_dir()) / "tmp").glob("upload-*"):
+    for path in (files_dir() / "tmp").glob("upload-*"):
         if path.is_file() and path.stat().st_mtime < older_than:
             yield path
 

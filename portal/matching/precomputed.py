@@ -324,12 +324,18 @@ def _queue_batch(kind: str, ids: Sequence[int]) -> None:
     read the data as it is when it runs, this change included. (An offer edited three times in
     a minute reaches the same thousands of needs each time; their lists are computed once.)"""
     key = _batch_key(kind, ids)
+    if _first_to_ask(key, BATCH_WAIT_SECONDS):
+        jobs.enqueue(refresh_batch, kind, list(ids), key, retries=RETRIES)
+
+
+def _first_to_ask(key: str, seconds: int) -> bool:
+    """True unless ``key`` was asked for within ``seconds`` (the shared cache remembers it).
+    With the cache away, every ask is the first: work done twice, none left undone."""
     try:
-        if not cache.add(key, 1, timeout=BATCH_WAIT_SECONDS):
-            return
-    except Exception:  # Redis away: queue it (the queue is in Redis too, and says so below)
-        jobs.log.warning("could not remember the queued suggestions' batch")
-    jobs.enqueue(refresh_batch, kind, list(ids), key, retries=RETRIES)
+        return bool(cache.add(key, 1, timeout=seconds))
+    except Exception:
+        jobs.log.warning("could not remember %s", key)
+        return True
 
 
 def refresh_batch(kind: str, ids: Sequence[int], key: str) -> int:
@@ -485,11 +491,8 @@ def _reasons(codes: list[str], terms: dict[str, str], lang: str) -> list[Reason]
 def _ask_again(kind: str, posting_id: int) -> None:
     """Queue the list's refresh, once per ``ASK_AGAIN_SECONDS`` for every reader together (the
     shared cache remembers the ask; without it, each read asks)."""
-    try:
-        if not cache.add(f"suggestions-asked:{kind}:{posting_id}", 1, timeout=ASK_AGAIN_SECONDS):
-            return
-    except Exception:  # Redis away: ask anyway, as below
-        jobs.log.warning("could not remember the suggestions' refresh request")
+    if not _first_to_ask(f"suggestions-asked:{kind}:{posting_id}", ASK_AGAIN_SECONDS):
+        return
     try:
         jobs.enqueue(refresh_lists, kind, [posting_id], retries=RETRIES)
     except Exception:
