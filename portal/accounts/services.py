@@ -463,9 +463,17 @@ def session_deadline() -> tuple[float, bool]:
     return min(idle_end, absolute_end), absolute_end <= idle_end
 
 
-def touch_session() -> None:
-    """Count this moment as activity: the idle timeout starts again from now."""
-    session["seen"] = utcnow().timestamp()
+def touch_session(*, force: bool = False) -> None:
+    """Count this moment as activity: the idle timeout starts again from now.
+
+    Written at most once per sixtieth of the idle timeout (30 s of 30 minutes) unless forced
+    ("Stay signed in"): a changed session is signed and sent again as a cookie, and a person
+    reading page after page would otherwise pay that on every request. The session may end
+    that much earlier than the timeout says, never later."""
+    now = utcnow().timestamp()
+    step = current_app.config["IDLE_TIMEOUT"].total_seconds() / 60
+    if force or now - session.get("seen", 0) >= step:
+        session["seen"] = now
 
 
 def expire_session() -> None:

@@ -163,7 +163,7 @@ def session_status():
 def extend_session():
     """'Stay signed in' in the timeout warning: the idle timeout starts again from now."""
     if current_user.is_authenticated:
-        services.touch_session()
+        services.touch_session(force=True)
     return _session_clock_response()
 
 

@@ -169,3 +169,25 @@ def test_the_absolute_lifetime_is_final_and_cannot_be_extended(app, login, clock
     html = client.get("/profile").get_data(as_text=True)
     assert _template(html)["final"] == "true"
     assert "12 hours after signing in" in html
+
+
+def test_reading_page_after_page_rewrites_the_session_at_most_twice_a_minute(app, login, clock):
+    """Activity moves the deadline in steps of a sixtieth of the idle timeout (30 s), so that
+    not every page answers with a newly signed session cookie."""
+    client = login("requester")
+    client.get("/profile")  # the first page puts the CSRF token in the session
+    seen = _seen(client)
+    step = app.config["IDLE_TIMEOUT"].total_seconds() / 60
+    clock.advance(seconds=step - 1)
+    response = client.get("/profile")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers  # nothing in the session changed
+    assert _seen(client) == seen
+    clock.advance(seconds=1)
+    response = client.get("/profile")
+    assert "session=" in response.headers.get("Set-Cookie", "")
+    assert _seen(client) == clock.now.timestamp()
+    # "Stay signed in" always starts the timeout again from now.
+    clock.advance(seconds=1)
+    client.post(EXTEND)
+    assert _seen(client) == clock.now.timestamp()
