@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    inspect,
     select,
     text,
     update,
@@ -238,6 +239,26 @@ def _own_texts(mapper: Mapper[Any], connection: Any, record: TextOwnerMixin) -> 
         if isinstance(text_row, Text):
             set_committed_value(text_row, "owner_type", kind)
             set_committed_value(text_row, "owner_id", record.id)  # type: ignore[attr-defined]
+
+
+def load_versions(texts: Iterable[Text | None]) -> None:
+    """Every version of these texts in one query, put in place as if loaded with them: a page
+    showing the texts of a record and of its milestones, reports and matches reads them at
+    once, where loading ``Text.versions`` along each path costs a query per path. Texts whose
+    versions are loaded already are left as they are. Pair with ``lazyload(Text.versions)`` on
+    those paths."""
+    wanted = {
+        text.id: text for text in texts if text is not None and "versions" not in inspect(text).dict
+    }
+    if not wanted:
+        return
+    found: dict[int, list[TextVersion]] = {text_id: [] for text_id in wanted}
+    for version in db.session.scalars(
+        select(TextVersion).where(TextVersion.text_id.in_(sorted(wanted))).order_by(TextVersion.id)
+    ):
+        found[version.text_id].append(version)
+    for text_id, versions in found.items():
+        set_committed_value(wanted[text_id], "versions", versions)
 
 
 def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:

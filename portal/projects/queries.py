@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
-from portal.content.models import ShownText, load_texts
+from portal.content.models import ShownText, Text, load_texts, load_versions
 from portal.content.search import any_version_contains
 from portal.core.counts import count_list
 from portal.core.enums import MatchStatus, ProjectStatus, ReportStatus
@@ -228,36 +228,89 @@ def list_projects(
     return page
 
 
+# What the project page shows, each table once: an organisation's city and a report author's
+# organisation (joined by default) are not shown; whether the reader may see a need or offer
+# the project came from is asked in SQL (``shown_origins``), and the texts' versions come in
+# one query (``load_versions``).
+_NAMED = lazyload(Organisation.city)
 DETAIL_OPTIONS = (
-    joinedload(Project.title),
-    joinedload(Project.description),
+    joinedload(Project.title).lazyload(Text.versions),
+    joinedload(Project.description).lazyload(Text.versions),
     joinedload(Project.theme),
     joinedload(Project.district),
     joinedload(Project.agreement),
-    joinedload(Project.requester_lead),
-    joinedload(Project.expert_lead),
-    selectinload(Project.organisations),
-    selectinload(Project.milestones).joinedload(Milestone.title),
-    selectinload(Project.milestones).joinedload(Milestone.done_by),
-    selectinload(Project.reports).joinedload(StatusReport.body),
-    selectinload(Project.reports).joinedload(StatusReport.author),
-    selectinload(Project.reports).joinedload(StatusReport.organisation),
-    selectinload(Project.matches).joinedload(Match.need).joinedload(Need.title),
-    selectinload(Project.matches).joinedload(Match.need).joinedload(Need.organisation),
-    selectinload(Project.matches).joinedload(Match.offer).joinedload(Offer.title),
-    selectinload(Project.matches).joinedload(Match.offer).joinedload(Offer.organisation),
-    # can_view of a restricted need or offer looks at its live matches and their other side.
-    selectinload(Project.matches).joinedload(Match.need).selectinload(Need.matches),
-    selectinload(Project.matches).joinedload(Match.offer).selectinload(Offer.matches),
+    joinedload(Project.requester_lead).options(_NAMED),
+    joinedload(Project.expert_lead).options(_NAMED),
+    selectinload(Project.organisations).options(_NAMED),
+    selectinload(Project.milestones).joinedload(Milestone.title).lazyload(Text.versions),
+    selectinload(Project.reports).options(
+        joinedload(StatusReport.body).lazyload(Text.versions),
+        joinedload(StatusReport.author).lazyload(User.organisation),
+        joinedload(StatusReport.organisation).options(_NAMED),
+    ),
+    selectinload(Project.matches).options(
+        joinedload(Match.need).options(
+            joinedload(Need.title).lazyload(Text.versions),
+            joinedload(Need.organisation).options(_NAMED),
+        ),
+        joinedload(Match.offer).options(
+            joinedload(Offer.title).lazyload(Text.versions),
+            joinedload(Offer.organisation).options(_NAMED),
+        ),
+    ),
 )
 
 
 def get_project(viewer: User | None, project_id: int) -> Project | None:
-    """The project if ``viewer`` may see it, else None (the view answers 404)."""
-    return db.session.scalar(
+    """The project if ``viewer`` may see it, else None (the view answers 404), with what its
+    page shows."""
+    project = db.session.scalar(
         select(Project)
         .where(Project.id == project_id, Project.visible_to(viewer))
         .options(*DETAIL_OPTIONS)
+    )
+    if project is not None:
+        load_versions(
+            [
+                project.title,
+                project.description,
+                *(milestone.title for milestone in project.milestones),
+                *(report.body for report in project.reports),
+                *(match.need.title for match in project.matches),
+                *(match.offer.title for match in project.matches),
+            ]
+        )
+    return project
+
+
+@dataclass(frozen=True)
+class ShownOrigins:
+    """The ids of the needs and offers a project came from that its reader may see: the page
+    names those, and says of the others only that they exist."""
+
+    needs: frozenset[int]
+    offers: frozenset[int]
+
+
+def shown_origins(viewer: User | None, project: Project) -> ShownOrigins:
+    """Asked with the lists' own visibility rule (``visible_to``), in one query."""
+    need_ids = sorted({match.need_id for match in project.matches})
+    offer_ids = sorted({match.offer_id for match in project.matches})
+    if not need_ids:
+        return ShownOrigins(frozenset(), frozenset())
+    rows = db.session.execute(
+        union_all(
+            select(literal("need").label("kind"), Need.id).where(
+                Need.id.in_(need_ids), Need.visible_to(viewer)
+            ),
+            select(literal("offer").label("kind"), Offer.id).where(
+                Offer.id.in_(offer_ids), Offer.visible_to(viewer)
+            ),
+        )
+    ).all()
+    return ShownOrigins(
+        frozenset(row_id for kind, row_id in rows if kind == "need"),
+        frozenset(row_id for kind, row_id in rows if kind == "offer"),
     )
 
 

@@ -141,6 +141,7 @@ def _render_detail(
             "projects/detail.html",
             project=project,
             timeline=timeline.timeline(project),
+            origins=queries.shown_origins(current_user, project),
             milestone_form=milestone_form,
             report_form=report_form,
             status_form=status_form,

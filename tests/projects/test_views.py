@@ -699,3 +699,47 @@ def test_expired_agreement_makes_the_project_read_only_until_extended(
     db.session.expire_all()
     assert db.session.get(Project, project.id).status == ProjectStatus.ACTIVE
     assert "Change status" in body(client.get(f"/projects/{project.id}"))
+
+
+def test_the_page_names_only_the_needs_and_offers_its_reader_may_see(app, login, client, users):
+    """A project of two cities' partners: each names the restricted need and offer of the
+    other partners only as "A need you may not see"; the page asks the lists' own rule."""
+    ours = f.agreed_match(
+        users,
+        visibility=Visibility.RESTRICTED,
+        offer_visibility=Visibility.RESTRICTED,
+        need_title="Secret pumps",
+        offer_title="Pump know-how",
+    )
+    theirs = f.agreed_match(
+        users,
+        requester="other_requester",
+        expert="other_expert",
+        visibility=Visibility.RESTRICTED,
+        offer_visibility=Visibility.RESTRICTED,
+        need_title="Hidden valves",
+        offer_title="Valve know-how",
+    )
+    with app.test_request_context():
+        project = f.start(users, [ours, theirs], title="Pumps and valves")
+        db.session.commit()
+    titles = ["Secret pumps", "Pump know-how", "Hidden valves", "Valve know-how"]
+    expected = {
+        "requester": {"Secret pumps", "Pump know-how"},
+        "other_expert": {"Hidden valves", "Valve know-how"},
+        "coordinator": set(titles),
+    }
+    for who, shown in expected.items():
+        client.logout()
+        login(who)
+        html = body(client.get(f"/projects/{project.id}"))
+        assert "Pumps and valves" in html, who
+        assert {t for t in titles if t in html} == shown, who
+        assert html.count("A need you may not see") == 2 - len(shown) // 2, who
+        assert html.count("An offer you may not see") == 2 - len(shown) // 2, who
+        # The same answer as the rule each record states for itself.
+        with app.test_request_context():
+            reader = db.session.get(type(users[who]), users[who].id)
+            for match in db.session.get(Project, project.id).matches:
+                for record in (match.need, match.offer):
+                    assert (record.title.original in html) == record.can_view(reader), who
