@@ -775,6 +775,9 @@ def page_row(
         "p99_ms": round(figures["p99_ms"], 1),
         "requests": figures["requests"],
         "not_200": figures["not_ok"] + figures["socket_errors"],
+        # Session cookies the portal sent back during the run, which wrk (like a browser) sent
+        # from then on: at most one per connection and 30 seconds.
+        "cookies_renewed": figures.get("cookies_renewed", 0),
         "load_average": round(os.getloadavg()[0], 1),
     }
 
