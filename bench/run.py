@@ -370,6 +370,7 @@ def suggestion_benchmark(url: str, count: int) -> dict[str, float]:
         }
     )
     timings: list[float] = []
+    first_reads: list[float] = []
     sizes: list[int] = []
     cpu_times: list[float] = []
     with app.app_context():
@@ -392,23 +393,32 @@ def suggestion_benchmark(url: str, count: int) -> dict[str, float]:
         precomputed.refresh_lists("need", sample)
         db.session.commit()
         coordinator_email = "coordinator-1@bulk.example.org"
-        for warm_up, need_id in [(True, sample[0])] * 3 + [(False, i) for i in sample]:
+        # Each list is read twice: the first read after its refresh (its rows just written,
+        # perhaps not yet in PostgreSQL's buffers) is reported on its own; the second is what
+        # the need's readers meet from then on, the figure held against the target.
+        passes = [("warm-up", sample[0])] * 3 + [(p, i) for p in ("first", "read") for i in sample]
+        for kind, need_id in passes:
             with app.test_request_context("/", headers={"Accept-Language": "en"}):
                 viewer = db.session.scalar(select(User).filter_by(email=coordinator_email))
                 need = db.session.get(Need, need_id)
                 started, cpu = time.perf_counter(), time.process_time()
                 found = suggest_offers(viewer, need, lang="en")
                 elapsed = (time.perf_counter() - started) * 1000
-                if not warm_up:
+                if kind == "first":
+                    first_reads.append(elapsed)
+                elif kind == "read":
                     timings.append(elapsed)
                     cpu_times.append((time.process_time() - cpu) * 1000)
                     sizes.append(len(found))
                 db.session.remove()
         db.engine.dispose()
     timings.sort()
+    first_reads.sort()
     return {
         "median_ms": round(statistics.median(timings), 2),
         "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        "first_read_median_ms": round(statistics.median(first_reads), 2),
+        "first_read_p95_ms": round(first_reads[int(len(first_reads) * 0.95) - 1], 2),
         "needs": len(timings),
         "mean_suggestions": round(statistics.mean(sizes), 1),
         # This process's own CPU time (Python): the rest of the median is the database's work
@@ -1014,12 +1024,14 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "; ".join(f"{k}: {v}" for k, v in detail.items()) or "",
         "",
-        "| database | median ms | p95 ms | median CPU ms of the portal's process |",
-        "|---|---:|---:|---:|",
+        "| database | median ms | p95 ms | median CPU ms of the portal's process "
+        "| first read after the refresh: median ms | p95 ms |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for database, s in result["match_suggestions"].items():
         lines.append(
-            f"| {database} | {s['median_ms']:.2f} | {s['p95_ms']:.2f} | {s['cpu_median_ms']:.2f} |"
+            f"| {database} | {s['median_ms']:.2f} | {s['p95_ms']:.2f} | {s['cpu_median_ms']:.2f} "
+            f"| {_figure(s.get('first_read_median_ms'))} | {_figure(s.get('first_read_p95_ms'))} |"
         )
     if result.get("explain"):
         lines += [
@@ -1110,7 +1122,11 @@ def main() -> int:
         for database in databases:
             s = suggestion_benchmark(urls[database], args.suggestion_needs)
             result["match_suggestions"][database] = s
-            log(f"  {database:10} median {s['median_ms']:.2f} ms, p95 {s['p95_ms']:.2f} ms")
+            log(
+                f"  {database:10} median {s['median_ms']:.2f} ms, p95 {s['p95_ms']:.2f} ms "
+                f"(first read after the refresh: median {s['first_read_median_ms']:.2f} ms, "
+                f"p95 {s['first_read_p95_ms']:.2f} ms)"
+            )
         result["match_suggestions_ms"] = result["match_suggestions"][first]["median_ms"]
         refresh_s, refresh_detail = refresh_benchmark(urls[target_db])
         log(f"  refresh: {refresh_s} s ({refresh_detail})")
@@ -1120,7 +1136,8 @@ def main() -> int:
         }
         result["suggestions_detail"] = {
             "read": f"median of {SUGGESTIONS_READER} for {args.suggestion_needs} open needs "
-            f"on {target_db}, as a coordinator, in-process",
+            f"on {target_db}, as a coordinator, in-process, each list's second read after its "
+            "refresh (the first is reported beside it)",
             **refresh_detail,
         }
     else:  # a partial run for the person making pages faster: not a result to commit
