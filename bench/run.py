@@ -939,8 +939,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Benchmark: the portal's main pages at 100,000 needs",
         "",
-        f"Run {result['finished_at']} by `make bench` (bench/run.py). Every figure comes from this "
-        "run; `latest.json` holds the same numbers.",
+        f"Run {result['finished_at']} by `{result.get('command', 'bench/run.py')}` (what `make "
+        "bench` runs, with `BENCH_ARGS`). Every figure comes from this run; the JSON beside this "
+        "file holds the same numbers.",
         "",
         "## Machine",
         "",
@@ -1096,6 +1097,7 @@ def main() -> int:
         records[database] = ensure_bulk(urls[database], args.needs, args.offers, args.projects)
 
     result: dict[str, Any] = {
+        "command": " ".join(["bench/run.py", *sys.argv[1:]]),
         "database": databases,
         "machine": info,
         "settings": {
