@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import to_user_timezone
 from sqlalchemy import ColumnElement, and_, exists, func, select, true
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
@@ -41,7 +40,7 @@ class TimelineEntry:
     report: StatusReport | None = None
     status: ProjectStatus | None = None
     previous: ProjectStatus | None = None
-    actor: User | None = None
+    actor: User | Actor | None = None
 
     @property
     def sort_key(self) -> tuple[date, float]:
@@ -55,19 +54,35 @@ def _local_day(at: datetime) -> date:
         return at.date()
 
 
-def status_changes(project: Project) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
+class Actor(NamedTuple):
+    """Who changed a project's status, as its timeline names them."""
+
+    name: str
+
+
+class StatusChange(NamedTuple):
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    actor: Actor | None
+
+
+def status_changes(project: Project) -> list[StatusChange]:
+    """The project's start and status changes from the audit log, with the name of who made
+    each: one Core select of what the timeline shows."""
+    return [
+        StatusChange(at, before, after, Actor(name) if name is not None else None)
+        for at, before, after, name in db.session.execute(
+            select(AuditEvent.at, AuditEvent.before, AuditEvent.after, User.name)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
             .where(
                 AuditEvent.record_type == "project",
                 AuditEvent.record_id == project.id,
                 AuditEvent.action.in_(("create", "status")),
             )
-            .options(selectinload(AuditEvent.actor))
             .order_by(AuditEvent.at, AuditEvent.id)
         )
-    )
+    ]
 
 
 def timeline(project: Project, today: date | None = None) -> list[TimelineEntry]:

@@ -608,4 +608,8 @@ def test_timeline_merges_milestones_reports_and_status_changes(users):
     assert [e.sort_key for e in entries] == sorted(e.sort_key for e in entries)
     statuses = [e.status for e in entries if e.kind == "status"]
     assert statuses == [ProjectStatus.PLANNED, ProjectStatus.ACTIVE]
+    # Each status change names who made it; the report, who wrote it.
+    coordinator, expert = users["coordinator"].name, users["expert"].name
+    assert [e.actor.name for e in entries if e.kind == "status"] == [coordinator, coordinator]
+    assert next(e for e in entries if e.kind == "report").actor.name == expert
     assert next(e for e in entries if e.kind == "milestone_due").milestone.id == m.id
