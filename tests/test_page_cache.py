@@ -792,3 +792,104 @@ def test_the_kept_dashboard_is_the_dashboard_rendered_afresh(app, users, who):
     fresh, kept_twice = _on_one_day(fresh_and_kept)
     for kept in kept_twice:
         assert kept == fresh
+
+
+# ---------------------------------------------------------------- a person's own copy
+
+
+class _CountedCache:
+    """The cache backend with every call that reaches it counted: one call, one round trip."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self.backend, name)
+        if not callable(found):
+            return found
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return found(*args, **kwargs)
+
+        return counted
+
+
+def _copy_of(app, person: int, url: str) -> Any:
+    with app.test_request_context(url):
+        return cache.get(pagecache._copy_key(person))
+
+
+def _plant_copy(app, person: int, url: str, copy: Any) -> None:
+    with app.test_request_context(url):
+        cache.set(pagecache._copy_key(person), copy, timeout=300)
+
+
+@pytest.mark.parametrize("url", ["/needs/", "/projects/", "/dashboard/", "needs.detail"])
+def test_a_page_read_again_costs_one_round_trip_to_the_cache(app, users, url):
+    """Reading a kept page again: the versions, the person's facts, the unread count and their
+    own copy of the page in one call to the cache; nothing asked of the database."""
+    ids = _seed(users)
+    _cache_on(app)
+    if url == "needs.detail":
+        url = f"/needs/{ids['public_need']}"
+    client = _client(app, "requester")
+    first = _masked(client.get(url).get_data(as_text=True))
+    client.get(url)
+    extension = app.extensions["cache"]
+    counted = _CountedCache(extension[cache])
+    extension[cache] = counted
+    try:
+        with count_queries(app) as statements:
+            again = client.get(url)
+    finally:
+        extension[cache] = counted.backend
+    assert again.status_code == 200
+    assert counted.calls == ["get_many"] and statements == []
+    assert _masked(again.get_data(as_text=True)) == first
+
+
+def test_a_copy_kept_under_another_key_is_never_served(app, users):
+    """Finding an entry under the person's copy key proves nothing: a copy is served only if it
+    was kept under the key this request computes. Here the copy of a coordinator's needs list,
+    restricted needs and all, is planted where another organisation's expert's copy belongs;
+    the expert is served their own scope's page. A copy with the right key is served as it
+    is (which shows that the copies are what is read)."""
+    _seed(users)
+    _cache_on(app)
+    expert = _client(app, "other_expert")
+    coordinator = _client(app, "coordinator")
+    fresh = expert.get("/needs/").get_data(as_text=True)
+    assert MARKER in coordinator.get("/needs/").get_data(as_text=True)
+    assert MARKER not in fresh
+    theirs = _copy_of(app, users["coordinator"].id, "/needs/")
+    own = _copy_of(app, users["other_expert"].id, "/needs/")
+    assert theirs is not None and own is not None and theirs[0] != own[0]
+
+    _plant_copy(app, users["other_expert"].id, "/needs/", theirs)
+    served = expert.get("/needs/").get_data(as_text=True)
+    assert MARKER not in served and _masked(served) == _masked(fresh)
+
+    key, (headers, body) = own
+    _plant_copy(app, users["other_expert"].id, "/needs/", (key, (headers, body + "<!--own-->")))
+    assert expert.get("/needs/").get_data(as_text=True).endswith("<!--own-->")
+
+
+def test_a_persons_copy_follows_their_language_and_every_write(app, users):
+    """The person's copy is kept under the key of one language and one data version: choosing
+    another language, or any write, and the page is made again."""
+    ids = _seed(users)
+    _cache_on(app)
+    client = _client(app, "other_expert")
+    for _ in range(2):
+        assert 'lang="en"' in client.get("/needs/").get_data(as_text=True)
+    assert client.get("/needs/?lang=uk").status_code == 200
+    for _ in range(2):
+        assert 'lang="uk"' in client.get("/needs/").get_data(as_text=True)
+    assert "Public pumps" in client.get("/needs/").get_data(as_text=True)
+    need = db.session.get(Need, ids["public_need"])
+    need.title.set_version("uk", "Pumps renamed", None)
+    db.session.commit()
+    page = client.get("/needs/").get_data(as_text=True)
+    assert "Pumps renamed" in page and "Public pumps" not in page

@@ -20,8 +20,10 @@ are rendered as without the cache.
 
 The cheapest answers take one round trip to Redis and none to PostgreSQL: a kept public page is
 answered before Flask (``PublicPagesFirst``); for a signed-in GET of a kept page, the person's
-facts and unread count are read with the versions (``read_version_first``,
-portal.accounts.viewer) and the page itself in a second round trip.
+facts, unread count and own copy of the page are read with the versions
+(``read_version_first``, portal.accounts.viewer). The copy is served only if it was kept under
+the key this request computes; otherwise the page kept for the scope is read in a second round
+trip.
 """
 
 from __future__ import annotations
@@ -507,11 +509,13 @@ def read_version_first() -> None:
         if person is None or not keeps_viewer_pages():
             data_version()
             return
-        # A signed-in person's GET of a kept page: their kept facts and unread count with the
-        # versions, in the same round trip.
-        g.pagecache_viewer_kept, g.pagecache_unread_kept = _read_versions(
-            _viewer_facts_key(person), _unread_key(person)
-        )
+        # A signed-in person's GET of a kept page: their kept facts, their unread count and
+        # their own copy of the page with the versions, in the same round trip.
+        (
+            g.pagecache_viewer_kept,
+            g.pagecache_unread_kept,
+            g.pagecache_copy_kept,
+        ) = _read_versions(_viewer_facts_key(person), _unread_key(person), _copy_key(person))
         return
     key = _page_key()
     [kept] = _read_versions(key)
@@ -673,12 +677,58 @@ def _viewer_key(per_person: bool) -> str | None:
 _VIEWER_HEADERS = ("Content-Type", "Content-Language")
 
 
+def _copy_key(person: int) -> str:
+    """Where a person's own copy of the page at this address is kept (``kept_for_viewers``):
+    known before anything is known of them but the account their session names, so that it is
+    read with the versions. Finding an entry there proves nothing; what it was kept under does."""
+    address = _digest_of(
+        None,
+        "",
+        "",
+        request.scheme,
+        request.host,
+        request.path,
+        tuple(request.args.items(multi=True)),
+        _htmx_asks(),
+    )
+    return f"pagecache:{release()}:copy:{person}:{address}"
+
+
+def _own_copy(key: str) -> Any | None:
+    """The page kept under ``key``, from the person's own copy read with the versions: served
+    only if the copy was kept under this very key, the one this request computes from the
+    current version and the person's scope, role, language, time zone, date and address. Any
+    difference (a write since, another role or organisation, another language) and it is not
+    served."""
+    copy = g.pop("pagecache_copy_kept", None)
+    if copy is None or copy[0] != key:
+        return None
+    return copy[1]
+
+
+def _keep_copy(key: str, kept: Any, shared: bool) -> None:
+    """Keep ``kept`` under ``key`` (``shared``: it was not kept there yet) and as the signed-in
+    person's own copy, in one round trip."""
+    entries = {_copy_key(current_user.id): (key, kept)}
+    if shared:
+        entries[key] = kept
+    try:
+        cache.set_many(entries, timeout=seconds())
+    except Exception as error:
+        log.warning("page cache unavailable: %s", error)
+
+
 def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]], Any]:
     """Keep a view's page for signed-in viewers of one scope and role (``per_person``: of one
     person), holes filled per request. Wraps the view itself, so the view's own access checks
     (login_required and before_request hooks) have run before anything kept is served; a kept
     page was rendered for a viewer with the same scope, so it shows nothing this one may not
-    see. Only full 200 HTML answers are kept."""
+    see. Only full 200 HTML answers are kept.
+
+    Each page is kept twice: under its key, for everyone of the scope and role, and as the
+    person's own copy (``_copy_key``), read with the versions. A person reading a page again
+    costs one round trip to Redis, not two; the first of the scope to read it after a write
+    renders it for the others."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -686,11 +736,16 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
             key = _viewer_key(per_person)
             kept = None
             if key is not None:
-                try:
-                    kept = cache.get(key)
-                except Exception as error:
-                    log.warning("page cache unavailable: %s", error)
-                    key = None
+                kept = _own_copy(key)
+                if kept is None:
+                    try:
+                        kept = cache.get(key)
+                    except Exception as error:
+                        log.warning("page cache unavailable: %s", error)
+                        key = None
+                    else:
+                        if kept is not None:
+                            _keep_copy(key, kept, shared=False)
             if kept is None and _viewer_loader is not None:
                 _viewer_loader()  # the page is rendered: with the account row itself
             if key is None:
@@ -717,10 +772,7 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
                 headers = [
                     (n, response.headers[n]) for n in _VIEWER_HEADERS if n in response.headers
                 ]
-                try:
-                    cache.set(key, (headers, body), timeout=seconds())
-                except Exception as error:
-                    log.warning("page cache unavailable: %s", error)
+                _keep_copy(key, (headers, body), shared=True)
             response.set_data(_fill(body))
             return response
 
