@@ -6,6 +6,11 @@ where a page takes milliseconds. They share one limit per person, generous for a
 gathering a council meeting's papers and far below what would keep the workers from everyone
 else. Signed in, the limit is the person's: the officials of one city office reach the portal
 from one address, behind their proxy. A visitor's is their address's.
+
+Downloads of documents have a limit of their own: a stored file costs little to send, but a
+script walking every document of every record it may see would take the portal's bandwidth,
+which Kyiv's offices share over weak connections. The limit is far above what a person reading
+a record's papers does.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from flask_login import current_user
 from portal.extensions import limiter
 
 FILE_LIMIT = "20 per minute; 200 per hour"
+DOWNLOAD_LIMIT = "60 per minute; 600 per hour"
 
 
 def person_or_address() -> str:
@@ -25,3 +31,4 @@ def person_or_address() -> str:
 
 
 made_files = limiter.shared_limit(FILE_LIMIT, scope="made-files", key_func=person_or_address)
+downloads = limiter.shared_limit(DOWNLOAD_LIMIT, scope="downloads", key_func=person_or_address)

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core.http import actor, load_visible_or_404, record_page_url
+from portal.core import limits
 from portal.core.i18n import format_date, format_number
 from portal.core.records import kind_of, load_record
 from portal.documents import scanner, services, storage
@@ -277,6 +278,7 @@ def new_version(document_id: int):
 
 
 @bp.route("/documents/<int:document_id>/versions/<int:number>/file")
+@limits.downloads
 def download(document_id: int, number: int):
     document = _load_document(document_id)
     version = db.session.scalar(

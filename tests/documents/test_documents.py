@@ -523,3 +523,33 @@ def test_uploading_a_file_already_stored_makes_it_young_again(app, client, login
     assert stored.stat().st_mtime > time.time() - 3600
     with app.app_context():
         assert services.sweep() == ([], 0)
+
+
+@pytest.mark.parametrize(
+    "lang, says",
+    [("en", "Too many requests"), ("sv", "För många förfrågningar"), ("uk", "Забагато запитів")],
+)
+def test_downloading_without_pause_is_asked_to_wait_without_holding_back_others(
+    app, client, login, project, lang, says
+):
+    """A script walking every file is refused after the download limit, in the person's own
+    language and with a Retry-After; a colleague behind the same office address still
+    downloads, and the person still reads pages."""
+    from portal.core.limits import DOWNLOAD_LIMIT
+    from tests.conftest import EMAILS
+
+    per_minute = int(DOWNLOAD_LIMIT.split(" per minute")[0])
+    office = {"environ_base": {"REMOTE_ADDR": "198.51.100.7"}}
+    login("expert")
+    post_file(client, "project", project.id, "plan.pdf", PDF)
+    [document] = documents()
+    url = f"/documents/{document.id}/versions/1/file"
+    statuses = [client.get(url, **office).status_code for _ in range(per_minute)]
+    assert statuses == [200] * per_minute
+    refused = client.get(f"{url}?lang={lang}", **office)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert says in refused.get_data(as_text=True) and PDF not in refused.data
+    colleague = app.test_client()
+    colleague.login(EMAILS["coordinator"])
+    assert colleague.get(url, **office).data == PDF
+    assert client.get(f"/projects/{project.id}", **office).status_code == 200
