@@ -24,8 +24,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from portal.core.http import actor, load_visible_or_404, record_page_url
 from portal.core import limits
+from portal.core.http import actor, load_visible_or_404, record_page_url
 from portal.core.i18n import format_date, format_number
 from portal.core.records import kind_of, load_record
 from portal.documents import scanner, services, storage
