@@ -10,10 +10,11 @@ from flask_babel import force_locale
 from portal import create_app
 from portal.admin import services as admin
 from portal.core.collation import by_name, sort_key
-from portal.core.enums import OrganisationKind
+from portal.core.enums import OrganisationKind, Visibility
 from portal.extensions import cache, db
 from portal.reference import lists
 from portal.reference.models import City, District, Organisation, Theme
+from tests import factories
 from tests.conftest import TEST_REDIS_URL, PortalClient, count_queries
 
 
@@ -175,3 +176,95 @@ def test_each_worker_keeps_them_sorted_per_language_until_they_change(
     with app.test_request_context("/?lang=sv"), force_locale("sv"):
         lists.themes()
     assert len(sorted_now) == 3
+
+
+def _row(page: str, title: str) -> str:
+    """The list row (``<li>…</li>``) that shows ``title``."""
+    rows = [row.split("</li>")[0] for row in page.split("<li>")[1:] if title in row]
+    assert len(rows) == 1, f"{title!r} is in {len(rows)} rows"
+    return rows[0]
+
+
+def _renamed(actor, org: Organisation, name: str) -> None:
+    admin.update_organisation(
+        actor,
+        org,
+        admin.OrganisationData(
+            name_en=name,
+            name_sv=org.name_sv,
+            name_uk=org.name_uk,
+            kind=org.kind,
+            city=org.city,
+            registry_id=org.registry_id,
+            themes=list(org.themes),
+        ),
+    )
+    db.session.commit()
+
+
+def test_list_rows_name_theme_district_and_organisation_as_they_are_now(
+    app, client, login, users, kept
+):
+    """The lists take these names from the kept reference lists, not from their own query:
+    a renamed organisation is renamed in every row at once, and one no longer active (so no
+    longer kept) is still named in the rows of what it posted."""
+    factories.make_need(
+        users["requester"],
+        title="Ferry pier repair",
+        lang="en",
+        theme_code="transport",
+        district_name="Podilskyi",
+        visibility=Visibility.PUBLIC,
+    )
+    factories.make_offer(
+        users["expert"],
+        title="Pier engineering advice",
+        lang="en",
+        theme_codes=("water_sewage", "transport"),
+        visibility=Visibility.PUBLIC,
+    )
+    requester_org = db.session.get(Organisation, users["requester"].organisation_id)
+    expert_org = db.session.get(Organisation, users["expert"].organisation_id)
+    theme_names = {t.code: t.name_en for t in db.session.scalars(db.select(Theme))}
+    need_row = _row(client.get("/needs/").get_data(as_text=True), "Ferry pier repair")
+    assert requester_org.name_en in need_row and theme_names["transport"] in need_row
+    assert "District: Podilskyi" in need_row
+    offer_row = _row(client.get("/offers/").get_data(as_text=True), "Pier engineering advice")
+    # Both themes, in the themes' own order, and the expert's organisation.
+    water, transport = theme_names["water_sewage"], theme_names["transport"]
+    ordered = sorted(
+        db.session.scalars(db.select(Theme).where(Theme.code.in_(("water_sewage", "transport")))),
+        key=lambda t: t.position,
+    )
+    assert ", ".join(t.name_en for t in ordered) in offer_row
+    assert water in offer_row and transport in offer_row and expert_org.name_en in offer_row
+
+    held = dict(lists._by_id)
+    _renamed(users["admin"], requester_org, "Kyiv Pier Authority")
+    _renamed(users["admin"], expert_org, "Stockholm Harbour Advisers")
+    # Another worker still holds the names it read before; the new version in the shared
+    # cache tells it they changed.
+    lists._by_id.update(held)
+    need_row = _row(client.get("/needs/").get_data(as_text=True), "Ferry pier repair")
+    offer_row = _row(client.get("/offers/").get_data(as_text=True), "Pier engineering advice")
+    assert "Kyiv Pier Authority" in need_row and "Stockholm Harbour Advisers" in offer_row
+
+    admin.deactivate_organisation(users["admin"], db.session.get(Organisation, expert_org.id))
+    db.session.commit()
+    assert "Stockholm Harbour Advisers" not in {o.name_en for o in lists.organisations("expert")}
+    offer_row = _row(client.get("/offers/").get_data(as_text=True), "Pier engineering advice")
+    assert "Stockholm Harbour Advisers" in offer_row
+
+
+def test_names_are_read_once_from_the_kept_lists_and_from_the_table_without_them(app, kept):
+    themes = db.session.scalars(db.select(Theme)).all()
+    lists.names("themes", [themes[0].id])  # keeps the lists
+    with count_queries(app) as statements:
+        named = lists.names("themes", [t.id for t in themes] + [None])
+    assert statements == []
+    assert {i: n.name_uk for i, n in named.items()} == {t.id: t.name_uk for t in themes}
+    app.config["REFERENCE_CACHE_SECONDS"] = 0
+    with count_queries(app) as statements:
+        named = lists.names("themes", [themes[1].id, themes[2].id])
+    assert len(statements) == 1 and set(named) == {themes[1].id, themes[2].id}
+    assert lists.names("districts", []) == {}

@@ -8,6 +8,7 @@ records an audit event and flushes (see ``portal.postings.services``). Lists and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case
 from sqlalchemy.orm import joinedload
 
+from portal.content.models import ShownText, load_texts
 from portal.core.enums import NeedStatus, Priority, Visibility
 from portal.core.keyset import SortKey
 from portal.needs.models import Need
@@ -25,6 +27,8 @@ from portal.postings.services import (
     PostingService,
     newest_first,
 )
+from portal.reference import lists as reference_lists
+from portal.reference.lists import Named
 
 # What "current needs" means on the list: posted and not yet finished.
 LIVE_STATUSES: tuple[NeedStatus, ...] = (
@@ -46,6 +50,22 @@ class NeedFilters(PostingFilters):
     statuses: tuple[Any, ...] | None = LIVE_STATUSES
     priority: Priority | None = None
     district_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedNeed:
+    """A need as the list shows it (``postings/_list.html``, ``needs/_list.html``)."""
+
+    id: int
+    title: ShownText
+    priority: Priority
+    status: NeedStatus
+    theme: Named
+    organisation: Named
+    district: Named | None
+    wanted_from: date | None
+    wanted_until: date | None
+    created_at: datetime
 
 
 def default_visibility(theme: Any) -> Visibility:
@@ -117,6 +137,41 @@ class NeedService(PostingService[Need]):
         if sort == "wanted":
             return (SortKey(Need.wanted_from, nullable=True), *newest_first(Need))
         return super().order(sort)
+
+    def listed_columns(self) -> tuple[Any, ...]:
+        return (
+            *super().listed_columns(),
+            Need.priority,
+            Need.theme_id,
+            Need.district_id,
+            Need.wanted_from,
+            Need.wanted_until,
+        )
+
+    def listed(self, rows: list[Any]) -> list[ListedNeed]:
+        # Three small queries at most, for any number of rows: the titles with their
+        # versions, and the names the kept reference lists do not hold (none, usually).
+        titles = load_texts(row.title_id for row in rows)
+        themes = reference_lists.names("themes", (row.theme_id for row in rows))
+        districts = reference_lists.names("districts", (row.district_id for row in rows))
+        organisations = reference_lists.names(
+            "organisations", (row.organisation_id for row in rows)
+        )
+        return [
+            ListedNeed(
+                id=row.id,
+                title=titles[row.title_id],
+                priority=row.priority,
+                status=row.status,
+                theme=themes[row.theme_id],
+                organisation=organisations[row.organisation_id],
+                district=districts[row.district_id] if row.district_id is not None else None,
+                wanted_from=row.wanted_from,
+                wanted_until=row.wanted_until,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
 
     def list_options(self) -> tuple[Any, ...]:
         # Many-to-one rows come in the same query (joins); the title's language versions in

@@ -9,16 +9,19 @@ records an audit event and flushes (see ``portal.postings.services``); lists app
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.core.enums import OfferStatus, Visibility
+from portal.content.models import ShownText, load_texts
+from portal.core.enums import HelpKind, OfferStatus, Visibility
 from portal.core.keyset import SortKey
-from portal.offers.models import Offer
+from portal.extensions import db
+from portal.offers.models import Offer, offer_themes
 from portal.postings.services import (
     InvalidPosting,
     PostingActions,
@@ -26,6 +29,8 @@ from portal.postings.services import (
     PostingService,
     newest_first,
 )
+from portal.reference import lists as reference_lists
+from portal.reference.lists import Named
 from portal.reference.models import Theme
 
 # What "current offers" means on the list.
@@ -48,6 +53,22 @@ def default_visibility(themes: list[Theme]) -> Visibility:
     """An offer touching critical infrastructure is for signed-in partners by default; the
     offer itself tells nothing about a facility's state, so it need not be restricted."""
     return Visibility.PARTNERS if any(t.is_critical for t in themes) else Visibility.PUBLIC
+
+
+@dataclass(frozen=True, slots=True)
+class ListedOffer:
+    """An offer as the list shows it (``postings/_list.html``, ``offers/_list.html``)."""
+
+    id: int
+    title: ShownText
+    status: OfferStatus
+    themes: tuple[Named, ...]
+    organisation: Named
+    help_kind: HelpKind
+    available_from: date
+    available_until: date
+    remaining_days: int
+    created_at: datetime
 
 
 class OfferService(PostingService[Offer]):
@@ -128,6 +149,48 @@ class OfferService(PostingService[Offer]):
         if sort == "available":
             return (SortKey(Offer.available_from), *newest_first(Offer))
         return super().order(sort)
+
+    def listed_columns(self) -> tuple[Any, ...]:
+        return (
+            *super().listed_columns(),
+            Offer.help_kind,
+            Offer.available_from,
+            Offer.available_until,
+            Offer.capacity_days,
+            Offer.committed_days,
+        )
+
+    def listed(self, rows: list[Any]) -> list[ListedOffer]:
+        # The titles with their versions and each offer's themes (in the themes' order), one
+        # query each for any number of rows; names from the kept reference lists.
+        titles = load_texts(row.title_id for row in rows)
+        theme_ids: dict[int, list[int]] = {row.id: [] for row in rows}
+        for offer_id, theme_id in db.session.execute(
+            select(offer_themes.c.offer_id, offer_themes.c.theme_id)
+            .join(Theme, Theme.id == offer_themes.c.theme_id)
+            .where(offer_themes.c.offer_id.in_(sorted(theme_ids)))
+            .order_by(offer_themes.c.offer_id, Theme.position, Theme.id)
+        ):
+            theme_ids[offer_id].append(theme_id)
+        themes = reference_lists.names("themes", (t for ids in theme_ids.values() for t in ids))
+        organisations = reference_lists.names(
+            "organisations", (row.organisation_id for row in rows)
+        )
+        return [
+            ListedOffer(
+                id=row.id,
+                title=titles[row.title_id],
+                status=row.status,
+                themes=tuple(themes[t] for t in theme_ids[row.id]),
+                organisation=organisations[row.organisation_id],
+                help_kind=row.help_kind,
+                available_from=row.available_from,
+                available_until=row.available_until,
+                remaining_days=max(row.capacity_days - (row.committed_days or 0), 0),
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
 
     def list_options(self) -> tuple[Any, ...]:
         return (

@@ -174,6 +174,16 @@ class PostingService(Generic[Posting]):
         number of queries for any number of rows."""
         return ()
 
+    def listed_columns(self) -> tuple[Any, ...]:
+        """Hook: the columns a list row shows, read by a Core select (no ORM rows: loading
+        twenty postings with their relations cost more than rendering them)."""
+        model = self.model
+        return (model.id, model.title_id, model.status, model.organisation_id, model.created_at)
+
+    def listed(self, rows: list[Any]) -> list[Any]:
+        """Hook: the list's rows (``listed_columns``) as the list template shows them."""
+        raise NotImplementedError
+
     def detail_options(self) -> tuple[Any, ...]:
         """What a posting's page shows of it, loaded with it: what a list shows and the
         description. (A function: loader options configure the mappers, which needs every
@@ -364,11 +374,17 @@ class PostingService(Generic[Posting]):
         per_page: int = 20,
     ) -> KeysetPage:
         """The page of the list that ``args`` ask for (``after``/``before`` a cursor, an old
-        ``page``; the first page without), with the list's count."""
+        ``page``; the first page without), with the list's count. Its items are what
+        ``listed`` makes of the shown columns (``ListedNeed``, ``ListedOffer``)."""
         stmt = self.filtered(viewer, filters)
         page = keyset_page(
-            stmt.options(*self.list_options()), self.list_order(filters.sort), args or {}, per_page
+            stmt.with_only_columns(*self.listed_columns()),
+            self.list_order(filters.sort),
+            args or {},
+            per_page,
+            whole_rows=True,
         )
+        page.items = self.listed(page.items)
         counted = replace(filters, sort="")
         page.count = count_list(
             stmt,

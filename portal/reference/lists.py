@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,9 +166,61 @@ def organisations(side: str) -> list[Named]:
     return _sorted_in_language(key, lambda: _kept(key, load))
 
 
+# Names by id for the lists that show them (a need's theme, district and organisation), each
+# kind under the reference data's version: (version, id → Named).
+_by_id: dict[str, tuple[str, dict[int, Named]]] = {}
+
+_NAMED_MODELS: dict[str, Any] = {
+    "themes": Theme,
+    "districts": District,
+    "organisations": Organisation,
+}
+
+
+def names(kind: str, ids: Iterable[int | None]) -> dict[int, Named]:
+    """The themes, districts or organisations (``kind``) with these ids, for showing: from the
+    kept lists, so that a list page does not join three tables into its query for twenty
+    rows. Ids the kept lists do not hold (an organisation no longer active, or no kept lists
+    at all) are read from the table, in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    index = _kept_index(kind)
+    found = {i: index[i] for i in wanted if i in index}
+    missing = wanted - found.keys()
+    if missing:
+        model = _NAMED_MODELS[kind]
+        found.update(
+            (row.id, _copy(row))
+            for row in db.session.execute(
+                select(model.id, model.name_en, model.name_sv, model.name_uk).where(
+                    model.id.in_(sorted(missing))
+                )
+            )
+        )
+    return found
+
+
+def _kept_index(kind: str) -> dict[int, Named]:
+    version = _version()
+    if version is None:
+        return {}
+    found = _by_id.get(kind)
+    if found is not None and found[0] == version:
+        return found[1]
+    if kind == "organisations":
+        listed = [*organisations("requester"), *organisations("expert")]
+    else:
+        listed = themes() if kind == "themes" else districts()
+    index = {named.id: named for named in listed}
+    _by_id[kind] = (version, index)
+    return index
+
+
 def forget() -> None:
     """After a change to organisations, themes or districts: every worker reads them anew."""
     _sorted.clear()
+    _by_id.clear()
     if has_app_context():
         g.pop("reference_version", None)
     try:
