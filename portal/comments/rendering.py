@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -30,8 +31,10 @@ def linkify(body: str) -> Markup:
     return out + escape(body[position:])
 
 
+@lru_cache(maxsize=1024)
 def render_comment(body: str) -> Markup:
-    """``body`` as paragraphs (blank lines) and line breaks, linked and escaped."""
+    """``body`` as paragraphs (blank lines) and line breaks, linked and escaped. Remembered per
+    body (a discussion's page shows fifty, and each comment's HTML depends on its text alone)."""
     paragraphs = [p for p in re.split(r"\n{2,}", body) if p.strip()]
     return Markup("").join(
         Markup("<p>%s</p>") % Markup("<br>").join(linkify(line) for line in p.split("\n"))

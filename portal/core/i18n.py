@@ -227,6 +227,12 @@ def format_datetime(value: datetime | None, form: str = "long", lang: str | None
     lang = _lang(lang)
     lang = lang if lang in FORMAT_LOCALES else "en"
     local = to_user_timezone(value)
+    return _datetime_text(local.replace(second=0, microsecond=0, tzinfo=None), form, lang)
+
+
+@lru_cache(maxsize=8192)
+def _datetime_text(local: datetime, form: str, lang: str) -> str:
+    """The reader's wall-clock minute as text (a discussion shows fifty moments)."""
     day = _date_text(local.date(), form, lang)
     locale = Locale.parse(FORMAT_LOCALES[lang])
     pattern = locale.datetime_formats["short" if form in ("numeric", "short") else "medium"]
