@@ -199,7 +199,7 @@ def is_following(user: User, kind: str, record: Any) -> bool:
     )
     if choice is not None:
         return choice.active
-    return any(p.id == user.id for p in records.participants(kind, record))
+    return records.takes_part(user, kind, record)
 
 
 def _deciding_side(match: Any) -> list[User]:

@@ -99,6 +99,23 @@ def participants(kind: str, record: Any) -> list[User]:
     return people
 
 
+def takes_part(user: User, kind: str, record: Any) -> bool:
+    """Whether ``user`` is among ``participants(kind, record)``, read off the user and the
+    record instead of loading everyone who takes part (a record's page asks it for the follow
+    button)."""
+    if kind in PROJECT_PARTS:
+        return takes_part(user, "project", record.project)
+    if kind == "match" and record.proposed_by_id == user.id:
+        return True
+    if kind == "project" and record.created_by_id == user.id:
+        return True
+    if not user.is_active_account:
+        return False
+    if kind == "agreement":
+        return user.role == Role.COORDINATOR
+    return user.role != Role.ADMIN and user.organisation_id in _organisation_ids(kind, record)
+
+
 def title(kind: str, record: Any, lang: str) -> str:
     """The record's title in ``lang`` (its original when there is no version in ``lang``)."""
     if kind in ("need", "offer", "project", "milestone"):

@@ -253,3 +253,45 @@ def test_a_rolled_back_change_tells_nobody(users, smtp):
     factories.make_need(users["requester"], title="Something else")  # another commit
     assert kinds_for(users["expert"]) == []
     assert smtp.messages == []
+
+
+# ------------------------------------------------------------------------------ taking part
+
+
+def test_taking_part_is_read_off_the_person_as_the_participants_list_says(users):
+    """The follow button asks ``takes_part`` for one person; it must agree with the list of
+    everyone who takes part, for every kind of record and every person of the cast, a
+    deactivated one and the starter of a match and a project among them."""
+    from portal.accounts.models import User
+    from portal.notifications import records
+
+    need, offer = need_and_offer(users)
+    match = matching.propose(users["coordinator"], need, offer)
+    project = pf.start(users, [pf.agreed_match(users)])
+    milestone = pf.milestone(project)
+    # A deactivated colleague of the requester, and an admin on the expert's side: neither
+    # takes part.
+    users["other_requester"].organisation_id = users["requester"].organisation_id
+    users["other_requester"].is_active_account = False
+    users["admin"].organisation_id = users["expert"].organisation_id
+    db.session.commit()
+    cast = db.session.scalars(db.select(User).order_by(User.id)).all()
+    agreement = need.agreement
+    records_by_kind = {
+        "need": need,
+        "offer": offer,
+        "match": match,
+        "project": project,
+        "milestone": milestone,
+        "agreement": agreement,
+    }
+    seen = set()
+    for kind, record in records_by_kind.items():
+        taking_part = {p.id for p in records.participants(kind, record)}
+        seen |= {(kind, i) for i in taking_part}
+        for person in cast:
+            expected = person.id in taking_part
+            assert records.takes_part(person, kind, record) is expected, (kind, person.email)
+    # The cast covers both answers for every kind, a starter outside both sides included.
+    assert ("match", users["coordinator"].id) in seen
+    assert all(any(k == kind for k, _ in seen) for kind in records_by_kind)
