@@ -268,3 +268,44 @@ def test_names_are_read_once_from_the_kept_lists_and_from_the_table_without_them
         named = lists.names("themes", [themes[1].id, themes[2].id])
     assert len(statements) == 1 and set(named) == {themes[1].id, themes[2].id}
     assert lists.names("districts", []) == {}
+
+
+@pytest.mark.parametrize("path", ["/needs/", "/offers/"])
+def test_kept_filter_forms_are_the_filter_forms(app, client, login, kept, path):
+    """The filter fields are kept rendered per form, language, reference data and values: a
+    kept rendering is the one the same request renders afresh, each selection shows as
+    selected, and a search's words come back escaped."""
+    from portal.postings import views as posting_views
+
+    theme = db.session.scalars(db.select(Theme).order_by(Theme.id)).first()
+    login("expert")
+    asks = [
+        "",
+        f"?theme={theme.id}",
+        "?status=all&sort=newest",
+        "?q=%3Cb%3Eleak%3C%2Fb%3E",
+        "?theme=nonsense",
+    ]
+
+    def filters_of(page: str) -> str:
+        """The filter fields (what is kept), up to the form's own button."""
+        return page.split('class="filters"', 1)[1].split('<button type="submit">', 1)[0]
+
+    for lang in ("en", "sv", "uk"):
+        for ask in asks:
+            url = f"{path}{ask}{'&' if ask else '?'}lang={lang}"
+            posting_views._kept_filters.clear()
+            fresh = filters_of(client.get(url).get_data(as_text=True))
+            kept_now = filters_of(client.get(url).get_data(as_text=True))
+            assert kept_now == fresh, url
+    assert len(posting_views._kept_filters) == 1  # the last one asked for
+    # The same values in another language (the last page asked for was in Ukrainian).
+    assert '<label for="q">Search</label>' in filters_of(
+        client.get(f"{path}?lang=en").get_data(as_text=True)
+    )
+    page = client.get(f"{path}?theme={theme.id}&lang=en").get_data(as_text=True)
+    assert f'<option selected value="{theme.id}">' in filters_of(page)
+    page = client.get(f"{path}?lang=en").get_data(as_text=True)
+    assert f'<option selected value="{theme.id}">' not in filters_of(page)
+    searched = filters_of(client.get(f"{path}?q=%3Cb%3Eleak%3C%2Fb%3E").get_data(as_text=True))
+    assert "&lt;b&gt;leak&lt;/b&gt;" in searched and "<b>leak" not in searched

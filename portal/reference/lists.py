@@ -103,6 +103,12 @@ def _version() -> str | None:
     return version
 
 
+def version() -> str | None:
+    """The reference data's version (None when the lists are not kept): what a worker keeps
+    rendered from them (the list pages' filters) is kept under it."""
+    return _version()
+
+
 def _sorted_in_language(key: str, load: Callable[[], list[Named]]) -> list[Named]:
     version = _version()
     if version is None:
