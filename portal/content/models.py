@@ -16,9 +16,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     UnicodeText,
     UniqueConstraint,
+    and_,
     event,
     false,
     inspect,
@@ -26,7 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, aliased, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.records import register_record_kind
@@ -283,6 +285,53 @@ def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:
     return {
         text_id: ShownText(lang, tuple(versions[text_id])) for text_id, lang in original.items()
     }
+
+
+def with_text_in(stmt: Select[Any], text_id: Any, lang: str) -> Select[Any]:
+    """``stmt`` with what shows the text ``text_id`` to a reader of ``lang``, joined in: its
+    version in ``lang`` (body, whether a machine wrote it) and its original (language, body).
+    A list of twenty rows then reads its titles in its own query instead of one more, and only
+    the two versions a reader can be shown. :func:`shown_texts` makes them ``ShownText``s."""
+    own, original = aliased(TextVersion), aliased(TextVersion)
+    return (
+        stmt.add_columns(
+            Text.original_lang.label("text_original_lang"),
+            original.body.label("text_original_body"),
+            original.is_machine.label("text_original_is_machine"),
+            own.body.label("text_own_body"),
+            own.is_machine.label("text_own_is_machine"),
+        )
+        .join(Text, Text.id == text_id)
+        .outerjoin(original, and_(original.text_id == text_id, original.lang == Text.original_lang))
+        .outerjoin(own, and_(own.text_id == text_id, own.lang == lang))
+    )
+
+
+def shown_texts(rows: Sequence[Any], text_ids: Sequence[int], lang: str) -> list[ShownText]:
+    """The texts of ``rows`` (selected by :func:`with_text_in` for ``lang``; ``text_ids`` are
+    their ids, in the same order), rendered for ``lang`` exactly as with every version. A
+    text without its original version (none is made so) is read whole, in one query."""
+    shown: list[ShownText | None] = []
+    for row in rows:
+        if row.text_original_body is None:
+            shown.append(None)
+            continue
+        versions = [
+            ShownVersion(
+                row.text_original_lang, row.text_original_body, row.text_original_is_machine
+            )
+        ]
+        if row.text_own_body is not None and lang != row.text_original_lang:
+            versions.append(ShownVersion(lang, row.text_own_body, row.text_own_is_machine))
+        shown.append(ShownText(row.text_original_lang, tuple(versions)))
+    missing = [text_id for text_id, text in zip(text_ids, shown, strict=True) if text is None]
+    if missing:
+        whole = load_texts(missing)
+        shown = [
+            text if text is not None else whole[text_id]
+            for text_id, text in zip(text_ids, shown, strict=True)
+        ]
+    return [text for text in shown if text is not None]
 
 
 # Ukrainian is written with ’ (U+2019, the portal's choice), ʼ (U+02BC) or a typewriter ' by

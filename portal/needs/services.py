@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case
 from sqlalchemy.orm import joinedload
 
-from portal.content.models import ShownText, load_texts
+from portal.content.models import ShownText
 from portal.core.enums import NeedStatus, Priority, Visibility
 from portal.core.keyset import SortKey
 from portal.needs.models import Need
@@ -148,10 +148,8 @@ class NeedService(PostingService[Need]):
             Need.wanted_until,
         )
 
-    def listed(self, rows: list[Any]) -> list[ListedNeed]:
-        # Three small queries at most, for any number of rows: the titles with their
-        # versions, and the names the kept reference lists do not hold (none, usually).
-        titles = load_texts(row.title_id for row in rows)
+    def listed(self, rows: list[Any], titles: list[ShownText]) -> list[ListedNeed]:
+        # No query but for the names the kept reference lists do not hold (none, usually).
         themes = reference_lists.names("themes", (row.theme_id for row in rows))
         districts = reference_lists.names("districts", (row.district_id for row in rows))
         organisations = reference_lists.names(
@@ -160,7 +158,7 @@ class NeedService(PostingService[Need]):
         return [
             ListedNeed(
                 id=row.id,
-                title=titles[row.title_id],
+                title=title,
                 priority=row.priority,
                 status=row.status,
                 theme=themes[row.theme_id],
@@ -170,7 +168,7 @@ class NeedService(PostingService[Need]):
                 wanted_until=row.wanted_until,
                 created_at=row.created_at,
             )
-            for row in rows
+            for row, title in zip(rows, titles, strict=True)
         ]
 
     def list_options(self) -> tuple[Any, ...]:

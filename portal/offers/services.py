@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.content.models import ShownText, load_texts
+from portal.content.models import ShownText
 from portal.core.enums import HelpKind, OfferStatus, Visibility
 from portal.core.keyset import SortKey
 from portal.extensions import db
@@ -160,10 +160,9 @@ class OfferService(PostingService[Offer]):
             Offer.committed_days,
         )
 
-    def listed(self, rows: list[Any]) -> list[ListedOffer]:
-        # The titles with their versions and each offer's themes (in the themes' order), one
-        # query each for any number of rows; names from the kept reference lists.
-        titles = load_texts(row.title_id for row in rows)
+    def listed(self, rows: list[Any], titles: list[ShownText]) -> list[ListedOffer]:
+        # Each offer's themes (in the themes' order) in one query for any number of rows;
+        # names from the kept reference lists.
         theme_ids: dict[int, list[int]] = {row.id: [] for row in rows}
         for offer_id, theme_id in db.session.execute(
             select(offer_themes.c.offer_id, offer_themes.c.theme_id)
@@ -179,7 +178,7 @@ class OfferService(PostingService[Offer]):
         return [
             ListedOffer(
                 id=row.id,
-                title=titles[row.title_id],
+                title=title,
                 status=row.status,
                 themes=tuple(themes[t] for t in theme_ids[row.id]),
                 organisation=organisations[row.organisation_id],
@@ -189,7 +188,7 @@ class OfferService(PostingService[Offer]):
                 remaining_days=max(row.capacity_days - (row.committed_days or 0), 0),
                 created_at=row.created_at,
             )
-            for row in rows
+            for row, title in zip(rows, titles, strict=True)
         ]
 
     def list_options(self) -> tuple[Any, ...]:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from flask import has_request_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
@@ -23,11 +24,12 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from portal.audit import services as audit
-from portal.content.models import CONTENT_LANGUAGES, Text
+from portal.content.models import CONTENT_LANGUAGES, ShownText, Text, shown_texts, with_text_in
 from portal.content.search import any_version_contains
 from portal.core.conflicts import check_version
 from portal.core.counts import count_list
 from portal.core.enums import HelpKind, Visibility
+from portal.core.i18n import current_language
 from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
 from portal.core.text import clean_text
 from portal.core.transitions import IllegalTransition
@@ -180,8 +182,9 @@ class PostingService(Generic[Posting]):
         model = self.model
         return (model.id, model.title_id, model.status, model.organisation_id, model.created_at)
 
-    def listed(self, rows: list[Any]) -> list[Any]:
-        """Hook: the list's rows (``listed_columns``) as the list template shows them."""
+    def listed(self, rows: list[Any], titles: list[ShownText]) -> list[Any]:
+        """Hook: the list's rows (``listed_columns``) as the list template shows them, with
+        their titles (in the rows' order)."""
         raise NotImplementedError
 
     def detail_options(self) -> tuple[Any, ...]:
@@ -372,19 +375,24 @@ class PostingService(Generic[Posting]):
         filters: PostingFilters,
         args: Mapping[str, str] | None = None,
         per_page: int = 20,
+        lang: str | None = None,
     ) -> KeysetPage:
         """The page of the list that ``args`` ask for (``after``/``before`` a cursor, an old
         ``page``; the first page without), with the list's count. Its items are what
-        ``listed`` makes of the shown columns (``ListedNeed``, ``ListedOffer``)."""
+        ``listed`` makes of the shown columns (``ListedNeed``, ``ListedOffer``), their titles
+        read for a reader of ``lang`` (the request's language by default)."""
         stmt = self.filtered(viewer, filters)
+        lang = lang or (current_language() if has_request_context() else "en")
         page = keyset_page(
-            stmt.with_only_columns(*self.listed_columns()),
+            with_text_in(stmt.with_only_columns(*self.listed_columns()), self.model.title_id, lang),
             self.list_order(filters.sort),
             args or {},
             per_page,
             whole_rows=True,
         )
-        page.items = self.listed(page.items)
+        page.items = self.listed(
+            page.items, shown_texts(page.items, [r.title_id for r in page.items], lang)
+        )
         counted = replace(filters, sort="")
         page.count = count_list(
             stmt,
