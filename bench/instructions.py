@@ -15,6 +15,7 @@ sign-in and warm-up taken out. The database's own work (PostgreSQL's processes) 
         --path /needs/ --path /offers/ [--email … --password … --totp-secret …]
 
 Slow (callgrind runs Python about fifty times slower: a minute or two per page); not run by CI.
+Run one at a time for signed-in pages: sign-in is throttled per account.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ COLLECTED = re.compile(r"Collected\s*:\s*([\d,]+)")
 
 def count(path: str, repeat: int, args: argparse.Namespace, extra: list[str]) -> int:
     """The instructions callgrind counts in one run of profile.py for ``repeat`` requests."""
-    env = {**os.environ, "PYTHONHASHSEED": "0", "PORTAL_ENV": "production"}
+    # One secret key for every run: the bulk data's second factor is encrypted with a key
+    # derived from it, and two runs signing in at once must not rewrite it for each other.
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-instructions-" + "0" * 32),
+    }
     if args.miss:
         env["PAGE_CACHE_SECONDS"] = "0"
     command = [
