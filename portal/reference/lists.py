@@ -83,45 +83,40 @@ def _kept(key: str, load: Callable[[], list[Named]]) -> list[Named]:
 _sorted: dict[tuple[str, str], tuple[str, list[Named]]] = {}
 
 
-def _version() -> str | None:
+def version() -> str | None:
     """The reference data's version in the shared cache, read once per request (or app
-    context); None when lists are not kept or the cache is unreachable."""
+    context); None when lists are not kept or the cache is unreachable. What a worker keeps
+    made from the lists (sorted, by id, the list pages' filters rendered) is kept under it."""
     seconds = current_app.config.get("REFERENCE_CACHE_SECONDS", 0) if has_app_context() else 0
     if not seconds:
         return None
     if "reference_version" in g:
         return g.reference_version
     try:
-        version = cache.get("reference:version")
-        if version is None:
-            version = uuid.uuid4().hex
-            cache.set("reference:version", version, timeout=int(seconds))
+        token = cache.get("reference:version")
+        if token is None:
+            token = uuid.uuid4().hex
+            cache.set("reference:version", token, timeout=int(seconds))
     except Exception as error:  # Redis unreachable: read the tables, as without a cache
         log.warning("reference cache unavailable: %s", error)
-        version = None
-    g.reference_version = version
-    return version
-
-
-def version() -> str | None:
-    """The reference data's version (None when the lists are not kept): what a worker keeps
-    rendered from them (the list pages' filters) is kept under it."""
-    return _version()
+        token = None
+    g.reference_version = token
+    return token
 
 
 def _sorted_in_language(key: str, load: Callable[[], list[Named]]) -> list[Named]:
-    version = _version()
-    if version is None:
+    current = version()
+    if current is None:
         return by_name(load())
     try:
         lang = current_language()
     except RuntimeError:  # outside a request, e.g. in the CLI
         lang = "en"
     found = _sorted.get((key, lang))
-    if found is not None and found[0] == version:
+    if found is not None and found[0] == current:
         return list(found[1])
     rows = by_name(load(), lang=lang)
-    _sorted[(key, lang)] = (version, rows)
+    _sorted[(key, lang)] = (current, rows)
     return list(rows)
 
 
@@ -208,18 +203,18 @@ def names(kind: str, ids: Iterable[int | None]) -> dict[int, Named]:
 
 
 def _kept_index(kind: str) -> dict[int, Named]:
-    version = _version()
-    if version is None:
+    current = version()
+    if current is None:
         return {}
     found = _by_id.get(kind)
-    if found is not None and found[0] == version:
+    if found is not None and found[0] == current:
         return found[1]
     if kind == "organisations":
         listed = [*organisations("requester"), *organisations("expert")]
     else:
         listed = themes() if kind == "themes" else districts()
     index = {named.id: named for named in listed}
-    _by_id[kind] = (version, index)
+    _by_id[kind] = (current, index)
     return index
 
 
