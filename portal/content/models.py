@@ -325,13 +325,11 @@ def shown_texts(rows: Sequence[Any], text_ids: Sequence[int], lang: str) -> list
             versions.append(ShownVersion(lang, row.text_own_body, row.text_own_is_machine))
         shown.append(ShownText(row.text_original_lang, tuple(versions)))
     missing = [text_id for text_id, text in zip(text_ids, shown, strict=True) if text is None]
-    if missing:
-        whole = load_texts(missing)
-        shown = [
-            text if text is not None else whole[text_id]
-            for text_id, text in zip(text_ids, shown, strict=True)
-        ]
-    return [text for text in shown if text is not None]
+    whole = load_texts(missing) if missing else {}
+    return [
+        text if text is not None else whole[text_id]
+        for text_id, text in zip(text_ids, shown, strict=True)
+    ]
 
 
 # Ukrainian is written with ’ (U+2019, the portal's choice), ʼ (U+02BC) or a typewriter ' by
