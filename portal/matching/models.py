@@ -44,8 +44,70 @@ if TYPE_CHECKING:
 LIVE_MATCH_STATES = (MatchStatus.PROPOSED, MatchStatus.AGREED)
 
 
+class MatchRules:
+    """Who decides what on a match, read from its state alone: shared by ``Match`` and the
+    lighter rows a record's matches panel reads (``portal.matching.panels.PanelMatch``), so
+    that both show the same buttons. A class using it has ``status``, ``proposed_side``,
+    ``requester_accepted_at``, ``expert_accepted_at``, ``need_organisation_id`` and
+    ``offer_organisation_id``."""
+
+    if TYPE_CHECKING:
+        status: MatchStatus
+        proposed_side: Side
+        requester_accepted_at: datetime | None
+        expert_accepted_at: datetime | None
+
+        @property
+        def need_organisation_id(self) -> int: ...
+
+        @property
+        def offer_organisation_id(self) -> int: ...
+
+    def side_of(self, user: User | None) -> Side | None:
+        """The side ``user`` decides for on this match, or None."""
+        if not is_signed_in(user):
+            return None
+        if user.is_requester and user.organisation_id == self.need_organisation_id:
+            return Side.REQUESTER
+        if user.is_expert and user.organisation_id == self.offer_organisation_id:
+            return Side.EXPERT
+        if user.is_coordinator:
+            return Side.COORDINATOR
+        return None
+
+    def has_accepted(self, side: Side) -> bool:
+        if side == Side.REQUESTER:
+            return self.requester_accepted_at is not None
+        if side == Side.EXPERT:
+            return self.expert_accepted_at is not None
+        return False
+
+    @property
+    def waiting_for(self) -> list[Side]:
+        if self.status != MatchStatus.PROPOSED:
+            return []
+        return [s for s in (Side.REQUESTER, Side.EXPERT) if not self.has_accepted(s)]
+
+    # Permissions
+
+    def can_decide(self, user: User | None) -> bool:
+        """May ``user`` accept or decline now, for their own side?"""
+        side = self.side_of(user)
+        return (
+            self.status == MatchStatus.PROPOSED
+            and side in (Side.REQUESTER, Side.EXPERT)
+            and not self.has_accepted(side)
+        )
+
+    def can_withdraw(self, user: User | None) -> bool:
+        side = self.side_of(user)
+        if self.status != MatchStatus.PROPOSED or side is None:
+            return False
+        return side == Side.COORDINATOR or side == self.proposed_side
+
+
 @record_kind("match")
-class Match(Model):
+class Match(MatchRules, Model):
     __tablename__ = "matches"
     __table_args__ = (
         Index("ix_matches_need_status", "need_id", "status"),
@@ -106,31 +168,13 @@ class Match(Model):
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
-    # Who is who
-    def side_of(self, user: User | None) -> Side | None:
-        """The side ``user`` decides for on this match, or None."""
-        if not is_signed_in(user):
-            return None
-        if user.is_requester and user.organisation_id == self.need.organisation_id:
-            return Side.REQUESTER
-        if user.is_expert and user.organisation_id == self.offer.organisation_id:
-            return Side.EXPERT
-        if user.is_coordinator:
-            return Side.COORDINATOR
-        return None
-
-    def has_accepted(self, side: Side) -> bool:
-        if side == Side.REQUESTER:
-            return self.requester_accepted_at is not None
-        if side == Side.EXPERT:
-            return self.expert_accepted_at is not None
-        return False
+    @property
+    def need_organisation_id(self) -> int:
+        return self.need.organisation_id
 
     @property
-    def waiting_for(self) -> list[Side]:
-        if self.status != MatchStatus.PROPOSED:
-            return []
-        return [s for s in (Side.REQUESTER, Side.EXPERT) if not self.has_accepted(s)]
+    def offer_organisation_id(self) -> int:
+        return self.offer.organisation_id
 
     # Permissions
     def can_view(self, user: User | None) -> bool:
@@ -164,21 +208,6 @@ class Match(Model):
             ),
             both_visible,
         )
-
-    def can_decide(self, user: User | None) -> bool:
-        """May ``user`` accept or decline now, for their own side?"""
-        side = self.side_of(user)
-        return (
-            self.status == MatchStatus.PROPOSED
-            and side in (Side.REQUESTER, Side.EXPERT)
-            and not self.has_accepted(side)
-        )
-
-    def can_withdraw(self, user: User | None) -> bool:
-        side = self.side_of(user)
-        if self.status != MatchStatus.PROPOSED or side is None:
-            return False
-        return side == Side.COORDINATOR or side == self.proposed_side
 
     # Transitions, guarded: an illegal one raises and changes nothing.
     def _ensure_proposed(self) -> None:

@@ -5,16 +5,26 @@ those who may propose, suggestions with their reasons. Page helpers: they read t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
+from sqlalchemy import select
 
+from portal.content.models import ShownText, Text, shown_texts, with_text_in
+from portal.core.enums import MatchStatus, Side
 from portal.core.i18n import current_language
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
+from portal.matching.models import Match, MatchRules
 from portal.matching.precomputed import needs_for, offers_for
-from portal.matching.queries import MatchFilters, matches_query
+from portal.matching.queries import MatchFilters, matching
 from portal.matching.services import may_propose_for_need, may_propose_for_offer
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.reference import lists as reference_lists
+from portal.reference.lists import Named
 
 
 def _current_path() -> str | None:
@@ -25,6 +35,88 @@ def _current_path() -> str | None:
 
 def _reader_language() -> str | None:
     return current_language() if has_request_context() else None
+
+
+@dataclass(frozen=True)
+class MatchedRecord:
+    """One side of a match as the panel shows it: its title and its organisation."""
+
+    title: Text | ShownText | None
+    organisation: Named
+
+
+@dataclass(frozen=True)
+class PanelMatch(MatchRules):
+    """A match as a record's panel shows it (``matching/_match.html``, views "need" and
+    "offer"), read with the shown columns only; its buttons follow the same rules as
+    ``Match``'s (``MatchRules``)."""
+
+    id: int
+    status: MatchStatus
+    score: int | None
+    proposed_at: datetime
+    proposed_side: Side
+    requester_accepted_at: datetime | None
+    expert_accepted_at: datetime | None
+    need_organisation_id: int
+    offer_organisation_id: int
+    need: MatchedRecord
+    offer: MatchedRecord
+
+
+def record_matches(viewer: Any, kind: str, record: Any, lang: str) -> list[PanelMatch]:
+    """The matches of ``record`` (a need, ``kind`` "need", or an offer) that ``viewer`` may see,
+    in the lists' order, in one statement: the other side's title in ``lang`` with them, the
+    organisations' names from the kept reference lists."""
+    other: Any = Offer if kind == "need" else Need
+    stmt = matching(
+        select(
+            Match.id,
+            Match.status,
+            Match.score,
+            Match.proposed_at,
+            Match.proposed_side,
+            Match.requester_accepted_at,
+            Match.expert_accepted_at,
+            Need.organisation_id.label("need_organisation_id"),
+            Offer.organisation_id.label("offer_organisation_id"),
+            other.title_id.label("title_id"),
+        ),
+        viewer,
+        MatchFilters(**{f"{kind}_id": record.id}),
+    )
+    rows = db.session.execute(with_text_in(stmt, other.title_id, lang)).all()
+    titles = shown_texts(rows, [row.title_id for row in rows], lang)
+    names = reference_lists.names(
+        "organisations",
+        [row.need_organisation_id for row in rows] + [row.offer_organisation_id for row in rows],
+    )
+    found = []
+    for row, title in zip(rows, titles, strict=True):
+        need_organisation = names[row.need_organisation_id]
+        offer_organisation = names[row.offer_organisation_id]
+        if kind == "need":
+            need = MatchedRecord(record.title, need_organisation)
+            offer = MatchedRecord(title, offer_organisation)
+        else:
+            need = MatchedRecord(title, need_organisation)
+            offer = MatchedRecord(record.title, offer_organisation)
+        found.append(
+            PanelMatch(
+                id=row.id,
+                status=row.status,
+                score=row.score,
+                proposed_at=row.proposed_at,
+                proposed_side=row.proposed_side,
+                requester_accepted_at=row.requester_accepted_at,
+                expert_accepted_at=row.expert_accepted_at,
+                need_organisation_id=row.need_organisation_id,
+                offer_organisation_id=row.offer_organisation_id,
+                need=need,
+                offer=offer,
+            )
+        )
+    return found
 
 
 def _panel(
@@ -41,8 +133,8 @@ def _panel(
     }
     if panel["is_hidden"]:
         return panel
-    filters = MatchFilters(**{f"{kind}_id": record.id})
-    panel["matches"] = list(db.session.scalars(matches_query(viewer, filters)))
+    lang = _reader_language() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    panel["matches"] = record_matches(viewer, kind, record, lang)
     if may_propose:
         # Experts propose their own offers, requesters their own needs.
         own_side = viewer.is_expert if kind == "need" else viewer.is_requester

@@ -76,14 +76,20 @@ class MatchFilters:
 
 def matches_query(viewer: User | None, filters: MatchFilters | None = None) -> Select[Any]:
     """The matches ``viewer`` may see, those waiting for their decision first, then the newest."""
+    return matching(select(Match).options(*match_load_options()), viewer, filters)
+
+
+def matching(
+    stmt: Select[Any], viewer: User | None, filters: MatchFilters | None = None
+) -> Select[Any]:
+    """``stmt`` (selecting from matches: the ORM rows or some of their columns) narrowed to the
+    matches ``viewer`` may see and ``filters``, in the lists' order, with Need and Offer joined."""
     filters = filters or MatchFilters()
     waiting = waiting_for_predicate(viewer)
     stmt = (
-        select(Match)
-        .join(Need, Need.id == Match.need_id)
+        stmt.join(Need, Need.id == Match.need_id)
         .join(Offer, Offer.id == Match.offer_id)
         .where(Match.visible_to(viewer))
-        .options(*match_load_options())
         .order_by(case((waiting, 0), else_=1), Match.proposed_at.desc(), Match.id.desc())
     )
     if filters.status is not None:
