@@ -192,13 +192,14 @@ def followers(kind: str, record: Any) -> list[User]:
 
 
 def is_following(user: User, kind: str, record: Any) -> bool:
+    # Their own choice, if they made one (the column alone: no ORM row for a page's button).
     choice = db.session.scalar(
-        select(Follow).where(
+        select(Follow.active).where(
             Follow.user_id == user.id, Follow.record_kind == kind, Follow.record_id == record.id
         )
     )
     if choice is not None:
-        return choice.active
+        return bool(choice)
     return records.takes_part(user, kind, record)
 
 

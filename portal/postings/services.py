@@ -192,9 +192,12 @@ class PostingService(Generic[Posting]):
         description. (A function: loader options configure the mappers, which needs every
         model imported.)"""
         # The agreement: whether it has expired decides the buttons of a signed-in reader.
+        # The title's and the description's versions: both in one query after it
+        # (``load_versions``), not one query each.
         return (
             *self.list_options(),
-            joinedload(self.model.description),
+            joinedload(self.model.title).lazyload(Text.versions),
+            joinedload(self.model.description).lazyload(Text.versions),
             joinedload(self.model.agreement),
         )
 

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.audit.services import history
+from portal.content.models import load_versions
 from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.http import actor, load_visible_or_404, wants_fragment
@@ -121,9 +122,11 @@ class PostingViews:
         }
 
     def load(self, route: dict[str, int]) -> Any:
-        return load_visible_or_404(
+        posting = load_visible_or_404(
             self.service.model, route[self.id_arg], options=self.service.detail_options()
         )
+        load_versions([posting.title, posting.description])
+        return posting
 
     # ------------------------------------------------------------ pages
 

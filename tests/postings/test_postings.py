@@ -11,6 +11,8 @@ from portal.core.conflicts import EditConflict
 from portal.core.enums import MatchStatus, Visibility
 from portal.core.transitions import IllegalTransition
 from portal.extensions import db
+from tests import factories
+from tests.conftest import count_queries
 from tests.factories import make_match, reload
 
 # ---------------------------------------------------------------- pages: refusals
@@ -188,3 +190,25 @@ def test_restricted_is_seen_by_the_other_end_of_a_live_match(kind, users, status
     db.session.commit()
     assert sees(other_end) == (False, False)
     assert sees("coordinator") == (True, True)
+
+
+@pytest.mark.parametrize("kind", ["need", "offer"])
+def test_a_postings_page_reads_its_title_and_description_in_one_statement(app, users, login, kind):
+    """Every language version of both texts at once (``load_versions``), shown in the reader's
+    language."""
+    make = factories.make_need if kind == "need" else factories.make_offer
+    posting = make(
+        users["requester" if kind == "need" else "expert"],
+        title="Ремонт водогону",
+        description="Потрібні інженери.",
+        lang="uk",
+    )
+    posting.title.set_version("sv", "Reparation av vattenledning", users["coordinator"])
+    posting.description.set_version("sv", "Ingenjörer behövs.", users["coordinator"])
+    db.session.commit()
+    client = login("coordinator")
+    with count_queries(app) as statements:
+        page = client.get(f"/{kind}s/{posting.id}?lang=sv").get_data(as_text=True)
+    assert "Reparation av vattenledning" in page and "Ingenjörer behövs." in page
+    own = [s for s in statements if " ".join(s.split()).startswith("SELECT text_versions.")]
+    assert len(own) == 1, own
