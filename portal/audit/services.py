@@ -84,6 +84,25 @@ def history(record_type: str, record_id: int, limit: int = 50) -> list[AuditEven
     )
 
 
+def shown_history(record_type: str, record_id: int, limit: int = 50) -> list[Any]:
+    """What a record's page shows of its history, newest first, as rows of the shown columns:
+    ``at``, ``action``, ``after`` (what a change left, for the changed fields) and
+    ``actor_name`` (None for the system)."""
+    from portal.accounts.models import User
+
+    return list(
+        db.session.execute(
+            select(
+                AuditEvent.at, AuditEvent.action, AuditEvent.after, User.name.label("actor_name")
+            )
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 # ---------------------------------------------------------------- reading the log
 
 

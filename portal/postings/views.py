@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from portal.audit.services import history
+from portal.audit.services import history, shown_history
 from portal.content.models import load_versions
 from portal.core import pagecache
 from portal.core.conflicts import EditConflict
@@ -165,7 +165,9 @@ class PostingViews:
             **self.context(
                 posting,
                 actions=self.service.actions_for(current_user, posting),
-                history=history(self.kind, posting.id) if current_user.is_authenticated else [],
+                history=(
+                    shown_history(self.kind, posting.id) if current_user.is_authenticated else []
+                ),
                 panel=self.panel(current_user, posting),
             ),
         )

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from werkzeug.exceptions import Forbidden
 
+from portal.audit.models import AuditEvent
 from portal.audit.services import history
 from portal.core.conflicts import EditConflict
 from portal.core.enums import MatchStatus, Visibility
 from portal.core.transitions import IllegalTransition
+from portal.core.types import utcnow
 from portal.extensions import db
 from tests import factories
 from tests.conftest import count_queries
@@ -212,3 +214,36 @@ def test_a_postings_page_reads_its_title_and_description_in_one_statement(app, u
     assert "Reparation av vattenledning" in page and "Ingenjörer behövs." in page
     own = [s for s in statements if " ".join(s.split()).startswith("SELECT text_versions.")]
     assert len(own) == 1, own
+
+
+def test_a_postings_page_shows_its_history_newest_first(app, login, kind, make_posting, users):
+    """Who did what, and which fields an edit changed; an event without a person (the
+    system's) names nobody. Only signed-in readers see it."""
+    posting = make_posting(visibility=Visibility.PUBLIC)
+    kind.services.__dict__[f"update_{kind.name}"](
+        users[kind.owner], posting, expected_version=posting.version, description="New words."
+    )
+    db.session.commit()
+    db.session.add(
+        AuditEvent(
+            action="close", record_type=kind.name, record_id=posting.id, at=utcnow(), after={}
+        )
+    )
+    db.session.commit()
+    page = login("coordinator").get(f"{kind.prefix}/{posting.id}").get_data(as_text=True)
+    history_part = page.split('id="history-heading"')[1].split("</ol>")[0]
+    items = [" ".join(li.split("</time>:")[1].split()) for li in history_part.split("<li>")[1:]]
+    owner = users[kind.owner].name
+    assert items == [
+        "Closed </li>",
+        f'Edited · {owner}<br><span class="meta">Changed: Description</span> </li>',
+        f"Published · {owner} </li>",
+        f"Created · {owner} </li>",
+    ]
+    assert "history-heading" not in login_anonymous(app).get(
+        f"{kind.prefix}/{posting.id}"
+    ).get_data(as_text=True)
+
+
+def login_anonymous(app):
+    return app.test_client()
