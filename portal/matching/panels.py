@@ -10,16 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 
 from portal.content.models import ShownText, Text, shown_texts, with_text_in
 from portal.core.enums import MatchStatus, Side
 from portal.core.i18n import current_language
-from portal.core.visibility import is_signed_in
-from portal.extensions import db
+from portal.core.visibility import Scope, is_signed_in
 from portal.matching.models import Match, MatchRules
-from portal.matching.precomputed import needs_for, offers_for
-from portal.matching.queries import MatchFilters, matching
+from portal.matching.precomputed import needs_for, offers_for, read_columns
+from portal.matching.queries import matching
 from portal.matching.services import may_propose_for_need, may_propose_for_offer
 from portal.needs.models import Need
 from portal.offers.models import Offer
@@ -64,28 +63,44 @@ class PanelMatch(MatchRules):
     offer: MatchedRecord
 
 
+# The panels' statements, built once per list kind, reader's scope and role (what the visibility
+# rule and "waiting for your decision" are made of) and language; the record is a parameter.
+# A page then spends no time building and hashing the statement, which costs more than the rows.
+_STATEMENTS: dict[tuple[str, Scope, Any, str], Select[Any]] = {}
+_STATEMENTS_KEPT = 1024
+
+
+def _statement(kind: str, viewer: Any, lang: str) -> Select[Any]:
+    key = (kind, Scope.of(viewer), getattr(viewer, "role", None), lang)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        other: Any = Offer if kind == "need" else Need
+        listed = matching(
+            select(
+                Match.id,
+                Match.status,
+                Match.score,
+                Match.proposed_at,
+                Match.proposed_side,
+                Match.requester_accepted_at,
+                Match.expert_accepted_at,
+                Need.organisation_id.label("need_organisation_id"),
+                Offer.organisation_id.label("offer_organisation_id"),
+                other.title_id.label("title_id"),
+            ),
+            viewer,
+        ).where(getattr(Match, f"{kind}_id") == bindparam("record_id", type_=Integer))
+        statement = _STATEMENTS[key] = with_text_in(listed, other.title_id, lang)
+    return statement
+
+
 def record_matches(viewer: Any, kind: str, record: Any, lang: str) -> list[PanelMatch]:
     """The matches of ``record`` (a need, ``kind`` "need", or an offer) that ``viewer`` may see,
     in the lists' order, in one statement: the other side's title in ``lang`` with them, the
     organisations' names from the kept reference lists."""
-    other: Any = Offer if kind == "need" else Need
-    stmt = matching(
-        select(
-            Match.id,
-            Match.status,
-            Match.score,
-            Match.proposed_at,
-            Match.proposed_side,
-            Match.requester_accepted_at,
-            Match.expert_accepted_at,
-            Need.organisation_id.label("need_organisation_id"),
-            Offer.organisation_id.label("offer_organisation_id"),
-            other.title_id.label("title_id"),
-        ),
-        viewer,
-        MatchFilters(**{f"{kind}_id": record.id}),
-    )
-    rows = db.session.execute(with_text_in(stmt, other.title_id, lang)).all()
+    rows = read_columns(_statement(kind, viewer, lang), {"record_id": record.id}).all()
     titles = shown_texts(rows, [row.title_id for row in rows], lang)
     names = reference_lists.names(
         "organisations",

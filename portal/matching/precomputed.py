@@ -521,7 +521,7 @@ def _shown(
     """The stored pairs a reading statement gives (one row per pair and version of the title),
     as (record, score, reason codes, terms, the record's original language, copy key)."""
     pairs = []
-    rows = _read(statement, values).all()
+    rows = read_columns(statement, values).all()
     for _position, group in groupby(rows, key=lambda row: row.position):
         versions = list(group)
         first = versions[0]
@@ -553,7 +553,7 @@ def _without_copies(
     return found
 
 
-def _read(statement: Any, values: dict[str, Any]) -> Any:
+def read_columns(statement: Any, values: dict[str, Any]) -> Any:
     """A reading statement run on the session's connection, past the ORM's execution layer
     (which cost a fifth of a read: these statements load no ORM rows). Changes waiting in the
     session are flushed first, as the session's own execute would."""
@@ -575,7 +575,7 @@ _STATE = select(
 
 def _state(kind: str, posting_id: int) -> Any:
     """The posting's ``SuggestionList`` row, as a plain row (what ``_usable`` reads)."""
-    return _read(_STATE, {"kind": kind, "posting_id": posting_id}).first()
+    return read_columns(_STATE, {"kind": kind, "posting_id": posting_id}).first()
 
 
 # The reading statements, built once per list kind, reader's scope, narrowing to one
