@@ -15,9 +15,10 @@ from sqlalchemy import Integer, Select, bindparam, select
 from portal.content.models import ShownText, Text, shown_texts, with_text_in
 from portal.core.enums import MatchStatus, Side
 from portal.core.i18n import current_language
+from portal.core.statements import KeptStatements, read_columns
 from portal.core.visibility import Scope, is_signed_in
 from portal.matching.models import Match, MatchRules
-from portal.matching.precomputed import needs_for, offers_for, read_columns
+from portal.matching.precomputed import needs_for, offers_for
 from portal.matching.queries import matching
 from portal.matching.services import may_propose_for_need, may_propose_for_offer
 from portal.needs.models import Need
@@ -66,16 +67,11 @@ class PanelMatch(MatchRules):
 # The panels' statements, built once per list kind, reader's scope and role (what the visibility
 # rule and "waiting for your decision" are made of) and language; the record is a parameter.
 # A page then spends no time building and hashing the statement, which costs more than the rows.
-_STATEMENTS: dict[tuple[str, Scope, Any, str], Select[Any]] = {}
-_STATEMENTS_KEPT = 1024
+_STATEMENTS = KeptStatements()
 
 
 def _statement(kind: str, viewer: Any, lang: str) -> Select[Any]:
-    key = (kind, Scope.of(viewer), getattr(viewer, "role", None), lang)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
-            _STATEMENTS.clear()
+    def build() -> Select[Any]:
         other: Any = Offer if kind == "need" else Need
         listed = matching(
             select(
@@ -92,8 +88,9 @@ def _statement(kind: str, viewer: Any, lang: str) -> Select[Any]:
             ),
             viewer,
         ).where(getattr(Match, f"{kind}_id") == bindparam("record_id", type_=Integer))
-        statement = _STATEMENTS[key] = with_text_in(listed, other.title_id, lang)
-    return statement
+        return with_text_in(listed, other.title_id, lang)
+
+    return _STATEMENTS.get((kind, Scope.of(viewer), getattr(viewer, "role", None), lang), build)
 
 
 def record_matches(viewer: Any, kind: str, record: Any, lang: str) -> list[PanelMatch]:

@@ -41,6 +41,7 @@ from portal.content.models import CONTENT_LANGUAGES, ShownText, ShownVersion, Te
 from portal.core.bulk import insert_rows
 from portal.core.enums import NeedStatus, OfferStatus, Visibility
 from portal.core.i18n import ShownName
+from portal.core.statements import KeptStatements, read_columns
 from portal.core.transaction import call_after_commit
 from portal.core.types import utcnow
 from portal.core.visibility import Scope, is_signed_in
@@ -553,14 +554,6 @@ def _without_copies(
     return found
 
 
-def read_columns(statement: Any, values: dict[str, Any]) -> Any:
-    """A reading statement run on the session's connection, past the ORM's execution layer
-    (which cost a fifth of a read: these statements load no ORM rows). Changes waiting in the
-    session are flushed first, as the session's own execute would."""
-    db.session.flush()
-    return db.session.connection().execute(statement, values)
-
-
 _STATE = select(
     SuggestionList.computed_for,
     SuggestionList.computed_at,
@@ -582,18 +575,14 @@ def _state(kind: str, posting_id: int) -> Any:
 # organisation or not, and rows read: the visibility rule is made of the scope alone
 # (``visible_to``), the posting, dates and organisation are parameters. A page then spends
 # no time building and hashing the statement (a third of a read's Python before).
-_READINGS: dict[tuple[str, Scope, bool, int | None], Any] = {}
-_READINGS_KEPT = 1024
+_READINGS = KeptStatements()
 
 
 def _reading(kind: str, viewer: User, by_organisation: bool, rows: int | None) -> Any:
-    key = (kind, Scope.of(viewer), by_organisation, rows)
-    statement = _READINGS.get(key)
-    if statement is None:
-        if len(_READINGS) >= _READINGS_KEPT:
-            _READINGS.clear()
-        statement = _READINGS[key] = _build_reading(kind, viewer, by_organisation, rows)
-    return statement
+    return _READINGS.get(
+        (kind, Scope.of(viewer), by_organisation, rows),
+        lambda: _build_reading(kind, viewer, by_organisation, rows),
+    )
 
 
 def _build_reading(kind: str, viewer: User, by_organisation: bool, rows: int | None) -> Any:

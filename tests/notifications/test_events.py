@@ -295,3 +295,59 @@ def test_taking_part_is_read_off_the_person_as_the_participants_list_says(users)
     # The cast covers both answers for every kind, a starter outside both sides included.
     assert ("match", users["coordinator"].id) in seen
     assert all(any(k == kind for k, _ in seen) for kind in records_by_kind)
+
+
+def test_the_unread_count_is_each_persons_own_whatever_was_counted_before(users):
+    """The count's statement is kept per scope and admin or not, the person is a parameter: two
+    coordinators of one organisation, and an admin and an expert of one organisation (one
+    scope, but only the admin is told about accounts), each count their own, in either
+    order."""
+    from portal.accounts.services import create_user
+    from portal.core.enums import Role
+    from portal.notifications.models import Notification, NotificationEvent
+
+    coordinator = users["coordinator"]
+    admin = create_user(
+        email="second.admin@stockholm.test",
+        name="Sara Ek",
+        password="correct horse battery staple",
+        role=Role.ADMIN,
+        organisation=users["expert"].organisation,
+        actor=None,
+    )
+    colleague = create_user(
+        email="second.coordinator@stockholm.test",
+        name="Nils Berg",
+        password="correct horse battery staple",
+        role=Role.COORDINATOR,
+        organisation=coordinator.organisation,
+        actor=None,
+    )
+    need, _ = need_and_offer(users)
+    db.session.flush()
+
+    def tell(person, record_kind, record_id, times):
+        for _ in range(times):
+            event = NotificationEvent(kind="comment", record_kind=record_kind, record_id=record_id)
+            db.session.add(event)
+            db.session.flush()
+            db.session.add(
+                Notification(
+                    event_id=event.id,
+                    user_id=person.id,
+                    kind="comment",
+                    record_kind=record_kind,
+                    record_id=record_id,
+                )
+            )
+
+    tell(coordinator, "need", need.id, 1)
+    tell(colleague, "need", need.id, 3)
+    tell(admin, "need", need.id, 2)
+    tell(admin, "user", colleague.id, 1)  # about an account: for admins only
+    tell(users["expert"], "need", need.id, 1)
+    tell(users["expert"], "user", colleague.id, 1)
+    db.session.commit()
+    expected = {coordinator: 1, colleague: 3, admin: 3, users["expert"]: 1}
+    for order in (list(expected), list(reversed(expected))):
+        assert {person: queries.unread_count(person) for person in order} == expected
