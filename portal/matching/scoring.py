@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from babel.lists import format_list
@@ -89,11 +90,22 @@ class Reason:
 
 def describe(reason: Reason) -> str:
     """The reason in words, in the reader's language."""
+    if reason.code == "theme":
+        try:
+            theme = db.session.get(Theme, int(reason.params[0]))
+        except (ValueError, IndexError):
+            return reason.code
+        return _("Same theme: %(theme)s", theme=theme.name if theme else reason.params[0])
+    return _described(reason, _locale())
+
+
+@lru_cache(maxsize=4096)
+def _described(reason: Reason, locale: str) -> str:
+    """A reason but the theme in words, in ``locale`` (the current one: the key of what is
+    kept): made of the catalogs alone, so kept in each worker. A page of suggestions
+    describes some forty reasons, most of them the same few."""
     p = reason.params
     try:
-        if reason.code == "theme":
-            theme = db.session.get(Theme, int(p[0]))
-            return _("Same theme: %(theme)s", theme=theme.name if theme else p[0])
         if reason.code == "help_kind":
             return _("Same kind of help: %(kind)s", kind=HelpKind(p[0]).label)
         if reason.code == "period_full":
@@ -122,7 +134,7 @@ def describe(reason: Reason) -> str:
             )
         if reason.code == "terms":
             terms = [t for t in p[0].split(",") if t]
-            return _("Shared terms: %(terms)s", terms=format_list(terms, locale=_locale()))
+            return _("Shared terms: %(terms)s", terms=format_list(terms, locale=locale))
     except (ValueError, IndexError):
         pass
     return reason.code

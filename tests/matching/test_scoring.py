@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from portal.core.enums import HelpKind
+from portal.extensions import db
 from portal.matching import suggestions
 from portal.matching.scoring import PARTIAL_PERIOD_POINTS, WEIGHTS, Reason, period_fit, score
 from portal.matching.terms import shared_terms, stem
@@ -324,3 +325,35 @@ def test_general_words_of_any_language_are_never_terms():
     for word in ("water", "leak", "витоків", "läckor", "wells", "boiler"):
         assert stem(word) is not None, word
     assert shared_terms(["Понад 30 років досвіду навчання"], ["Навчання понад 10 років"]) == []
+
+
+def test_reasons_are_described_in_each_readers_language_also_when_kept(app, themes):
+    """Reasons but the theme are kept described per language: a reader of one language never
+    gets the words kept for another, and a theme renamed is named anew."""
+    reasons = [
+        "help_kind:training",
+        "period_full",
+        "period_partial",
+        "capacity:40:1",
+        "capacity:40:30",
+        "capacity_partial:5:30",
+        "capacity_left:1",
+        "terms:leak,detection,pipe",
+    ]
+    seen: dict[str, list[str]] = {}
+    for _ in range(2):  # the second round reads what the first kept
+        for lang in ("en", "sv", "uk", "sv", "en"):
+            with in_language(app, lang):
+                described = [Reason.decode(code).text for code in reasons]
+            assert seen.setdefault(lang, described) == described, lang
+    assert seen["en"][3] == "Enough capacity: 40 left, 1 person-day needed"
+    assert seen["en"][7] == "Shared terms: leak, detection, and pipe"
+    assert seen["sv"][7] == "Gemensamma nyckelord: leak, detection och pipe"
+    assert len({tuple(words) for words in seen.values()}) == 3
+    water = themes["water_sewage"]
+    with in_language(app, "en"):
+        assert Reason("theme", (str(water.id),)).text == "Same theme: Water and sewage"
+    water.name_en = "Water supply"
+    db.session.commit()
+    with in_language(app, "en"):
+        assert Reason("theme", (str(water.id),)).text == "Same theme: Water supply"
