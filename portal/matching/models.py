@@ -44,6 +44,23 @@ if TYPE_CHECKING:
 LIVE_MATCH_STATES = (MatchStatus.PROPOSED, MatchStatus.AGREED)
 
 
+def side_for(
+    user: User | None, need_organisation_id: int, offer_organisation_id: int
+) -> Side | None:
+    """The side ``user`` acts for on a pair of a need and an offer of these organisations: the
+    requesting side for the need's organisation, the expert side for the offer's, coordinators
+    in between; None for anyone else."""
+    if not is_signed_in(user):
+        return None
+    if user.is_requester and user.organisation_id == need_organisation_id:
+        return Side.REQUESTER
+    if user.is_expert and user.organisation_id == offer_organisation_id:
+        return Side.EXPERT
+    if user.is_coordinator:
+        return Side.COORDINATOR
+    return None
+
+
 class MatchRules:
     """Who decides what on a match, read from its state alone: shared by ``Match`` and the
     lighter rows a record's matches panel reads (``portal.matching.panels.PanelMatch``), so
@@ -65,15 +82,7 @@ class MatchRules:
 
     def side_of(self, user: User | None) -> Side | None:
         """The side ``user`` decides for on this match, or None."""
-        if not is_signed_in(user):
-            return None
-        if user.is_requester and user.organisation_id == self.need_organisation_id:
-            return Side.REQUESTER
-        if user.is_expert and user.organisation_id == self.offer_organisation_id:
-            return Side.EXPERT
-        if user.is_coordinator:
-            return Side.COORDINATOR
-        return None
+        return side_for(user, self.need_organisation_id, self.offer_organisation_id)
 
     def has_accepted(self, side: Side) -> bool:
         if side == Side.REQUESTER:

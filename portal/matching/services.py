@@ -25,7 +25,7 @@ from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
 from portal.matching import access, precomputed
-from portal.matching.models import Match
+from portal.matching.models import Match, side_for
 from portal.matching.queries import live_match_exists
 from portal.matching.scoring import score
 from portal.needs.models import Need
@@ -45,15 +45,7 @@ CHOICE_LIMIT = 100  # recent needs and offers offered as choices on the propose 
 
 def proposing_side(actor: User | None, need: Need, offer: Offer) -> Side | None:
     """The side ``actor`` would propose for, or None when they may not propose this pair."""
-    if not is_signed_in(actor) or actor is None:
-        return None
-    if actor.is_requester and actor.organisation_id == need.organisation_id:
-        return Side.REQUESTER
-    if actor.is_expert and actor.organisation_id == offer.organisation_id:
-        return Side.EXPERT
-    if actor.is_coordinator:
-        return Side.COORDINATOR
-    return None
+    return side_for(actor, need.organisation_id, offer.organisation_id)
 
 
 def may_propose(user: User | None) -> TypeGuard[User]:
