@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select
 from werkzeug.exceptions import Forbidden
 
 from portal import jobs
@@ -27,6 +27,7 @@ from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES
 from portal.core.i18n import format_number
 from portal.core.records import kind_of
+from portal.core.statements import read_columns
 from portal.core.text import clean_text
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
@@ -231,18 +232,56 @@ def add_version(
 # ---------------------------------------------------------------- reading
 
 
-def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[Document]]:
-    """The documents of several records (a project, its milestones and reports) in two
-    queries, newest first, by ``(kind, id)``."""
+@dataclass(frozen=True)
+class ListedDocument:
+    """A document as a record's page lists it (``documents/_list.html``): its current version,
+    who uploaded that and when."""
+
+    id: int
+    record_kind: str
+    record_id: int
+    title: str
+    lang: str
+    number: int
+    filename: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by_name: str
+
+
+def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[ListedDocument]]:
+    """The documents of several records (a project, its milestones and reports), newest first,
+    by ``(kind, id)``, each with its current version and its uploader's name: one statement of
+    the shown columns, however many documents and versions there are."""
     by_kind: dict[str, list[int]] = {}
     for record in records:
         by_kind.setdefault(kind_of(record), []).append(record.id)
     if not by_kind:
         return {}
-    from sqlalchemy import and_, or_
-
-    rows = db.session.scalars(
-        select(Document)
+    current = (
+        select(func.max(DocumentVersion.number))
+        .where(DocumentVersion.document_id == Document.id)
+        .correlate(Document)
+        .scalar_subquery()
+    )
+    rows = read_columns(
+        select(
+            Document.id,
+            Document.record_kind,
+            Document.record_id,
+            Document.title,
+            Document.lang,
+            DocumentVersion.number,
+            DocumentVersion.filename,
+            DocumentVersion.size,
+            DocumentVersion.uploaded_at,
+            User.name.label("uploaded_by_name"),
+        )
+        .join(
+            DocumentVersion,
+            and_(DocumentVersion.document_id == Document.id, DocumentVersion.number == current),
+        )
+        .join(User, User.id == DocumentVersion.uploaded_by_id)
         .where(
             or_(
                 *(
@@ -251,15 +290,14 @@ def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[Document]
                 )
             )
         )
-        .options(
-            selectinload(Document.versions).selectinload(DocumentVersion.uploaded_by),
-            selectinload(Document.created_by),
+        .order_by(Document.created_at.desc(), Document.id.desc()),
+        {},
+    )
+    found: dict[tuple[str, int], list[ListedDocument]] = {}
+    for row in rows:
+        found.setdefault((row.record_kind, row.record_id), []).append(
+            ListedDocument(**row._mapping)
         )
-        .order_by(Document.created_at.desc(), Document.id.desc())
-    ).all()
-    found: dict[tuple[str, int], list[Document]] = {}
-    for document in rows:
-        found.setdefault((document.record_kind, document.record_id), []).append(document)
     return found
 
 

@@ -17,6 +17,7 @@ from portal.core.enums import Visibility
 from portal.documents import storage
 from portal.documents.models import Document, DocumentVersion
 from portal.extensions import db
+from tests.conftest import count_queries
 from tests.documents.files import ACCEPTED, PDF, REFUSED
 from tests.factories import make_need, make_offer
 from tests.projects.factories import bare_project
@@ -553,3 +554,48 @@ def test_downloading_without_pause_is_asked_to_wait_without_holding_back_others(
     colleague.login(EMAILS["coordinator"])
     assert colleague.get(url, **office).data == PDF
     assert client.get(f"/projects/{project.id}", **office).status_code == 200
+
+
+def test_the_project_page_lists_each_documents_current_version_in_one_statement(
+    app, client, login, project
+):
+    """Newest first in each group, each with its current version and whoever uploaded that."""
+    login("expert")
+    assert post_file(client, "project", project.id, "plan.pdf", PDF).status_code == 302
+    [plan] = documents()
+    client.logout()
+    login("requester")
+    milestone = project.milestones[0]
+    survey = dict(title="Survey results", attach_to=f"milestone:{milestone.id}")
+    assert post_file(client, "project", project.id, "survey.pdf", PDF, **survey).status_code == 302
+    notes = dict(title="Meeting notes")
+    assert post_file(client, "project", project.id, "notes.pdf", PDF, **notes).status_code == 302
+    second = PDF.replace(b"1.4", b"1.7") + b"\n% v2"
+    response = client.post(
+        f"/documents/{plan.id}/versions",
+        data={"file": (io.BytesIO(second), "plan v2.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    client.logout()
+    login("coordinator")
+    with count_queries(app) as statements:
+        page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    listed = page.split('id="documents-heading"')[1].split("<form")[0]
+    items = [" ".join(item.split()) for item in listed.split("<li ")[1:]]
+    assert [item.split('lang="uk">')[1].split("<")[0] for item in items] == [
+        "Meeting notes",  # the project's, newest first
+        "Pressure zone plan",
+        "Survey results",  # the milestone's
+    ]
+    assert (
+        "plan v2.pdf" in items[1] and "version 2" in items[1] and "By Olena Kovalenko" in items[1]
+    )
+    assert f"/documents/{plan.id}/versions/2/file" in items[1]
+    assert "plan.pdf," not in items[1]
+    assert "version 1" in items[2] and "By Olena Kovalenko" in items[2]
+    assert "By Anna Lindqvist" not in listed
+    read = [s for s in statements if "FROM documents" in " ".join(s.split())]
+    assert len(read) == 1 and not [
+        s for s in statements if s.lstrip().startswith("SELECT document_versions")
+    ]
