@@ -35,9 +35,6 @@ class KeptStatements:
             statement = self._kept[key] = build()
         return statement
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
 
 def read_columns(statement: Any, values: dict[str, Any]) -> Any:
     """A reading statement run on the session's connection, past the ORM's execution layer
