@@ -46,6 +46,7 @@ def main() -> int:
         "--callers", default="", help="with --flat: who calls functions matching this"
     )
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
+    parser.add_argument("--save", default="", help="write the page's HTML (uncompressed) here")
     parser.add_argument(
         "--trace", default="", help="with --sql: where statements matching this regex come from"
     )
@@ -116,6 +117,9 @@ def main() -> int:
         response = client.get(base + args.path, headers=measured)
         assert response.status_code == 200, f"{args.path}: {response.status_code}"
     statements.clear()
+    if args.save:
+        Path(args.save).write_bytes(client.get(base + args.path).get_data())
+        statements.clear()
     if args.sql:
         client.get(base + args.path)
         for n, statement in enumerate(statements, start=1):

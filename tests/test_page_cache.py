@@ -871,8 +871,11 @@ def test_a_copy_kept_under_another_key_is_never_served(app, users):
     served = expert.get("/needs/").get_data(as_text=True)
     assert MARKER not in served and _masked(served) == _masked(fresh)
 
-    key, (headers, body) = own
-    _plant_copy(app, users["other_expert"].id, "/needs/", (key, (headers, body + "<!--own-->")))
+    key, (headers, body), packed = own
+    assert packed is None  # the test client asks for no compression
+    _plant_copy(
+        app, users["other_expert"].id, "/needs/", (key, (headers, body + "<!--own-->"), None)
+    )
     assert expert.get("/needs/").get_data(as_text=True).endswith("<!--own-->")
 
 
@@ -893,3 +896,118 @@ def test_a_persons_copy_follows_their_language_and_every_write(app, users):
     db.session.commit()
     page = client.get("/needs/").get_data(as_text=True)
     assert "Pumps renamed" in page and "Public pumps" not in page
+
+
+# ---------------------------------------------------------------- the packed answer
+
+
+def _compressions(monkeypatch) -> list[str]:
+    """Each page Flask-Compress compresses from now on, by encoding."""
+    from flask_compress import flask_compress
+
+    made: list[str] = []
+    compress = flask_compress._compress_data
+
+    def counted(app, data, algorithm):
+        made.append(algorithm)
+        return compress(app, data, algorithm)
+
+    monkeypatch.setattr(flask_compress, "_compress_data", counted)
+    return made
+
+
+def _unpacked(response) -> str:
+    import gzip
+
+    encoding = response.headers.get("Content-Encoding")
+    data = response.get_data()
+    if encoding == "br":
+        data = brotli.decompress(data)
+    elif encoding == "gzip":
+        data = gzip.decompress(data)
+    else:
+        assert encoding is None, encoding
+    return data.decode()
+
+
+BR = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def test_a_page_read_again_is_answered_with_the_bytes_compressed_for_the_person(
+    app, users, monkeypatch
+):
+    """Olena reads the needs list twice: the second answer is the first's compressed bytes,
+    not compressed again, with the headers of a signed-in page. Her token in it works."""
+    _seed(users)
+    _cache_on(app)
+    client = _client(app, "requester")
+    first = client.get("/needs/", headers=BR)
+    assert first.headers["Content-Encoding"] == "br"
+    made = _compressions(monkeypatch)
+    again = client.get("/needs/", headers=BR)
+    assert made == []
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert again.headers["Content-Encoding"] == "br"
+    assert again.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert again.headers["Cache-Control"] == "no-store"
+    assert {"Accept-Encoding", "Cookie"} <= set(again.vary)
+    page = _unpacked(again)
+    assert "Olena Kovalenko" in page and MARKER in page and "pagecache-hole" not in page
+    copy = _copy_of(app, users["requester"].id, "/needs/")
+    assert isinstance(copy[2], pagecache.Packed) and copy[2].encoding == "br"
+    token = _TOKEN.search(page)
+    assert token
+    signed_out = client.post("/logout", data={"csrf_token": token.group(1)}, csrf=False)
+    assert signed_out.status_code == 302
+    assert client.get("/dashboard/").status_code == 302  # signed out
+
+
+def test_a_packed_answer_follows_the_encoding_the_unread_count_and_the_session(
+    app, users, monkeypatch
+):
+    """The packed answer is given again only for the same Accept-Encoding, the same parts of
+    the person's own (the unread count, a message waiting) and the same session: a second
+    session of the same person gets a page with its own CSRF token, and the first gets its
+    own back."""
+    from portal.notifications.events import notify
+
+    ids = _seed(users)
+    _cache_on(app)
+    made = _compressions(monkeypatch)
+    client = _client(app, "expert")
+    first = _unpacked(client.get("/projects/", headers=BR))
+    assert made == ["br"]
+
+    as_gzip = client.get("/projects/", headers={"Accept-Encoding": "gzip"})
+    assert as_gzip.headers["Content-Encoding"] == "gzip" and made == ["br", "gzip"]
+    assert _masked(_unpacked(as_gzip)) == _masked(first)
+    plain = client.get("/projects/")
+    assert "Content-Encoding" not in plain.headers
+    assert _masked(_unpacked(plain)) == _masked(first)
+
+    badge = re.compile(r'id="notification-count"[^>]*>\s*Notifications <span class="badge">(\d+)')
+    assert badge.search(first) is None
+    need = db.session.get(Need, ids["public_need"])
+    notify("comment", need, users["requester"], mentioned=[users["expert"]])
+    db.session.commit()
+    made.clear()
+    noticed = _unpacked(client.get("/projects/", headers=BR))
+    found = badge.search(noticed)
+    assert found and found.group(1) == "1" and made == ["br"]
+
+    # A message waiting for the session: nothing else changed, not even the data version.
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Your offer was published.")]
+    assert "Your offer was published." in _unpacked(client.get("/projects/", headers=BR))
+    assert "Your offer was published." not in _unpacked(client.get("/projects/", headers=BR))
+
+    mine = _TOKEN.search(noticed)
+    other = _client(app, "expert")  # the same person in a second browser
+    theirs = _TOKEN.search(_unpacked(other.get("/projects/", headers=BR)))
+    assert mine and theirs and mine.group(1) != theirs.group(1)
+    again = _TOKEN.search(_unpacked(client.get("/projects/", headers=BR)))
+    assert again and again.group(1) != theirs.group(1)
+    for browser, token in ((other, theirs), (client, again)):
+        signed_out = browser.post("/logout", data={"csrf_token": token.group(1)}, csrf=False)
+        assert signed_out.status_code == 302
+        assert browser.get("/dashboard/").status_code == 302

@@ -130,15 +130,25 @@ def _session_clock_response() -> Response:
     return response
 
 
+def stated_remaining(seconds: int, warning: int) -> int:
+    """The seconds left that a page states: to the minute below while the warning is further
+    off than that, exact from then on. The page's script only schedules its first question to
+    the server with it (at most a minute early, then the server's answer counts), and a kept
+    page's packed answer (portal.core.pagecache.Packed) stays the same for that minute."""
+    minutes = seconds // 60 * 60
+    return minutes if minutes > warning else seconds
+
+
 @bp.app_template_global()
 def session_clock() -> dict[str, int | bool]:
     """What the timeout warning needs to know when a page is rendered for a signed-in user."""
     deadline, final = services.session_deadline()
     config = current_app.config
+    warning = int(config["IDLE_WARNING"].total_seconds())
     return {
-        "remaining": max(0, int(deadline - utcnow().timestamp())),
+        "remaining": stated_remaining(max(0, int(deadline - utcnow().timestamp())), warning),
         "final": final,
-        "warning": int(config["IDLE_WARNING"].total_seconds()),
+        "warning": warning,
         "hours": int(config["ABSOLUTE_SESSION_LIFETIME"].total_seconds() // 3600),
     }
 

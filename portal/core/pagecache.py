@@ -23,7 +23,9 @@ answered before Flask (``PublicPagesFirst``); for a signed-in GET of a kept page
 facts, unread count and own copy of the page are read with the versions
 (``read_version_first``, portal.accounts.viewer). The copy is served only if it was kept under
 the key this request computes; otherwise the page kept for the scope is read in a second round
-trip.
+trip. The copy holds the compressed answer last given to the person too (``Packed``): while
+their own parts, their session and the encoding asked for are the same, it is given again as
+it is, without filling in or compressing anything.
 """
 
 from __future__ import annotations
@@ -613,6 +615,7 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(1, read_version_first)
     app.before_request(serve_public_page)
     app.after_request_funcs.setdefault(None, []).insert(0, keep_public_page)
+    app.after_request_funcs[None].insert(0, keep_own_copy)
     app.wsgi_app = PublicPagesFirst(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
@@ -644,11 +647,31 @@ def hole(name: str) -> Markup:
     return _rendered(_HOLES[name]())
 
 
-def _fill(body: str) -> str:
-    """A kept page with this request's own parts in its holes."""
+def _fill(body: str, token: str, values: dict[str, str]) -> str:
+    """A kept page with this request's own parts in its holes: the CSRF token and ``values``
+    (each hole's HTML, already filled in for this request by ``_own_parts``)."""
     if _CSRF_HOLE in body:
-        body = body.replace(_CSRF_HOLE, generate_csrf())
-    return _HOLE_PATTERN.sub(lambda found: str(_HOLES[found.group(1)]()), body)
+        body = body.replace(_CSRF_HOLE, token)
+    return _HOLE_PATTERN.sub(lambda found: values[found.group(1)], body)
+
+
+def _hole_names(body: str) -> tuple[str, ...]:
+    """The holes of a kept page but the CSRF token's, each once."""
+    return tuple(name for name in dict.fromkeys(_HOLE_PATTERN.findall(body)) if name != "csrf")
+
+
+def _own_parts(names: tuple[str, ...]) -> tuple[str, ...]:
+    """This request's HTML of each hole in ``names``. Each hole is filled in once per request:
+    some have effects (waiting messages are shown once, then forgotten)."""
+    return tuple(str(_HOLES[name]()) for name in names)
+
+
+def _session_token() -> str:
+    """What identifies the session's CSRF token (Flask-WTF keeps the raw token in the session
+    and signs it into each page): a digest, so that what is kept with a packed page says which
+    session's token the page holds without holding the token itself."""
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return hashlib.sha256(str(raw).encode()).hexdigest()[:32] if raw else ""
 
 
 def _person_name() -> str:
@@ -694,28 +717,120 @@ def _copy_key(person: int) -> str:
     return f"pagecache:{release()}:copy:{person}:{address}"
 
 
-def _own_copy(key: str) -> Any | None:
-    """The page kept under ``key``, from the person's own copy read with the versions: served
-    only if the copy was kept under this very key, the one this request computes from the
-    current version and the person's scope, role, language, time zone, date and address. Any
-    difference (a write since, another role or organisation, another language) and it is not
-    served."""
+@dataclass(frozen=True)
+class Packed:
+    """A person's copy of a page as it was last answered to them: compressed, holes filled.
+    Served again as it is while everything that went into it is the same: the Accept-Encoding
+    header, each hole's HTML and the session whose CSRF token it holds. Compressing is the
+    largest part of answering a kept page, and most of what a person reads again is unchanged:
+    their name, their unread count, the session clock's minute."""
+
+    accept: str  # the request's Accept-Encoding header, as sent
+    names: tuple[str, ...]  # the page's holes, in the order of ``values``
+    values: tuple[str, ...]
+    session_token: str  # _session_token(), "" for a page without a CSRF token
+    token: str  # the signed CSRF token in the page
+    encoding: str  # the Content-Encoding Flask-Compress chose
+    body: bytes
+
+
+def _own_copy(key: str) -> tuple[Any, Packed | None] | None:
+    """The page kept under ``key``, and its packed answer, from the person's own copy read
+    with the versions: served only if the copy was kept under this very key, the one this
+    request computes from the current version and the person's scope, role, language, time
+    zone, date and address. Any difference (a write since, another role or organisation,
+    another language) and it is not served."""
     copy = g.pop("pagecache_copy_kept", None)
     if copy is None or copy[0] != key:
         return None
-    return copy[1]
+    return copy[1], copy[2]
 
 
-def _keep_copy(key: str, kept: Any, shared: bool) -> None:
+def _keep_copy(
+    copy_key: str, key: str, kept: Any, shared: bool, packed: Packed | None = None
+) -> None:
     """Keep ``kept`` under ``key`` (``shared``: it was not kept there yet) and as the signed-in
-    person's own copy, in one round trip."""
-    entries = {_copy_key(current_user.id): (key, kept)}
+    person's own copy (``copy_key``) with its packed answer, in one round trip."""
+    entries = {copy_key: (key, kept, packed)}
     if shared:
         entries[key] = kept
     try:
         cache.set_many(entries, timeout=seconds())
     except Exception as error:
         log.warning("page cache unavailable: %s", error)
+
+
+@dataclass(frozen=True)
+class _ToKeep:
+    """A kept page answered with this request's own parts: what ``keep_own_copy`` keeps once
+    the answer is compressed."""
+
+    copy_key: str  # known before the request commits: after, the account row is expired
+    key: str
+    kept: Any
+    shared: bool  # not yet kept for the scope either
+    copied: bool  # the person's copy holds this page already (only its packed answer differs)
+    accept: str
+    names: tuple[str, ...]
+    values: tuple[str, ...]
+    token: str
+
+
+def _answer_kept(key: str, kept: Any, packed: Packed | None, copied: bool, shared: bool) -> Any:
+    """The response of a kept page for this request: the packed answer when nothing that went
+    into it has changed, else the page with this request's own parts in its holes (compressed
+    by Flask-Compress, then packed by ``keep_own_copy``)."""
+    headers, body = kept
+    names = packed.names if packed is not None else _hole_names(body)
+    values = _own_parts(names)
+    has_token = _CSRF_HOLE in body
+    accept = request.headers.get("Accept-Encoding", "")
+    if (
+        packed is not None
+        and packed.accept == accept
+        and packed.values == values
+        and packed.session_token == (_session_token() if has_token else "")
+    ):
+        response = make_response(packed.body)
+        response.headers["Content-Encoding"] = packed.encoding
+        response.vary.add("Accept-Encoding")
+    else:
+        token = generate_csrf() if has_token else ""
+        response = make_response(_fill(body, token, dict(zip(names, values, strict=True))))
+        g.pagecache_to_keep = _ToKeep(
+            _copy_key(current_user.id), key, kept, shared, copied, accept, names, values, token
+        )
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+def keep_own_copy(response: Response) -> Response:
+    """after_request, after compression: keep the page answered from the cache (or rendered to
+    be kept) as the person's own copy, with the compressed answer packed for the next time."""
+    to_keep = g.pop("pagecache_to_keep", None)
+    if to_keep is None:
+        return response
+    packed = None
+    encoding = response.headers.get("Content-Encoding")
+    if (
+        encoding
+        and response.status_code == 200
+        and not response.is_streamed
+        and "Content-Range" not in response.headers
+    ):
+        packed = Packed(
+            accept=to_keep.accept,
+            names=to_keep.names,
+            values=to_keep.values,
+            session_token=_session_token() if to_keep.token else "",
+            token=to_keep.token,
+            encoding=encoding,
+            body=response.get_data(),
+        )
+    if packed is not None or not to_keep.copied:
+        _keep_copy(to_keep.copy_key, to_keep.key, to_keep.kept, to_keep.shared, packed)
+    return response
 
 
 def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]], Any]:
@@ -728,35 +843,33 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
     Each page is kept twice: under its key, for everyone of the scope and role, and as the
     person's own copy (``_copy_key``), read with the versions. A person reading a page again
     costs one round trip to Redis, not two; the first of the scope to read it after a write
-    renders it for the others."""
+    renders it for the others. The copy holds the compressed answer last given to the person
+    as well (``Packed``), served again while their own parts have not changed."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             key = _viewer_key(per_person)
-            kept = None
+            kept = packed = None
+            copied = False
             if key is not None:
-                kept = _own_copy(key)
-                if kept is None:
+                own = _own_copy(key)
+                if own is not None:
+                    kept, packed = own
+                    copied = True
+                else:
                     try:
                         kept = cache.get(key)
                     except Exception as error:
                         log.warning("page cache unavailable: %s", error)
                         key = None
-                    else:
-                        if kept is not None:
-                            _keep_copy(key, kept, shared=False)
             if kept is None and _viewer_loader is not None:
                 _viewer_loader()  # the page is rendered: with the account row itself
             if key is None:
                 return view(*args, **kwargs)
             if kept is not None:
-                headers, body = kept
                 g.pagecache_served = True
-                response = make_response(_fill(body))
-                for name, value in headers:
-                    response.headers[name] = value
-                return response
+                return _answer_kept(key, kept, packed, copied, shared=False)
             g.pagecache_recording = True
             try:
                 response = make_response(view(*args, **kwargs))
@@ -768,12 +881,13 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
             token = g.get("csrf_token")
             if token:
                 body = body.replace(token, _CSRF_HOLE)
-            if response.status_code == 200:
-                headers = [
-                    (n, response.headers[n]) for n in _VIEWER_HEADERS if n in response.headers
-                ]
-                _keep_copy(key, (headers, body), shared=True)
-            response.set_data(_fill(body))
+            if response.status_code != 200:
+                names = _hole_names(body)
+                response.set_data(_fill(body, token or "", dict(zip(names, _own_parts(names)))))
+                return response
+            headers = [(n, response.headers[n]) for n in _VIEWER_HEADERS if n in response.headers]
+            filled = _answer_kept(key, (headers, body), None, copied=False, shared=True)
+            response.set_data(filled.get_data())
             return response
 
         wrapper.pagecache_kept_for_viewers = True  # type: ignore[attr-defined]
