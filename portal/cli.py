@@ -16,7 +16,9 @@ from portal.extensions import db
 
 seed_cli = AppGroup("seed", help="Load reference or demo data.")
 suggestions_cli = AppGroup("suggestions", help="The precomputed match suggestions.")
-access_cli = AppGroup("access", help="Who may see each restricted need (need_access).")
+access_cli = AppGroup(
+    "access", help="Who may see each restricted need and offer (need_access, offer_access)."
+)
 users_cli = AppGroup("users", help="Manage user accounts.")
 documents_cli = AppGroup("documents", help="The stored document files.")
 backup_cli = AppGroup("backup", help="Back up the database or restore it from a backup.")
@@ -287,17 +289,18 @@ def documents_sweep(older_than_days: int, dry_run: bool) -> None:
 @access_cli.command("reconcile")
 @click.option("--check", is_flag=True, help="Only report; exit 1 when anything differs.")
 def access_reconcile(check: bool) -> None:
-    """Compare need_access with the visibility rule (the live matches) and fix what differs."""
+    """Compare need_access and offer_access with the visibility rule (the live matches) and
+    fix what differs."""
     from portal.matching import access
 
     found = access.reconcile(fix=not check)
     db.session.commit()
-    for need_id, organisation_id in sorted(found.missing):
-        click.echo(f"missing: need {need_id} for organisation {organisation_id}")
-    for need_id, organisation_id in sorted(found.extra):
-        click.echo(f"extra: need {need_id} for organisation {organisation_id}")
+    for kind, posting_id, organisation_id in sorted(found.missing):
+        click.echo(f"missing: {kind} {posting_id} for organisation {organisation_id}")
+    for kind, posting_id, organisation_id in sorted(found.extra):
+        click.echo(f"extra: {kind} {posting_id} for organisation {organisation_id}")
     if not found:
-        click.echo("need_access agrees with the rule.")
+        click.echo("need_access and offer_access agree with the rule.")
     elif check:
         raise click.exceptions.Exit(1)
     else:

@@ -1,19 +1,22 @@
-"""Who may see each restricted need, kept in ``need_access`` (``NeedAccess``).
+"""Who may see each restricted need and offer, kept in ``need_access`` (``NeedAccess``) and
+``offer_access`` (``OfferAccess``).
 
-The rule (``PostingMixin.visible_to``): a restricted need is seen by its own organisation,
+The rule (``PostingMixin.visible_to``): a restricted posting is seen by its own organisation,
 coordinators, and every organisation at the other end of a live (proposed or agreed) match with
-it. The third part is a table, so that a list reads one index instead of the matches and their
-offers for every row. It is written here, in the transaction that changes what it depends on:
+it: for a need, the organisations of the offers it was matched with; for an offer, those of
+the needs. The third part is a table for each kind, so that a list reads one index instead of
+the matches and the other side's postings for every row. The two are written here, in the
+transaction that changes what they depend on:
 
-- after every flush, for the needs whose matches were added, removed or changed status (or
-  moved to another need or offer), and those on a live match with an offer that moved to another
-  organisation;
+- after every flush, for the postings whose matches were added, removed or changed status (or
+  moved to another need or offer), and those on a live match with a posting of the other kind
+  that moved to another organisation;
 - by ``matching.services.propose``, whose insert goes around the flush (``ON CONFLICT``);
 - by :func:`reconcile` (``flask access reconcile``) for everything else that writes rows
   directly (the bulk loader) and to find drift: the rows the rule gives against the rows held.
 
-A need's rows are rewritten whole from the rule (delete, then insert what the rule gives), so the
-same change applied twice, or two matches with the same organisation, come out the same.
+A posting's rows are rewritten whole from the rule (delete, then insert what the rule gives), so
+the same change applied twice, or two matches with the same organisation, come out the same.
 """
 
 from __future__ import annotations
@@ -25,38 +28,67 @@ from typing import Any
 from sqlalchemy import Select, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.matching.models import LIVE_MATCH_STATES, Match
-from portal.needs.models import NeedAccess
-from portal.offers.models import Offer
+from portal.needs.models import Need, NeedAccess
+from portal.offers.models import Offer, OfferAccess
 
-CHUNK = 500  # needs rewritten per statement
-
-
-def granted_by_rule(need_ids: Iterable[int] | None = None) -> Select[int, int]:
-    """(need id, organisation id) for every organisation the rule lets see the need beyond its
-    own and the coordinators: the offers' organisations on its live matches."""
-    stmt = (
-        select(Match.need_id, Offer.organisation_id)
-        .join(Offer, Offer.id == Match.offer_id)
-        .where(Match.status.in_(LIVE_MATCH_STATES))
-        .distinct()
-    )
-    if need_ids is not None:
-        stmt = stmt.where(Match.need_id.in_(sorted(set(need_ids))))
-    return stmt
+CHUNK = 500  # postings rewritten per statement
 
 
-def refresh(need_ids: Iterable[int], connection: Any = None) -> None:
-    """Rewrite the rows of these needs from the rule, in the current transaction."""
-    ids = sorted({int(i) for i in need_ids if i is not None})
-    execute = (connection or db.session).execute
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        execute(delete(NeedAccess).where(NeedAccess.need_id.in_(chunk)))
-        execute(
-            insert(NeedAccess).from_select(["need_id", "organisation_id"], granted_by_rule(chunk))
+@dataclass(frozen=True)
+class Grants:
+    """One kind's table of grants and the rule it keeps. (The columns are typed ``Any``: a
+    mapped attribute kept on a dataclass reads to type checkers as its value.)"""
+
+    kind: str  # "need" or "offer": the side of the match the table's postings are on
+    table: type[Model]
+    posting_id: Any  # the table's column of the posting
+    match_column: Any  # the match's column of the posting
+    other_column: Any  # the match's column of the other side
+    other: type[Need] | type[Offer]  # the other side, whose organisation is granted
+
+    def rule(self, posting_ids: Iterable[int] | None = None) -> Select[int, int]:
+        """(posting id, organisation id) for every organisation the rule lets see the posting
+        beyond its own and the coordinators: the other side's organisations on its live
+        matches."""
+        stmt = (
+            select(self.match_column, self.other.organisation_id)
+            .join(self.other, self.other.id == self.other_column)
+            .where(Match.status.in_(LIVE_MATCH_STATES))
+            .distinct()
         )
+        if posting_ids is not None:
+            stmt = stmt.where(self.match_column.in_(sorted(set(posting_ids))))
+        return stmt
+
+    def refresh(self, posting_ids: Iterable[int], connection: Any = None) -> None:
+        """Rewrite the rows of these postings from the rule, in the current transaction."""
+        ids = sorted({int(i) for i in posting_ids if i is not None})
+        execute = (connection or db.session).execute
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            execute(delete(self.table).where(self.posting_id.in_(chunk)))
+            execute(
+                insert(self.table).from_select(
+                    [self.posting_id.key, "organisation_id"], self.rule(chunk)
+                )
+            )
+
+    def held(self) -> set[tuple[int, int]]:
+        rows = db.session.execute(select(self.posting_id, self.table.organisation_id))  # type: ignore[attr-defined]
+        return {(posting, organisation) for posting, organisation in rows}
+
+
+NEEDS = Grants("need", NeedAccess, NeedAccess.need_id, Match.need_id, Match.offer_id, Offer)
+OFFERS = Grants("offer", OfferAccess, OfferAccess.offer_id, Match.offer_id, Match.need_id, Need)
+KINDS = (NEEDS, OFFERS)
+
+
+def refresh_match(match: Match, connection: Any = None) -> None:
+    """Rewrite the grants of the match's need and offer (a match written around the flush)."""
+    NEEDS.refresh([match.need_id], connection)
+    OFFERS.refresh([match.offer_id], connection)
 
 
 # ---------------------------------------------------------------- kept on every flush
@@ -69,40 +101,46 @@ def _changed(row: Any, keys: Iterable[str]) -> bool:
     return any(state.attrs[key].history.has_changes() for key in keys)
 
 
-def _needs_touched(session: Session) -> set[int]:
-    need_ids: set[int] = set()
-    offer_ids: set[int] = set()
-    for row in session.new:
+def _touched(session: Session) -> dict[str, set[int]]:
+    """The needs and the offers whose grants the flush may have changed."""
+    touched: dict[str, set[int]] = {"need": set(), "offer": set()}
+    moved: dict[str, set[int]] = {"need": set(), "offer": set()}  # postings with a new owner
+    for row in (*session.new, *session.deleted):
         if isinstance(row, Match):
-            need_ids.add(row.need_id)
-    for row in session.deleted:
-        if isinstance(row, Match):
-            need_ids.add(row.need_id)
+            touched["need"].add(row.need_id)
+            touched["offer"].add(row.offer_id)
     for row in session.dirty:
         if isinstance(row, Match) and _changed(row, _MATCH_KEYS):
-            need_ids.add(row.need_id)
-            # A match moved to another need takes its grant from the one it left.
-            need_ids.update(v for v in inspect(row).attrs.need_id.history.deleted if v is not None)
-        elif isinstance(row, Offer) and _changed(row, ("organisation_id",)):
-            offer_ids.add(row.id)
-    if offer_ids:
-        need_ids.update(
-            session.connection()
-            .execute(
-                select(Match.need_id).where(
-                    Match.offer_id.in_(offer_ids), Match.status.in_(LIVE_MATCH_STATES)
+            for kind in ("need", "offer"):
+                touched[kind].add(getattr(row, f"{kind}_id"))
+                # A match moved to another posting takes its grant from the one it left.
+                history = inspect(row).attrs[f"{kind}_id"].history
+                touched[kind].update(v for v in history.deleted if v is not None)
+        elif isinstance(row, Need | Offer) and _changed(row, ("organisation_id",)):
+            moved["need" if isinstance(row, Need) else "offer"].add(row.id)
+    # A posting that moved to another organisation changes the grants of the postings of the
+    # other kind on its live matches.
+    for kind, other in (("need", "offer"), ("offer", "need")):
+        if moved[other]:
+            touched[kind].update(
+                session.connection()
+                .execute(
+                    select(getattr(Match, f"{kind}_id")).where(
+                        getattr(Match, f"{other}_id").in_(moved[other]),
+                        Match.status.in_(LIVE_MATCH_STATES),
+                    )
                 )
+                .scalars()
             )
-            .scalars()
-        )
-    return {i for i in need_ids if i is not None}
+    return {kind: {i for i in ids if i is not None} for kind, ids in touched.items()}
 
 
 @event.listens_for(Session, "after_flush")
 def _keep_access(session: Session, context: Any) -> None:
-    touched = _needs_touched(session)
-    if touched:
-        refresh(touched, session.connection())
+    touched = _touched(session)
+    for grants in KINDS:
+        if touched[grants.kind]:
+            grants.refresh(touched[grants.kind], session.connection())
 
 
 # ---------------------------------------------------------------- drift
@@ -110,31 +148,35 @@ def _keep_access(session: Session, context: Any) -> None:
 
 @dataclass
 class Drift:
-    """Rows the rule gives that the table lacks (a need hidden from someone who may see it),
-    and rows the table holds that the rule does not give (a need shown to someone who may
-    not)."""
+    """Rows the rule gives that a table lacks (a posting hidden from someone who may see it),
+    and rows a table holds that the rule does not give (a posting shown to someone who may
+    not): (kind, posting id, organisation id)."""
 
-    missing: set[tuple[int, int]] = field(default_factory=set)
-    extra: set[tuple[int, int]] = field(default_factory=set)
+    missing: set[tuple[str, int, int]] = field(default_factory=set)
+    extra: set[tuple[str, int, int]] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.extra)
 
 
 def drift() -> Drift:
-    wanted = {(n, o) for n, o in db.session.execute(granted_by_rule())}
-    held = {
-        (n, o)
-        for n, o in db.session.execute(select(NeedAccess.need_id, NeedAccess.organisation_id))
-    }
-    return Drift(missing=wanted - held, extra=held - wanted)
+    found = Drift()
+    for grants in KINDS:
+        wanted = {(p, o) for p, o in db.session.execute(grants.rule())}
+        held = grants.held()
+        found.missing |= {(grants.kind, p, o) for p, o in wanted - held}
+        found.extra |= {(grants.kind, p, o) for p, o in held - wanted}
+    return found
 
 
 def reconcile(fix: bool = True) -> Drift:
-    """Compare the table with the rule; with ``fix``, rewrite the needs that differ. Returns
-    what differed (before the fix)."""
+    """Compare the tables with the rule; with ``fix``, rewrite the postings that differ.
+    Returns what differed (before the fix)."""
     found = drift()
     if fix and found:
-        refresh({n for n, _o in found.missing | found.extra})
+        for grants in KINDS:
+            grants.refresh(
+                {p for kind, p, _o in found.missing | found.extra if kind == grants.kind}
+            )
         db.session.flush()
     return found

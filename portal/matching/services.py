@@ -194,9 +194,9 @@ def propose(
         # Someone proposed the same pair a moment ago: the database's unique live-pair index.
         _refuse(_("This need and this offer already have a match that is proposed or agreed."))
     assert match is not None
-    # The insert went around the flush: the need's grants are written here, in the same
-    # transaction (the offer's organisation may now see a restricted need).
-    access.refresh([match.need_id])
+    # The insert went around the flush: the grants are written here, in the same transaction
+    # (the offer's organisation may now see a restricted need, the need's a restricted offer).
+    access.refresh_match(match)
     precomputed.remember_pair(match.need_id, match.offer_id)
     record(actor, "propose", "match", match.id, None, snapshot(match))
     db.session.flush()

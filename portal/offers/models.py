@@ -11,7 +11,17 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, Table
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    exists,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import OfferStatus
@@ -63,3 +73,32 @@ class Offer(PostingMixin, Model):
     @property
     def remaining_days(self) -> int:
         return max(self.capacity_days - self.committed_days, 0)
+
+    @classmethod
+    def granted_to(cls, organisation_id: int | None) -> ColumnElement[bool]:
+        """SQL: ``offer_access`` holds the pair: one indexed lookup instead of reading the
+        matches and their needs (kept by ``portal.matching.access``)."""
+        return exists(
+            select(OfferAccess.offer_id).where(
+                OfferAccess.offer_id == cls.id, OfferAccess.organisation_id == organisation_id
+            )
+        )
+
+
+class OfferAccess(Model):
+    """Who may see a restricted offer besides its own organisation and coordinators: each
+    organisation at the other end of a live (proposed or agreed) match with it, once (the
+    organisations whose needs it was matched with). Written by ``portal.matching.access`` in
+    the same transaction as the match change that grants or takes it away, as ``need_access``
+    is for needs; ``flask access reconcile`` compares both with the rule. Kept for every offer
+    whatever its visibility."""
+
+    __tablename__ = "offer_access"
+    __table_args__ = (Index("ix_offer_access_organisation_offer", "organisation_id", "offer_id"),)
+
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )

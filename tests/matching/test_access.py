@@ -1,6 +1,7 @@
-"""need_access, who may see each restricted need, against the rule it keeps (the organisations
-at the other end of a live match): after every kind of change that could move it, the table
-holds exactly what the rule gives, and the needs' SQL visibility says what ``can_view`` says."""
+"""need_access and offer_access, who may see each restricted need and offer, against the rule
+they keep (the organisations at the other end of a live match): after every kind of change that
+could move them, the tables hold exactly what the rule gives, and the needs' and offers' SQL
+visibility says what ``can_view`` says."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from portal.extensions import db
 from portal.matching import access
 from portal.matching import services as matching
 from portal.needs.models import Need, NeedAccess
-from portal.offers.models import Offer
+from portal.offers.models import Offer, OfferAccess
 from portal.projects import services as projects
 from portal.reference.models import Organisation
 from tests.factories import reload
@@ -22,18 +23,24 @@ from tests.matching.conftest import TODAY
 
 
 def no_drift(users) -> None:
-    """The table agrees with the rule, and each person's list of needs with their can_view."""
+    """The tables agree with the rule, and each person's lists of needs and offers with their
+    can_view."""
     db.session.expire_all()
     found = access.drift()
     assert not found, found
     for user in users.values():
-        listed = set(db.session.scalars(select(Need.id).where(Need.visible_to(user))))
-        allowed = {n.id for n in db.session.scalars(select(Need)) if n.can_view(user)}
-        assert listed == allowed, user.email
+        for kind in (Need, Offer):
+            listed = set(db.session.scalars(select(kind.id).where(kind.visible_to(user))))
+            allowed = {p.id for p in db.session.scalars(select(kind)) if p.can_view(user)}
+            assert listed == allowed, (kind.__name__, user.email)
 
 
 def grants() -> set[tuple[int, int]]:
     return set(db.session.execute(select(NeedAccess.need_id, NeedAccess.organisation_id)))
+
+
+def offer_grants() -> set[tuple[int, int]]:
+    return set(db.session.execute(select(OfferAccess.offer_id, OfferAccess.organisation_id)))
 
 
 @pytest.fixture
@@ -50,10 +57,11 @@ def test_proposing_grants_and_declining_takes_it_away(users, pair):
     match = matching.propose(users["requester"], need, offer)
     db.session.commit()
     assert grants() == {(need.id, offer.organisation_id)}
+    assert offer_grants() == {(offer.id, need.organisation_id)}
     no_drift(users)
     matching.decline(expert, reload(match), "Not now")
     db.session.commit()
-    assert grants() == set()
+    assert grants() == set() and offer_grants() == set()
     no_drift(users)
 
 
@@ -130,6 +138,7 @@ def test_matches_stored_directly_and_an_offer_moving_to_another_organisation(
     need, offer = pair
     match = make_match(need, offer, by="requester", status=MatchStatus.PROPOSED)
     assert grants() == {(need.id, offer.organisation_id)}
+    assert offer_grants() == {(offer.id, need.organisation_id)}
     no_drift(users)
     other = db.session.get(Organisation, users["other_expert"].organisation_id)
     offer = reload(offer)
@@ -143,7 +152,45 @@ def test_matches_stored_directly_and_an_offer_moving_to_another_organisation(
     no_drift(users)
     db.session.delete(reload(match))
     db.session.commit()
-    assert grants() == set()
+    assert grants() == set() and offer_grants() == set()
+    no_drift(users)
+
+
+def test_a_restricted_offer_opens_to_the_organisations_of_its_matched_needs(
+    users, make_need, make_offer, make_match
+):
+    """The mirror of a restricted need: the offer is seen by the organisation whose need it
+    was matched with while the match is live, and follows that need to another organisation
+    and the match to another need."""
+    offer = make_offer(by="expert", visibility=Visibility.RESTRICTED)
+    need = make_need(by="requester")
+    requester, other = users["requester"], users["other_requester"]
+    assert not offer.can_view(requester)
+    match = matching.propose(users["expert"], need, offer)
+    db.session.commit()
+    assert offer_grants() == {(offer.id, need.organisation_id)}
+    assert reload(offer).can_view(requester) and not reload(offer).can_view(other)
+    no_drift(users)
+    need = reload(need)
+    need.organisation_id = other.organisation_id
+    db.session.commit()
+    assert offer_grants() == {(offer.id, other.organisation_id)}
+    no_drift(users)
+    second = make_need(by="requester")
+    match = reload(match)
+    match.need_id = second.id
+    db.session.commit()
+    assert offer_grants() == {(offer.id, requester.organisation_id)}
+    no_drift(users)
+    make_match(make_need(by="other_requester"), reload(offer), status=MatchStatus.AGREED)
+    assert offer_grants() == {
+        (offer.id, requester.organisation_id),
+        (offer.id, other.organisation_id),
+    }
+    no_drift(users)
+    matching.withdraw(users["expert"], reload(match))
+    db.session.commit()
+    assert offer_grants() == {(offer.id, other.organisation_id)}
     no_drift(users)
 
 
@@ -167,21 +214,25 @@ def test_the_command_reports_and_fixes_drift(runner, users, pair):
             need_id=need.id, organisation_id=users["admin"].organisation_id
         )
     )
+    db.session.execute(db.delete(OfferAccess))
     db.session.commit()
     assert access.drift()
     result = runner.invoke(args=["access", "reconcile", "--check"])
     assert result.exit_code == 1
     assert f"missing: need {need.id} for organisation {offer.organisation_id}" in result.output
     assert f"extra: need {need.id}" in result.output
+    assert f"missing: offer {offer.id} for organisation {need.organisation_id}" in result.output
     assert grants() == {(need.id, users["admin"].organisation_id)}  # --check changes nothing
+    assert offer_grants() == set()
     result = runner.invoke(args=["access", "reconcile"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert grants() == {(need.id, offer.organisation_id)}
+    assert offer_grants() == {(offer.id, need.organisation_id)}
     no_drift(users)
     result = runner.invoke(args=["access", "reconcile", "--check"])
     assert result.exit_code == 0
-    assert "agrees" in result.output
+    assert "agree with the rule" in result.output
 
 
 def test_a_list_reads_the_table(users, pair):
@@ -197,3 +248,15 @@ def test_a_list_reads_the_table(users, pair):
     assert db.session.scalar(visible) == need.id
     db.session.rollback()
     assert Offer.visible_to(expert) is not None
+
+
+def test_a_list_of_offers_reads_its_table(users, make_offer):
+    offer = make_offer(by="expert", visibility=Visibility.RESTRICTED)
+    requester = users["requester"]
+    visible = select(Offer.id).where(Offer.id == offer.id, Offer.visible_to(requester))
+    assert db.session.scalar(visible) is None
+    db.session.execute(
+        db.insert(OfferAccess).values(offer_id=offer.id, organisation_id=requester.organisation_id)
+    )
+    assert db.session.scalar(visible) == offer.id
+    db.session.rollback()
