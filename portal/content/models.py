@@ -287,20 +287,37 @@ def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:
     }
 
 
+class _ShownColumns:
+    """The two versions of a text that :func:`with_text_in` joins, and its labelled columns:
+    made once (an alias and its labels cost more to build than the list's rows to read) and
+    joined into each statement at most once."""
+
+    def __init__(self) -> None:
+        self.own = aliased(TextVersion, name="text_own")
+        self.original = aliased(TextVersion, name="text_original")
+        self.columns = (
+            Text.original_lang.label("text_original_lang"),
+            self.original.body.label("text_original_body"),
+            self.original.is_machine.label("text_original_is_machine"),
+            self.own.body.label("text_own_body"),
+            self.own.is_machine.label("text_own_is_machine"),
+        )
+
+
+_shown_columns: _ShownColumns | None = None
+
+
 def with_text_in(stmt: Select[Any], text_id: Any, lang: str) -> Select[Any]:
     """``stmt`` with what shows the text ``text_id`` to a reader of ``lang``, joined in: its
     version in ``lang`` (body, whether a machine wrote it) and its original (language, body).
     A list of twenty rows then reads its titles in its own query instead of one more, and only
     the two versions a reader can be shown. :func:`shown_texts` makes them ``ShownText``s."""
-    own, original = aliased(TextVersion), aliased(TextVersion)
+    global _shown_columns
+    if _shown_columns is None:
+        _shown_columns = _ShownColumns()
+    own, original = _shown_columns.own, _shown_columns.original
     return (
-        stmt.add_columns(
-            Text.original_lang.label("text_original_lang"),
-            original.body.label("text_original_body"),
-            original.is_machine.label("text_original_is_machine"),
-            own.body.label("text_own_body"),
-            own.is_machine.label("text_own_is_machine"),
-        )
+        stmt.add_columns(*_shown_columns.columns)
         .join(Text, Text.id == text_id)
         .outerjoin(original, and_(original.text_id == text_id, original.lang == Text.original_lang))
         .outerjoin(own, and_(own.text_id == text_id, own.lang == lang))
