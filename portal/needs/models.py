@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Date, ForeignKey, Index, Integer, exists, select
+from sqlalchemy import Date, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import NeedStatus, Priority
@@ -69,14 +69,8 @@ class Need(PostingMixin, Model):
     matches: Mapped[list[Match]] = relationship(back_populates="need")
 
     @classmethod
-    def granted_to(cls, organisation_id: int | None) -> ColumnElement[bool]:
-        """SQL: ``need_access`` holds the pair: one indexed lookup instead of reading the
-        matches and their offers (kept by ``portal.matching.access``)."""
-        return exists(
-            select(NeedAccess.need_id).where(
-                NeedAccess.need_id == cls.id, NeedAccess.organisation_id == organisation_id
-            )
-        )
+    def access_model(cls) -> type[NeedAccess]:
+        return NeedAccess
 
 
 class NeedAccess(Model):

@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Column,
-    ColumnElement,
     Date,
     ForeignKey,
     Index,
     Integer,
     Table,
-    exists,
-    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,14 +72,8 @@ class Offer(PostingMixin, Model):
         return max(self.capacity_days - self.committed_days, 0)
 
     @classmethod
-    def granted_to(cls, organisation_id: int | None) -> ColumnElement[bool]:
-        """SQL: ``offer_access`` holds the pair: one indexed lookup instead of reading the
-        matches and their needs (kept by ``portal.matching.access``)."""
-        return exists(
-            select(OfferAccess.offer_id).where(
-                OfferAccess.offer_id == cls.id, OfferAccess.organisation_id == organisation_id
-            )
-        )
+    def access_model(cls) -> type[OfferAccess]:
+        return OfferAccess
 
 
 class OfferAccess(Model):

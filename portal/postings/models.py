@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import LazyString
-from sqlalchemy import ColumnElement, ForeignKey, Integer, and_, or_
+from sqlalchemy import ColumnElement, ForeignKey, Integer, and_, exists, or_, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.content.models import TextOwnerMixin
@@ -196,11 +196,24 @@ class PostingMixin(TextOwnerMixin):
         )
 
     @classmethod
+    def access_model(cls) -> Any:
+        """The kind's table of grants (``NeedAccess``, ``OfferAccess``): who may see each
+        restricted posting of the kind besides its organisation and coordinators."""
+        raise NotImplementedError
+
+    @classmethod
     def granted_to(cls, organisation_id: int | None) -> ColumnElement[bool]:
         """SQL: the organisation is at the other end of a live match with the posting (what
-        opens a restricted posting to it), read from the kind's table of these grants
-        (``need_access``, ``offer_access``: kept by ``portal.matching.access``)."""
-        raise NotImplementedError
+        opens a restricted posting to it): one indexed lookup in the kind's table of grants
+        (kept by ``portal.matching.access``) instead of reading the matches and the postings
+        at their other ends."""
+        access = cls.access_model()
+        posting_id = getattr(access, f"{cls.match_side}_id")
+        return exists(
+            select(posting_id).where(
+                posting_id == cls.id, access.organisation_id == organisation_id
+            )
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id} {self.status}>"
