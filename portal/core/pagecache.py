@@ -729,7 +729,6 @@ class Packed:
     names: tuple[str, ...]  # the page's holes, in the order of ``values``
     values: tuple[str, ...]
     session_token: str  # _session_token(), "" for a page without a CSRF token
-    token: str  # the signed CSRF token in the page
     encoding: str  # the Content-Encoding Flask-Compress chose
     body: bytes
 
@@ -773,7 +772,7 @@ class _ToKeep:
     accept: str
     names: tuple[str, ...]
     values: tuple[str, ...]
-    token: str
+    has_token: bool  # the page holds the session's CSRF token
 
 
 def _answer_kept(key: str, kept: Any, packed: Packed | None, copied: bool, shared: bool) -> Any:
@@ -783,26 +782,46 @@ def _answer_kept(key: str, kept: Any, packed: Packed | None, copied: bool, share
     headers, body = kept
     names = packed.names if packed is not None else _hole_names(body)
     values = _own_parts(names)
-    has_token = _CSRF_HOLE in body
-    accept = request.headers.get("Accept-Encoding", "")
     if (
         packed is not None
-        and packed.accept == accept
+        and packed.accept == request.headers.get("Accept-Encoding", "")
         and packed.values == values
-        and packed.session_token == (_session_token() if has_token else "")
+        and packed.session_token == (_session_token() if _CSRF_HOLE in body else "")
     ):
         response = make_response(packed.body)
         response.headers["Content-Encoding"] = packed.encoding
         response.vary.add("Accept-Encoding")
     else:
-        token = generate_csrf() if has_token else ""
-        response = make_response(_fill(body, token, dict(zip(names, values, strict=True))))
-        g.pagecache_to_keep = _ToKeep(
-            _copy_key(current_user.id), key, kept, shared, copied, accept, names, values, token
-        )
+        response = make_response(_filled(key, kept, names, values, copied, shared))
     for name, value in headers:
         response.headers[name] = value
     return response
+
+
+def _filled(
+    key: str,
+    kept: Any,
+    names: tuple[str, ...],
+    values: tuple[str, ...],
+    copied: bool,
+    shared: bool,
+) -> str:
+    """The kept page with this request's own parts (``values`` of the holes ``names``) and
+    CSRF token in its holes; what went into it is remembered for ``keep_own_copy``."""
+    _headers, body = kept
+    has_token = _CSRF_HOLE in body
+    g.pagecache_to_keep = _ToKeep(
+        _copy_key(current_user.id),
+        key,
+        kept,
+        shared,
+        copied,
+        request.headers.get("Accept-Encoding", ""),
+        names,
+        values,
+        has_token,
+    )
+    return _fill(body, generate_csrf() if has_token else "", dict(zip(names, values, strict=True)))
 
 
 def keep_own_copy(response: Response) -> Response:
@@ -813,18 +832,12 @@ def keep_own_copy(response: Response) -> Response:
         return response
     packed = None
     encoding = response.headers.get("Content-Encoding")
-    if (
-        encoding
-        and response.status_code == 200
-        and not response.is_streamed
-        and "Content-Range" not in response.headers
-    ):
+    if encoding and response.status_code == 200 and not response.is_streamed:
         packed = Packed(
             accept=to_keep.accept,
             names=to_keep.names,
             values=to_keep.values,
-            session_token=_session_token() if to_keep.token else "",
-            token=to_keep.token,
+            session_token=_session_token() if to_keep.has_token else "",
             encoding=encoding,
             body=response.get_data(),
         )
@@ -886,8 +899,11 @@ def kept_for_viewers(per_person: bool = False) -> Callable[[Callable[..., Any]],
                 response.set_data(_fill(body, token or "", dict(zip(names, _own_parts(names)))))
                 return response
             headers = [(n, response.headers[n]) for n in _VIEWER_HEADERS if n in response.headers]
-            filled = _answer_kept(key, (headers, body), None, copied=False, shared=True)
-            response.set_data(filled.get_data())
+            names = _hole_names(body)
+            kept = (headers, body)
+            response.set_data(
+                _filled(key, kept, names, _own_parts(names), copied=False, shared=True)
+            )
             return response
 
         wrapper.pagecache_kept_for_viewers = True  # type: ignore[attr-defined]
