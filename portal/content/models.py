@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from sqlalchemy import (
@@ -304,7 +305,9 @@ class _ShownColumns:
         )
 
 
-_shown_columns: _ShownColumns | None = None
+@cache
+def _shown_columns() -> _ShownColumns:
+    return _ShownColumns()
 
 
 def with_text_in(stmt: Select[Any], text_id: Any, lang: str) -> Select[Any]:
@@ -312,12 +315,10 @@ def with_text_in(stmt: Select[Any], text_id: Any, lang: str) -> Select[Any]:
     version in ``lang`` (body, whether a machine wrote it) and its original (language, body).
     A list of twenty rows then reads its titles in its own query instead of one more, and only
     the two versions a reader can be shown. :func:`shown_texts` makes them ``ShownText``s."""
-    global _shown_columns
-    if _shown_columns is None:
-        _shown_columns = _ShownColumns()
-    own, original = _shown_columns.own, _shown_columns.original
+    shown = _shown_columns()
+    own, original = shown.own, shown.original
     return (
-        stmt.add_columns(*_shown_columns.columns)
+        stmt.add_columns(*shown.columns)
         .join(Text, Text.id == text_id)
         .outerjoin(original, and_(original.text_id == text_id, original.lang == Text.original_lang))
         .outerjoin(own, and_(own.text_id == text_id, own.lang == lang))

@@ -11,14 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    Column,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    Table,
-)
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import OfferStatus
