@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +29,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, select
 
 from portal.agreements.models import Agreement
@@ -207,6 +208,9 @@ class Dashboard:
     # When the oldest kept count used was made (None: every figure was counted just now). The
     # page then says "figures as of ..." so nobody takes a minute-old count for this instant's.
     counted_at: datetime | None = None
+    # The key of the aggregate panels' HTML while their rows are kept (figures_html); None
+    # when any of them was counted without the cache.
+    figures_key: str | None = None
 
     @property
     def funnel_pairs(self) -> list[tuple[Any, int]]:
@@ -258,9 +262,14 @@ def project_scope(viewer: Any, filters: Filters) -> list[ColumnElement[bool]]:
 # the same entries) for DASHBOARD_CACHE_SECONDS (60 by default, 0 under test) per visibility
 # scope and filters, so a dashboard's counts may be that much behind; the lists of milestones
 # and projects below them are always current. Without the cache (Redis down) they are counted.
+# The panels whose rows are kept, each named in its cache key.
+AGGREGATE_PANELS = ("funnel", "needs", "projects", "progress", "unmatched")
 _clock = time.time  # wall-clock: entries are compared across processes and machines
-# The moments the kept rows used by the dashboard being built were counted (see build()).
-_kept_counts: ContextVar[list[float] | None] = ContextVar("dashboard_kept_counts", default=None)
+# The rows of each aggregate panel of the dashboard being built (see build()): when they were
+# counted, and whether they were kept (counted by an earlier dashboard) or counted just now.
+_kept_counts: ContextVar[list[tuple[str, float, bool]] | None] = ContextVar(
+    "dashboard_kept_counts", default=None
+)
 
 
 def visibility_scope(viewer: Any) -> str:
@@ -274,10 +283,14 @@ def cache_key(panel: str, viewer: Any, filters: Filters, today: date) -> str:
     return "dashboard:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
 
 
-def _rows(panel: str, viewer: Any, filters: Filters, statement: Any) -> list[tuple[Any, ...]]:
+def _rows(
+    panel: str, viewer: Any, filters: Filters, statement: Callable[[], Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of ``panel``'s aggregate, kept or counted now. ``statement`` builds its query:
+    only called when the rows are counted (building it costs more than reading kept rows)."""
     seconds = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) if has_app_context() else 0
     if not seconds or seconds <= 0:
-        return [tuple(row) for row in db.session.execute(statement)]
+        return [tuple(row) for row in db.session.execute(statement())]
     key = cache_key(panel, viewer, filters, date.today())
     now = _clock()
     try:
@@ -285,16 +298,19 @@ def _rows(panel: str, viewer: Any, filters: Filters, statement: Any) -> list[tup
     except Exception as error:  # Redis unreachable: count, as without a cache
         log.warning("dashboard cache unavailable: %s", error)
         kept = None
+    counted = _kept_counts.get()
     if kept is not None and kept[0] > now:
-        counted = _kept_counts.get()
-        if counted is not None and len(kept) > 2:
-            counted.append(kept[2])
+        if counted is not None:
+            counted.append((panel, kept[2], True))
         return list(kept[1])
-    rows = [tuple(row) for row in db.session.execute(statement)]
+    rows = [tuple(row) for row in db.session.execute(statement())]
     try:
         cache.set(key, (now + seconds, rows, now), timeout=int(seconds) + 1)
     except Exception as error:
         log.warning("dashboard cache unavailable: %s", error)
+    else:
+        if counted is not None:
+            counted.append((panel, now, False))
     return rows
 
 
@@ -312,35 +328,36 @@ def funnel(viewer: Any, filters: Filters) -> list[FunnelStage]:
     The agreed matches are summed up per need once (GROUP BY need) and joined to the needs,
     rather than three correlated EXISTS per need: at 100,000 needs those cost the database
     a second per dashboard."""
-    in_project = and_(Project.id.is_not(None), Project.status != ProjectStatus.CANCELLED)
-    agreed = (
-        select(
-            Match.need_id.label("need_id"),
-            func.max(case((in_project, 1), else_=0)).label("in_project"),
-            func.max(case((Project.status == ProjectStatus.COMPLETED, 1), else_=0)).label(
-                "completed"
-            ),
+
+    def statement() -> Any:
+        in_project = and_(Project.id.is_not(None), Project.status != ProjectStatus.CANCELLED)
+        agreed = (
+            select(
+                Match.need_id.label("need_id"),
+                func.max(case((in_project, 1), else_=0)).label("in_project"),
+                func.max(case((Project.status == ProjectStatus.COMPLETED, 1), else_=0)).label(
+                    "completed"
+                ),
+            )
+            .select_from(Match)
+            .outerjoin(Project, and_(Project.id == Match.project_id, Project.visible_to(viewer)))
+            .where(Match.status == MatchStatus.AGREED)
+            .group_by(Match.need_id)
+            .subquery()
         )
-        .select_from(Match)
-        .outerjoin(Project, and_(Project.id == Match.project_id, Project.visible_to(viewer)))
-        .where(Match.status == MatchStatus.AGREED)
-        .group_by(Match.need_id)
-        .subquery()
-    )
-    (row,) = _rows(
-        "funnel",
-        viewer,
-        filters,
-        select(
-            func.count(Need.id),
-            func.count(agreed.c.need_id),
-            func.coalesce(func.sum(agreed.c.in_project), 0),
-            func.coalesce(func.sum(agreed.c.completed), 0),
+        return (
+            select(
+                func.count(Need.id),
+                func.count(agreed.c.need_id),
+                func.coalesce(func.sum(agreed.c.in_project), 0),
+                func.coalesce(func.sum(agreed.c.completed), 0),
+            )
+            .select_from(Need)
+            .outerjoin(agreed, agreed.c.need_id == Need.id)
+            .where(*need_scope(viewer, filters), Need.status != NeedStatus.WITHDRAWN)
         )
-        .select_from(Need)
-        .outerjoin(agreed, agreed.c.need_id == Need.id)
-        .where(*need_scope(viewer, filters), Need.status != NeedStatus.WITHDRAWN),
-    )
+
+    (row,) = _rows("funnel", viewer, filters, statement)
     first = int(row[0])
     return [
         FunnelStage(key, label, int(value), note, share=(int(value) / first if first else 0.0))
@@ -372,9 +389,11 @@ def needs_by_theme_and_status(viewer: Any, filters: Filters, themes: list[Theme]
         "needs",
         viewer,
         filters,
-        select(Need.theme_id, Need.status, func.count(Need.id))
-        .where(*need_scope(viewer, filters))
-        .group_by(Need.theme_id, Need.status),
+        lambda: (
+            select(Need.theme_id, Need.status, func.count(Need.id))
+            .where(*need_scope(viewer, filters))
+            .group_by(Need.theme_id, Need.status)
+        ),
     )
     statuses = [s for s in NeedStatus if s != NeedStatus.DRAFT]
     return _breakdown(rows, themes, statuses)
@@ -385,9 +404,11 @@ def projects_by_theme_and_status(viewer: Any, filters: Filters, themes: list[The
         "projects",
         viewer,
         filters,
-        select(Project.theme_id, Project.status, func.count(Project.id))
-        .where(*project_scope(viewer, filters))
-        .group_by(Project.theme_id, Project.status),
+        lambda: (
+            select(Project.theme_id, Project.status, func.count(Project.id))
+            .where(*project_scope(viewer, filters))
+            .group_by(Project.theme_id, Project.status)
+        ),
     )
     return _breakdown(rows, themes, list(ProjectStatus))
 
@@ -395,56 +416,54 @@ def projects_by_theme_and_status(viewer: Any, filters: Filters, themes: list[The
 def progress_by_theme(viewer: Any, filters: Filters, themes: list[Theme]) -> list[ThemeProgress]:
     """Running projects by theme with their average progress, each project's progress being the
     weighted share of its done milestones (0 without milestones), as on the project's page."""
-    done_weight = func.sum(case((Milestone.done_on.is_not(None), Milestone.weight), else_=0))
-    per_project = (
-        select(
-            Project.theme_id.label("theme_id"),
-            func.coalesce(
-                cast(done_weight, Float) / func.nullif(func.sum(Milestone.weight), 0), 0.0
-            ).label("share"),
+
+    def statement() -> Any:
+        done_weight = func.sum(case((Milestone.done_on.is_not(None), Milestone.weight), else_=0))
+        per_project = (
+            select(
+                Project.theme_id.label("theme_id"),
+                func.coalesce(
+                    cast(done_weight, Float) / func.nullif(func.sum(Milestone.weight), 0), 0.0
+                ).label("share"),
+            )
+            .select_from(Project)
+            .outerjoin(Milestone, Milestone.project_id == Project.id)
+            .where(*project_scope(viewer, filters), Project.status.in_(RUNNING_PROJECT_STATES))
+            .group_by(Project.id, Project.theme_id)
+            .subquery()
         )
-        .select_from(Project)
-        .outerjoin(Milestone, Milestone.project_id == Project.id)
-        .where(*project_scope(viewer, filters), Project.status.in_(RUNNING_PROJECT_STATES))
-        .group_by(Project.id, Project.theme_id)
-        .subquery()
-    )
-    rows = _rows(
-        "progress",
-        viewer,
-        filters,
-        select(per_project.c.theme_id, func.count(), func.avg(per_project.c.share)).group_by(
+        return select(per_project.c.theme_id, func.count(), func.avg(per_project.c.share)).group_by(
             per_project.c.theme_id
-        ),
-    )
+        )
+
+    rows = _rows("progress", viewer, filters, statement)
     found = {theme_id: (int(count), float(share or 0)) for theme_id, count, share in rows}
     return [ThemeProgress(theme, *found[theme.id]) for theme in themes if theme.id in found]
 
 
 def unmatched_by_age(viewer: Any, filters: Filters, now: datetime | None = None) -> list[Count]:
     """Open needs with no live (proposed or agreed) match, by days since publication."""
-    now = now or utcnow()
-    published = func.coalesce(Need.published_at, Need.created_at)
-    live_match = exists(
-        select(Match.id).where(Match.need_id == Need.id, Match.status.in_(LIVE_MATCH_STATES))
-    )
-    columns = []
-    for _key, _label, lower, upper in AGE_BUCKETS:
-        # At least ``lower`` days old and less than ``upper`` days old.
-        bounds = []
-        if lower:
-            bounds.append(published <= now - timedelta(days=lower))
-        if upper is not None:
-            bounds.append(published > now - timedelta(days=upper))
-        columns.append(_flag(and_(*bounds)))
-    (row,) = _rows(
-        "unmatched",
-        viewer,
-        filters,
-        select(*columns).where(
+    moment = now or utcnow()
+
+    def statement() -> Any:
+        published = func.coalesce(Need.published_at, Need.created_at)
+        live_match = exists(
+            select(Match.id).where(Match.need_id == Need.id, Match.status.in_(LIVE_MATCH_STATES))
+        )
+        columns = []
+        for _key, _label, lower, upper in AGE_BUCKETS:
+            # At least ``lower`` days old and less than ``upper`` days old.
+            bounds = []
+            if lower:
+                bounds.append(published <= moment - timedelta(days=lower))
+            if upper is not None:
+                bounds.append(published > moment - timedelta(days=upper))
+            columns.append(_flag(and_(*bounds)))
+        return select(*columns).where(
             *need_scope(viewer, filters), Need.status == NeedStatus.OPEN, ~live_match
-        ),
-    )
+        )
+
+    (row,) = _rows("unmatched", viewer, filters, statement)
     return [
         Count(key, label, int(value))
         for (key, label, _lower, _upper), value in zip(AGE_BUCKETS, row, strict=True)
@@ -610,7 +629,7 @@ def build(
     """Every panel for ``viewer``. The caller passes the themes and the agreement it has
     already loaded for the filter form, so nothing is queried twice."""
     today = today or date.today()
-    counted: list[float] = []
+    counted: list[tuple[str, float, bool]] = []
     token = _kept_counts.set(counted)
     try:
         return _build(viewer, filters, all_themes, agreement, today, now, counted)
@@ -625,7 +644,7 @@ def _build(
     agreement: Agreement | None,
     today: date,
     now: datetime | None,
-    counted: list[float],
+    counted: list[tuple[str, float, bool]],
 ) -> Dashboard:
     overdue, due_soon = milestones_to_watch(viewer, filters, today)
     at_risk = projects_at_risk(viewer, filters, today)
@@ -640,7 +659,7 @@ def _build(
         milestone.project_title = texts.get(milestone.project_title_id)
     for project in at_risk.items + ending.items:
         project.title = texts.get(project.title_id)
-    return Dashboard(
+    board = Dashboard(
         filters=filters,
         agreement=agreement_countdown(agreement, today),
         funnel=funnel(viewer, filters),
@@ -653,5 +672,50 @@ def _build(
         projects_at_risk=at_risk,
         projects_ending_soon=ending,
         today=today,
-        counted_at=datetime.fromtimestamp(min(counted), UTC) if counted else None,
     )
+    kept_moments = [moment for _panel, moment, kept in counted if kept]
+    if kept_moments:
+        board.counted_at = datetime.fromtimestamp(min(kept_moments), UTC)
+    if len(counted) == len(AGGREGATE_PANELS):
+        board.figures_key = figures_key(viewer, filters, today, counted)
+    return board
+
+
+def figures_key(
+    viewer: Any, filters: Filters, today: date, counted: list[tuple[str, float, bool]]
+) -> str:
+    """The key of the aggregate panels' HTML drawn from these kept rows, in the reader's
+    language (see figures_html): the rows' own moments are part of it, so rows counted again
+    make a new key and the HTML is never older than the rows it was drawn from."""
+    moments = sorted((panel, moment) for panel, moment, _kept in counted)
+    scope = repr((visibility_scope(viewer), filters, today.isoformat(), moments))
+    return "dashboard-figures:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+
+
+def figures_html(board: Dashboard, language: str, render: Callable[[], str]) -> Markup:
+    """The aggregate panels (funnel, unmatched by age, the breakdowns, progress by theme) as
+    HTML, drawn by ``render`` or, for rows that are kept, kept with them.
+
+    Drawing those panels (charts, tables, hundreds of formatted numbers) costs the dashboard
+    more than reading their kept rows; while the rows are the same, so is the HTML, per
+    language. It is kept as long as the rows (DASHBOARD_CACHE_SECONDS), under a key made of
+    the rows' scope, filters and moments (figures_key) and the language: a theme renamed in
+    the reference data shows on the dashboard when its counts are next made. Rows counted
+    just now without the cache (Redis down, or the cache off) are drawn every time."""
+    if board.figures_key is None:
+        return Markup(render())  # noqa: S704 - a rendered (autoescaped) template
+    key = f"{board.figures_key}:{language}"
+    try:
+        kept = cache.get(key)
+    except Exception as error:
+        log.warning("dashboard cache unavailable: %s", error)
+        return Markup(render())  # noqa: S704 - a rendered (autoescaped) template
+    if isinstance(kept, str):
+        return Markup(kept)  # noqa: S704 - the same template's output, kept
+    html = render()
+    seconds = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    try:
+        cache.set(key, str(html), timeout=int(seconds) + 1)
+    except Exception as error:
+        log.warning("dashboard cache unavailable: %s", error)
+    return Markup(html)  # noqa: S704 - a rendered (autoescaped) template

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from portal.agreements.services import find_default_agreement
 from portal.core import pagecache
 from portal.core.http import wants_fragment
+from portal.core.i18n import current_language
 from portal.dashboard import charts, services
 from portal.dashboard.forms import DashboardFilterForm
 
@@ -37,6 +38,11 @@ def index():
         "theme": next((t for t in themes if t.id == theme_id), None),
         "district": next((d for d in districts if d.id == district_id), None),
     }
+    context["figures"] = services.figures_html(
+        board,
+        current_language(),
+        lambda: render_template("dashboard/_figures.html", board=board, charts=charts),
+    )
     # A history restore needs the whole page, not the panels.
     if wants_fragment():
         return render_template("dashboard/_panels.html", **context)

@@ -130,3 +130,82 @@ def test_without_redis_the_dashboard_is_counted_every_time(app, users, caplog):
         assert services.funnel(users["coordinator"], services.Filters())[0].count == 2
         db.session.remove()
         db.engine.dispose()
+
+
+def _figures(body: str) -> str:
+    """The aggregate panels of a dashboard page: from the funnel's panel to the panels' end."""
+    start = body.index('<section class="panel" aria-labelledby="panel-funnel">')
+    return body[start : body.index("</main>")]
+
+
+@pytest.fixture
+def drawn(app):
+    """How many times the aggregate panels' template has been drawn."""
+    from flask import template_rendered
+
+    names: list[str] = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    yield lambda: names.count("dashboard/_figures.html")
+    template_rendered.disconnect(record, app)
+
+
+def test_figures_are_drawn_once_while_their_rows_are_kept(app, client, login, users, kept, drawn):
+    b.need(users["requester"], "water_sewage", "Kept need", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    login("coordinator")
+    first = client.get("/dashboard/").get_data(as_text=True)
+    assert drawn() == 1
+    assert "Needs at each stage" in _figures(first)
+
+    # The same rows: the same HTML, not drawn again, even after a new need (not counted yet).
+    b.need(users["requester"], "water_sewage", "Newer need", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    again = client.get("/dashboard/").get_data(as_text=True)
+    assert drawn() == 1
+    assert _figures(again) == _figures(first)
+
+    # Another language: drawn in it, once.
+    swedish = client.get("/dashboard/?lang=sv").get_data(as_text=True)
+    assert drawn() == 2
+    assert "Behov i varje steg" in _figures(swedish)
+    assert _figures(swedish) == _figures(client.get("/dashboard/?lang=sv").get_data(as_text=True))
+    assert drawn() == 2
+
+    # Rows counted again (the time is up): drawn from them, with the new need.
+    kept[0] += 61
+    later = client.get("/dashboard/?lang=en").get_data(as_text=True)
+    assert drawn() == 3
+    assert _figures(later) != _figures(first)
+    assert _figures(later) == _figures(_uncached(app, client, "/dashboard/?lang=en"))
+
+
+def _uncached(app, client, path: str) -> str:
+    """The page as drawn with nothing kept."""
+    seconds = app.config["DASHBOARD_CACHE_SECONDS"]
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    try:
+        return client.get(path).get_data(as_text=True)
+    finally:
+        app.config["DASHBOARD_CACHE_SECONDS"] = seconds
+
+
+def test_kept_figures_are_the_scopes_own(app, client, login, users, kept, drawn):
+    """Each visibility scope gets the figures drawn from its own rows: a coordinator's counts
+    of a restricted need never reach an expert who may not see it, and every scope's kept
+    figures are what it is shown with nothing kept."""
+    b.need(users["requester"], "water_sewage", "Open need", visibility=Visibility.PUBLIC)
+    b.need(users["requester"], "water_sewage", "Restricted", visibility=Visibility.RESTRICTED)
+    db.session.commit()
+    figures = {}
+    for who in ("coordinator", "expert", "other_expert"):
+        login(who)
+        client.get("/dashboard/")
+        figures[who] = _figures(client.get("/dashboard/").get_data(as_text=True))
+        assert figures[who] == _figures(_uncached(app, client, "/dashboard/"))
+        client.logout()
+    assert figures["coordinator"] != figures["expert"]
+    assert drawn() == 3 + 3  # once per scope kept, once per scope with nothing kept
