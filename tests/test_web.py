@@ -39,3 +39,29 @@ def test_search_is_throttled_per_address(client):
     assert statuses[60] == 429 and limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
     assert client.get("/needs/").status_code == 200  # browsing without a search term is free
+
+
+def test_a_text_element_escapes_everything_it_writes(app):
+    from flask_babel import force_locale
+
+    from portal.content.models import ShownText, ShownVersion
+    from portal.core.enums import Priority
+    from portal.web import priority_badge, text_html
+
+    hostile = '<script>alert("x")</script> & more'
+    only_ukrainian = ShownText("uk", (ShownVersion("uk", hostile, False),))
+    machine = ShownText("uk", (ShownVersion("uk", "x", False), ShownVersion("sv", hostile, True)))
+    with app.test_request_context(), force_locale("sv"):
+        fallback = str(text_html(only_ukrainian, "strong", class_='a"b'))
+        assert fallback.startswith(
+            '<strong lang="uk" class="a&#34;b">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; '
+            "&amp; more</strong> "
+        )
+        assert '<small class="original-marker">(' in fallback
+        assert "<script>" not in fallback
+        translated = str(text_html(machine))
+        assert translated.startswith('<span lang="sv">&lt;script&gt;')
+        assert '<small class="machine-marker" lang="sv">(' in translated
+        assert "<script>" not in translated
+        badge = str(priority_badge(Priority.HIGH))
+        assert badge.startswith('<span class="badge badge-high"><span class="visually-hidden">')
