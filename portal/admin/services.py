@@ -266,12 +266,15 @@ def _check_unique_name(name_en: str, exclude_id: int | None) -> None:
 
 
 def _apply(org: Organisation, data: OrganisationData) -> None:
+    # Checked before anything changes: a refused registry number leaves the organisation as it
+    # was, and a new one out of its city's organisations (which it would join, unsaved).
+    registry_id = normalise_registry_id(data.registry_id, data.city)
     org.name_en = data.name_en.strip()
     org.name_sv = data.name_sv.strip()
     org.name_uk = data.name_uk.strip()
     org.kind = data.kind
     org.city = data.city
-    org.registry_id = normalise_registry_id(data.registry_id, data.city)
+    org.registry_id = registry_id
     org.themes = sorted(data.themes, key=lambda t: t.position)
 
 
