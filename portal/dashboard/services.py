@@ -267,8 +267,8 @@ AGGREGATE_PANELS = ("funnel", "needs", "projects", "progress", "unmatched")
 _clock = time.time  # wall-clock: entries are compared across processes and machines
 # The rows of each aggregate panel of the dashboard being built (see build()): when they were
 # counted, and whether they were kept (counted by an earlier dashboard) or counted just now.
-_kept_counts: ContextVar[list[tuple[str, float, bool]] | None] = ContextVar(
-    "dashboard_kept_counts", default=None
+_counted: ContextVar[list[tuple[str, float, bool]] | None] = ContextVar(
+    "dashboard_counted", default=None
 )
 
 
@@ -283,6 +283,26 @@ def cache_key(panel: str, viewer: Any, filters: Filters, today: date) -> str:
     return "dashboard:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
 
 
+def _kept(key: str) -> Any:
+    """The shared cache's entry under ``key``, or None (also when Redis is unreachable: the
+    dashboard is then counted and drawn as without a cache)."""
+    try:
+        return cache.get(key)
+    except Exception as error:
+        log.warning("dashboard cache unavailable: %s", error)
+        return None
+
+
+def _keep(key: str, value: Any, seconds: float) -> bool:
+    """Keep ``value`` under ``key`` a second longer than ``seconds``; False if it could not."""
+    try:
+        cache.set(key, value, timeout=int(seconds) + 1)
+    except Exception as error:
+        log.warning("dashboard cache unavailable: %s", error)
+        return False
+    return True
+
+
 def _rows(
     panel: str, viewer: Any, filters: Filters, statement: Callable[[], Any]
 ) -> list[tuple[Any, ...]]:
@@ -293,24 +313,15 @@ def _rows(
         return [tuple(row) for row in db.session.execute(statement())]
     key = cache_key(panel, viewer, filters, date.today())
     now = _clock()
-    try:
-        kept = cache.get(key)
-    except Exception as error:  # Redis unreachable: count, as without a cache
-        log.warning("dashboard cache unavailable: %s", error)
-        kept = None
-    counted = _kept_counts.get()
+    kept = _kept(key)
+    counted = _counted.get()
     if kept is not None and kept[0] > now:
         if counted is not None:
             counted.append((panel, kept[2], True))
         return list(kept[1])
     rows = [tuple(row) for row in db.session.execute(statement())]
-    try:
-        cache.set(key, (now + seconds, rows, now), timeout=int(seconds) + 1)
-    except Exception as error:
-        log.warning("dashboard cache unavailable: %s", error)
-    else:
-        if counted is not None:
-            counted.append((panel, now, False))
+    if _keep(key, (now + seconds, rows, now), seconds) and counted is not None:
+        counted.append((panel, now, False))
     return rows
 
 
@@ -630,11 +641,11 @@ def build(
     already loaded for the filter form, so nothing is queried twice."""
     today = today or date.today()
     counted: list[tuple[str, float, bool]] = []
-    token = _kept_counts.set(counted)
+    token = _counted.set(counted)
     try:
         return _build(viewer, filters, all_themes, agreement, today, now, counted)
     finally:
-        _kept_counts.reset(token)
+        _counted.reset(token)
 
 
 def _build(
@@ -705,17 +716,9 @@ def figures_html(board: Dashboard, language: str, render: Callable[[], str]) -> 
     if board.figures_key is None:
         return Markup(render())  # noqa: S704 - a rendered (autoescaped) template
     key = f"{board.figures_key}:{language}"
-    try:
-        kept = cache.get(key)
-    except Exception as error:
-        log.warning("dashboard cache unavailable: %s", error)
-        return Markup(render())  # noqa: S704 - a rendered (autoescaped) template
+    kept = _kept(key)
     if isinstance(kept, str):
         return Markup(kept)  # noqa: S704 - the same template's output, kept
-    html = render()
-    seconds = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
-    try:
-        cache.set(key, str(html), timeout=int(seconds) + 1)
-    except Exception as error:
-        log.warning("dashboard cache unavailable: %s", error)
+    html = str(render())
+    _keep(key, html, current_app.config.get("DASHBOARD_CACHE_SECONDS", 0))
     return Markup(html)  # noqa: S704 - a rendered (autoescaped) template
