@@ -156,9 +156,10 @@ def status_badge(status: enums.LabelledEnum) -> Markup:
 
 def priority_badge(priority: enums.Priority) -> Markup:
     """Priority as a word, never by colour alone."""
+    said = escape(gettext("Priority:"))  # outside the f-string, where pybabel finds it
     return Markup(  # noqa: S704 - escaped values, as in text_html
         f'<span class="badge badge-{escape(priority.value)}"><span class="visually-hidden">'
-        f"{escape(gettext('Priority:'))} </span>{escape(priority.label)}</span>"
+        f"{said} </span>{escape(priority.label)}</span>"
     )
 
 
