@@ -22,9 +22,11 @@ from sqlalchemy import and_, func, select
 
 from portal.accounts.models import User
 from portal.content.models import ShownText, load_texts
+from portal.core.counts import ListCount, count_list
 from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, ProjectStatus, Role, Side
 from portal.core.http import record_url
 from portal.core.types import utcnow
+from portal.core.visibility import PUBLIC_SCOPE
 from portal.extensions import db
 from portal.mail import services as mail
 from portal.matching.models import Match
@@ -234,30 +236,41 @@ def waiting_for(user: Any, today: date | None = None, now: datetime | None = Non
 
 @dataclass
 class PublicOverview:
-    open_needs: int
-    offers: int
-    projects: int
+    open_needs: ListCount
+    offers: ListCount
+    projects: ListCount
 
 
 def public_overview() -> PublicOverview:
-    """How many public open needs, open offers and projects a visitor can see: one query."""
-    needs = (
-        select(func.count(Need.id))
-        .where(Need.visible_to(None), Need.status == NeedStatus.OPEN)
-        .scalar_subquery()
+    """How many public open needs, open offers and projects a visitor can see, counted as the
+    lists count (``portal.core.counts``): exactly up to a thousand, past it about, kept a minute
+    for the public scope, so the welcome page does not count a hundred thousand needs."""
+    scope = PUBLIC_SCOPE.key
+    return PublicOverview(
+        open_needs=count_list(
+            select(Need.id).where(Need.visible_to(None), Need.status == NeedStatus.OPEN),
+            Need.id,
+            "welcome-needs",
+            scope,
+            "open",
+        ),
+        offers=count_list(
+            select(Offer.id).where(Offer.visible_to(None), Offer.status == OfferStatus.OPEN),
+            Offer.id,
+            "welcome-offers",
+            scope,
+            "open",
+        ),
+        projects=count_list(
+            select(Project.id).where(
+                Project.visible_to(None), Project.status != ProjectStatus.CANCELLED
+            ),
+            Project.id,
+            "welcome-projects",
+            scope,
+            "not cancelled",
+        ),
     )
-    offers = (
-        select(func.count(Offer.id))
-        .where(Offer.visible_to(None), Offer.status == OfferStatus.OPEN)
-        .scalar_subquery()
-    )
-    projects = (
-        select(func.count(Project.id))
-        .where(Project.visible_to(None), Project.status != ProjectStatus.CANCELLED)
-        .scalar_subquery()
-    )
-    row = db.session.execute(select(needs, offers, projects)).one()
-    return PublicOverview(open_needs=int(row[0]), offers=int(row[1]), projects=int(row[2]))
 
 
 # ---------------------------------------------------------------- accessibility reports

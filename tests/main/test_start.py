@@ -6,6 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from portal.core import counts
+from portal.core.counts import ListCount
 from portal.core.enums import (
     MatchStatus,
     NeedStatus,
@@ -16,6 +18,8 @@ from portal.core.enums import (
 )
 from portal.extensions import db
 from portal.main import services
+from portal.needs import services as needs_services
+from portal.needs.services import NeedFilters
 from tests.conftest import count_queries
 from tests.dashboard import builders as b
 
@@ -238,8 +242,44 @@ def test_public_overview_counts_only_public_records(app, waiting, users):
     db.session.commit()
     with count_queries(app) as statements:
         overview = services.public_overview()
-    assert (overview.open_needs, overview.offers, overview.projects) == (1, 1, 1)
-    assert len(statements) == 1
+    assert (overview.open_needs, overview.offers, overview.projects) == (
+        ListCount(1),
+        ListCount(1),
+        ListCount(1),
+    )
+    assert len(statements) == 3  # each a count that stops past a thousand
+
+
+def test_long_public_counts_are_kept_for_the_public_and_said_about(client, app, users, monkeypatch):
+    """Past the limit (here 1) the welcome page's counts are counted once and kept for the
+    public scope, and said "about": a restricted need and a coordinator's view of the
+    lists change nothing a visitor reads, and a kept count is read without a statement."""
+    monkeypatch.setattr(counts, "EXACT_UP_TO", 1)
+    app.config["LIST_COUNT_SECONDS"] = 60
+    req, exp = users["requester"], users["expert"]
+    for title in ("school", "library"):
+        b.need(req, "education", title, visibility=Visibility.PUBLIC)
+    for title in ("hospital", "bridge", "depot"):
+        b.need(req, "education", title, visibility=Visibility.RESTRICTED)
+    b.offer(exp, "education", "teachers", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    with app.test_request_context():
+        coordinator = needs_services.list_needs(users["coordinator"], NeedFilters()).count
+    assert coordinator == ListCount(5, exact=False)
+    body = client.get("/").get_data(as_text=True)
+    assert "<p>about 1 open need</p>" in body  # two, rounded to the limit: never exactly 2
+    assert "<p>1 open offer of expertise</p>" in body  # short: exact
+    with count_queries(app) as statements:
+        kept = services.public_overview()
+    assert kept.open_needs == ListCount(2, exact=False)
+    assert not [s for s in statements if "needs" in s]
+    b.need(req, "education", "pool", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    assert services.public_overview().open_needs == ListCount(2, exact=False)  # kept a minute
+    swedish = client.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "<p>omkring 1 öppet behov</p>" in swedish
+    ukrainian = client.get("/", headers={"Accept-Language": "uk"}).get_data(as_text=True)
+    assert "<p>приблизно 1 відкрита потреба</p>" in ukrainian
 
 
 def test_welcome_page_shows_public_counts(client, app, users):
