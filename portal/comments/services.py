@@ -6,24 +6,26 @@ notifications (``portal.notifications.events.notify``); the request commits."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, or_, select
 from werkzeug.exceptions import Forbidden
 
 from portal.accounts.models import User
 from portal.audit import services as audit
-from portal.comments.models import COMMENT_KINDS, Comment
+from portal.comments.models import COMMENT_KINDS, Comment, ShownAuthor, ShownComment
 from portal.content.models import CONTENT_LANGUAGES
+from portal.core.i18n import ShownName
 from portal.core.records import kind_of
+from portal.core.statements import KeptStatements, read_columns
 from portal.core.text import clean_text
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
 from portal.notifications.events import notify
+from portal.reference.models import Organisation
 
 BODY_MAX = 5_000
 # Mentions written without JavaScript: "@" followed by the person's e-mail address.
@@ -160,15 +162,66 @@ def remove(actor: User, comment: Comment) -> Comment:
 # ---------------------------------------------------------------- reading
 
 
-def thread(record: Any) -> Sequence[Comment]:
-    """The record's comments, oldest first, with their authors: two queries whatever their
-    number (the authors' organisations come joined with them)."""
-    return db.session.scalars(
-        select(Comment)
-        .where(Comment.record_kind == kind_of(record), Comment.record_id == record.id)
-        .options(selectinload(Comment.author), selectinload(Comment.removed_by))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
+_THREAD = KeptStatements()
+
+
+def thread(record: Any) -> list[ShownComment]:
+    """The record's comments, oldest first, with their authors' and organisations' names: one
+    select of the shown columns, built once (the page that shows the thread has checked that its
+    reader may see the record, and every comment on it is seen by whoever sees the record)."""
+
+    def build() -> Any:
+        return (
+            select(
+                Comment.id,
+                Comment.author_id,
+                Comment.body,
+                Comment.lang,
+                Comment.created_at,
+                Comment.edited_at,
+                Comment.removed_at,
+                User.name,
+                Organisation.name_en,
+                Organisation.name_sv,
+                Organisation.name_uk,
+            )
+            .join(User, User.id == Comment.author_id)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(
+                Comment.record_kind == bindparam("record_kind"),
+                Comment.record_id == bindparam("record_id"),
+            )
+            .order_by(Comment.created_at, Comment.id)
+        )
+
+    rows = read_columns(
+        _THREAD.get("thread", build), {"record_kind": kind_of(record), "record_id": record.id}
+    )
+    return [
+        ShownComment(
+            id,
+            author_id,
+            body,
+            lang,
+            created_at,
+            edited_at,
+            removed_at,
+            ShownAuthor(name, ShownName(name_en, name_sv, name_uk)),
+        )
+        for (
+            id,
+            author_id,
+            body,
+            lang,
+            created_at,
+            edited_at,
+            removed_at,
+            name,
+            name_en,
+            name_sv,
+            name_uk,
+        ) in rows
+    ]
 
 
 def count_visible(user: Any, kinds: Iterable[str] = COMMENT_KINDS) -> int:

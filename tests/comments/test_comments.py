@@ -337,3 +337,33 @@ def test_a_match_and_a_project_have_their_threads(client, login, users):
         assert response.status_code == 302, kind
         assert f"On the {kind}" in client.get(page).get_data(as_text=True)
         assert [c.body for c in comments_on(kind, record_id)] == [f"On the {kind}"]
+
+
+def test_a_thread_holds_its_own_records_comments_only_with_names_in_the_readers_language(
+    app, client, login, users, need
+):
+    """The thread is read with a kept select whose record is a bound parameter: each record's
+    page shows its own comments, in order, and none of another record's (a need's comment on an
+    offer's page, or on another need's)."""
+    other = make_need(users["requester"], visibility=Visibility.PARTNERS)
+    offer = make_offer(users["expert"], visibility=Visibility.PARTNERS)
+    first = services.post(users["expert"], need, "First on the need", "en")
+    services.post(users["requester"], other, "On the other need", "en")
+    services.post(users["expert"], offer, "On the offer", "en")
+    second = services.post(users["requester"], need, "Second on the need", "en")
+    services.remove(users["requester"], second)
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        shown = services.thread(need)
+        assert [(c.id, c.body, c.is_removed) for c in shown] == [
+            (first.id, "First on the need", False),
+            (second.id, "", True),
+        ]
+        organisation = users["expert"].organisation
+        assert shown[0].author.name == users["expert"].name
+        assert shown[0].author.organisation.name == organisation.name_sv
+        assert [c.body for c in services.thread(offer)] == ["On the offer"]
+    login("expert")
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "First on the need" in page and "Comment removed." in page
+    assert "On the other need" not in page and "On the offer" not in page
