@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from portal.accounts.models import User
@@ -23,6 +23,7 @@ from portal.core.counts import count_list
 from portal.core.enums import MatchStatus, ProjectStatus, ReportStatus
 from portal.core.i18n import ShownName
 from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
+from portal.core.statements import KeptStatements, read_columns
 from portal.core.text import clean_text
 from portal.core.visibility import Scope
 from portal.extensions import db
@@ -261,13 +262,25 @@ DETAIL_OPTIONS = (
 )
 
 
+# The project page's statement, built once per visibility scope (its tree of loader options cost
+# more to build and hash than to run).
+_DETAIL = KeptStatements()
+
+
 def get_project(viewer: User | None, project_id: int) -> Project | None:
     """The project if ``viewer`` may see it, else None (the view answers 404), with what its
     page shows."""
+    scope = Scope.of(viewer)
     project = db.session.scalar(
-        select(Project)
-        .where(Project.id == project_id, Project.visible_to(viewer))
-        .options(*DETAIL_OPTIONS)
+        _DETAIL.get(
+            scope,
+            lambda: (
+                select(Project)
+                .where(Project.id == bindparam("project_id"), Project.visible_to(viewer))
+                .options(*DETAIL_OPTIONS)
+            ),
+        ),
+        {"project_id": project_id},
     )
     if project is not None:
         load_versions(
@@ -292,21 +305,28 @@ class ShownOrigins:
     offers: frozenset[int]
 
 
+_ORIGINS = KeptStatements()
+
+
 def shown_origins(viewer: User | None, project: Project) -> ShownOrigins:
     """Asked with the lists' own visibility rule (``visible_to``), in one query."""
     need_ids = sorted({match.need_id for match in project.matches})
     offer_ids = sorted({match.offer_id for match in project.matches})
     if not need_ids:
         return ShownOrigins(frozenset(), frozenset())
-    rows = db.session.execute(
-        union_all(
-            select(literal("need").label("kind"), Need.id).where(
-                Need.id.in_(need_ids), Need.visible_to(viewer)
+    rows = read_columns(
+        _ORIGINS.get(
+            Scope.of(viewer),
+            lambda: union_all(
+                select(literal("need").label("kind"), Need.id).where(
+                    Need.id.in_(bindparam("need_ids", expanding=True)), Need.visible_to(viewer)
+                ),
+                select(literal("offer").label("kind"), Offer.id).where(
+                    Offer.id.in_(bindparam("offer_ids", expanding=True)), Offer.visible_to(viewer)
+                ),
             ),
-            select(literal("offer").label("kind"), Offer.id).where(
-                Offer.id.in_(offer_ids), Offer.visible_to(viewer)
-            ),
-        )
+        ),
+        {"need_ids": need_ids, "offer_ids": offer_ids},
     ).all()
     return ShownOrigins(
         frozenset(row_id for kind, row_id in rows if kind == "need"),

@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask_babel import to_user_timezone
-from sqlalchemy import ColumnElement, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select, true
 
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 from portal.core.enums import ProjectStatus
+from portal.core.statements import KeptStatements, read_columns
 from portal.core.visibility import is_signed_in
 from portal.extensions import db
 from portal.projects.models import Milestone, Project, StatusReport, project_organisations
@@ -67,20 +68,29 @@ class StatusChange(NamedTuple):
     actor: Actor | None
 
 
+_STATEMENTS = KeptStatements()
+
+
 def status_changes(project: Project) -> list[StatusChange]:
     """The project's start and status changes from the audit log, with the name of who made
     each: one Core select of what the timeline shows."""
     return [
         StatusChange(at, before, after, Actor(name) if name is not None else None)
-        for at, before, after, name in db.session.execute(
-            select(AuditEvent.at, AuditEvent.before, AuditEvent.after, User.name)
-            .outerjoin(User, User.id == AuditEvent.actor_id)
-            .where(
-                AuditEvent.record_type == "project",
-                AuditEvent.record_id == project.id,
-                AuditEvent.action.in_(("create", "status")),
-            )
-            .order_by(AuditEvent.at, AuditEvent.id)
+        for at, before, after, name in read_columns(
+            _STATEMENTS.get(
+                "status changes",
+                lambda: (
+                    select(AuditEvent.at, AuditEvent.before, AuditEvent.after, User.name)
+                    .outerjoin(User, User.id == AuditEvent.actor_id)
+                    .where(
+                        AuditEvent.record_type == "project",
+                        AuditEvent.record_id == bindparam("project_id"),
+                        AuditEvent.action.in_(("create", "status")),
+                    )
+                    .order_by(AuditEvent.at, AuditEvent.id)
+                ),
+            ),
+            {"project_id": project.id},
         )
     ]
 
