@@ -61,12 +61,18 @@ def load_visible_or_404(
     *,
     options: Iterable[Any] = (),
     can_view: Callable[[Record], bool] | None = None,
+    statement: Any = None,
 ) -> Record:
     """The record, or 404 when it does not exist or the viewer may not see it: the two look the
-    same from outside. ``can_view`` defaults to the record's own ``can_view(current_user)``."""
-    record = (
-        db.session.get(model, record_id, options=list(options)) if record_id <= MAX_ID else None
-    )
+    same from outside. ``can_view`` defaults to the record's own ``can_view(current_user)``.
+    ``statement``, a kept ``select(model)`` with its options and the id as the bound parameter
+    ``record_id``, reads it instead of ``Session.get`` (which builds its statement anew)."""
+    if record_id > MAX_ID:
+        record = None
+    elif statement is not None:
+        record = db.session.scalar(statement, {"record_id": record_id})
+    else:
+        record = db.session.get(model, record_id, options=list(options))
     if record is None:
         abort(404)
     allowed = can_view(record) if can_view is not None else record.can_view(current_user)  # type: ignore[attr-defined]

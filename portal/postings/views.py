@@ -18,6 +18,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import bindparam, select
 
 from portal.audit.services import history, shown_history
 from portal.content.models import load_versions
@@ -25,6 +26,7 @@ from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.http import actor, load_visible_or_404, wants_fragment
 from portal.core.i18n import current_language
+from portal.core.statements import KeptStatements
 from portal.core.text import clean_text
 from portal.postings.forms import PostingFilterForm, PostingForm
 from portal.postings.services import InvalidPosting, PostingService
@@ -62,6 +64,11 @@ def kept_filters(form: PostingFilterForm, render: Callable[[], str]) -> Markup:
     while len(_kept_filters) > KEPT_FILTERS:
         _kept_filters.popitem(last=False)
     return found
+
+
+# A posting page's statement per kind, with what the page shows loaded with it; who may see the
+# posting is asked of the loaded row (``can_view``), so the statement holds no reader.
+_DETAIL = KeptStatements()
 
 
 class PostingViews:
@@ -122,8 +129,18 @@ class PostingViews:
         }
 
     def load(self, route: dict[str, int]) -> Any:
+        model = self.service.model
         posting = load_visible_or_404(
-            self.service.model, route[self.id_arg], options=self.service.detail_options()
+            model,
+            route[self.id_arg],
+            statement=_DETAIL.get(
+                model,
+                lambda: (
+                    select(model)
+                    .where(model.id == bindparam("record_id"))
+                    .options(*self.service.detail_options())
+                ),
+            ),
         )
         load_versions([posting.title, posting.description])
         return posting
