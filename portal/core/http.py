@@ -67,6 +67,7 @@ def load_visible_or_404(
     same from outside. ``can_view`` defaults to the record's own ``can_view(current_user)``.
     ``statement``, a kept ``select(model)`` with its options and the id as the bound parameter
     ``record_id``, reads it instead of ``Session.get`` (which builds its statement anew)."""
+    record: Record | None
     if record_id > MAX_ID:
         record = None
     elif statement is not None:
