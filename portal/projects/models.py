@@ -23,6 +23,7 @@ from sqlalchemy import (
     exists,
     or_,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -184,6 +185,19 @@ class Milestone(TextOwnerMixin, Model):
     __text_kind__ = "milestone"
     __text_fields__ = {"title": "title_id"}
     __tablename__ = "milestones"
+    # The milestones not done, in the order the dashboard lists them (due first), with their
+    # project: the first ten overdue or due soon are read off it, and their totals counted from
+    # it without reading the table.
+    __table_args__ = (
+        Index(
+            "ix_milestones_open_due",
+            "due_on",
+            "id",
+            postgresql_include=["project_id"],
+            postgresql_where=text("done_on IS NULL"),
+            sqlite_where=text("done_on IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed: a project's milestones are loaded by it, and the dashboard joins them per project.
