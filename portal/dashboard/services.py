@@ -498,8 +498,9 @@ def milestones_to_watch(
     """Open milestones of running projects that are overdue, and those due within 14 days:
     the first ``limit`` of each (oldest first) and their totals, in two statements whatever
     their number. The first of each list are read in due order off ``ix_milestones_open_due``
-    until ``limit`` are found; the totals are counted from that index too. (Numbering every open milestone with a
-    window function and sorting them all cost PostgreSQL 12 ms at 10,000 projects; this 5.)"""
+    until ``limit`` are found; the totals are counted from that index too. (Numbering every
+    open milestone with a window function and sorting them all cost PostgreSQL 12.6 ms at
+    10,000 projects; this costs 0.9 + 4.3.)"""
     open_to_watch = (
         Milestone.done_on.is_(None),
         Milestone.due_on <= today + timedelta(days=DUE_SOON_DAYS),
