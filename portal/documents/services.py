@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from werkzeug.exceptions import Forbidden
 
 from portal import jobs
@@ -27,7 +27,7 @@ from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES
 from portal.core.i18n import format_number
 from portal.core.records import kind_of
-from portal.core.statements import read_columns
+from portal.core.statements import KeptStatements, read_columns
 from portal.core.text import clean_text
 from portal.core.types import utcnow
 from portal.core.visibility import is_signed_in
@@ -249,6 +249,11 @@ class ListedDocument:
     uploaded_by_name: str
 
 
+# The statement listing documents, one per set of record kinds listed together (a project's
+# page lists its own, its milestones' and its reports'), the ids bound as parameters.
+_LISTED = KeptStatements()
+
+
 def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[ListedDocument]]:
     """The documents of several records (a project, its milestones and reports), newest first,
     by ``(kind, id)``, each with its current version and its uploader's name: one statement of
@@ -258,40 +263,49 @@ def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[ListedDoc
         by_kind.setdefault(kind_of(record), []).append(record.id)
     if not by_kind:
         return {}
-    current = (
-        select(func.max(DocumentVersion.number))
-        .where(DocumentVersion.document_id == Document.id)
-        .correlate(Document)
-        .scalar_subquery()
-    )
-    rows = read_columns(
-        select(
-            Document.id,
-            Document.record_kind,
-            Document.record_id,
-            Document.title,
-            Document.lang,
-            DocumentVersion.number,
-            DocumentVersion.filename,
-            DocumentVersion.size,
-            DocumentVersion.uploaded_at,
-            User.name.label("uploaded_by_name"),
+    kinds = tuple(sorted(by_kind))
+
+    def build() -> Any:
+        current = (
+            select(func.max(DocumentVersion.number))
+            .where(DocumentVersion.document_id == Document.id)
+            .correlate(Document)
+            .scalar_subquery()
         )
-        .join(
-            DocumentVersion,
-            and_(DocumentVersion.document_id == Document.id, DocumentVersion.number == current),
-        )
-        .join(User, User.id == DocumentVersion.uploaded_by_id)
-        .where(
-            or_(
-                *(
-                    and_(Document.record_kind == kind, Document.record_id.in_(ids))
-                    for kind, ids in by_kind.items()
+        return (
+            select(
+                Document.id,
+                Document.record_kind,
+                Document.record_id,
+                Document.title,
+                Document.lang,
+                DocumentVersion.number,
+                DocumentVersion.filename,
+                DocumentVersion.size,
+                DocumentVersion.uploaded_at,
+                User.name.label("uploaded_by_name"),
+            )
+            .join(
+                DocumentVersion,
+                and_(DocumentVersion.document_id == Document.id, DocumentVersion.number == current),
+            )
+            .join(User, User.id == DocumentVersion.uploaded_by_id)
+            .where(
+                or_(
+                    *(
+                        and_(
+                            Document.record_kind == kind,
+                            Document.record_id.in_(bindparam(f"ids_{kind}", expanding=True)),
+                        )
+                        for kind in kinds
+                    )
                 )
             )
+            .order_by(Document.created_at.desc(), Document.id.desc())
         )
-        .order_by(Document.created_at.desc(), Document.id.desc()),
-        {},
+
+    rows = read_columns(
+        _LISTED.get(kinds, build), {f"ids_{kind}": ids for kind, ids in by_kind.items()}
     )
     found: dict[tuple[str, int], list[ListedDocument]] = {}
     for row in rows:

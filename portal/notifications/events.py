@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.accounts.models import User
 from portal.core.enums import Side
+from portal.core.statements import KeptStatements, read_columns
 from portal.core.transaction import call_after_commit
 from portal.core.types import utcnow
 from portal.extensions import db
@@ -191,13 +192,22 @@ def followers(kind: str, record: Any) -> list[User]:
     return list(people.values())
 
 
+_STATEMENTS = KeptStatements()
+
+
 def is_following(user: User, kind: str, record: Any) -> bool:
     # Their own choice, if they made one (the column alone: no ORM row for a page's button).
-    choice = db.session.scalar(
-        select(Follow.active).where(
-            Follow.user_id == user.id, Follow.record_kind == kind, Follow.record_id == record.id
-        )
-    )
+    choice = read_columns(
+        _STATEMENTS.get(
+            "follow choice",
+            lambda: select(Follow.active).where(
+                Follow.user_id == bindparam("user_id"),
+                Follow.record_kind == bindparam("record_kind"),
+                Follow.record_id == bindparam("record_id"),
+            ),
+        ),
+        {"user_id": user.id, "record_kind": kind, "record_id": record.id},
+    ).scalar()
     if choice is not None:
         return bool(choice)
     return records.takes_part(user, kind, record)

@@ -16,6 +16,7 @@ from portal.audit.models import AuditEvent
 from portal.core.enums import Visibility
 from portal.documents import storage
 from portal.documents.models import Document, DocumentVersion
+from portal.documents.services import documents_of
 from portal.extensions import db
 from tests.conftest import count_queries
 from tests.documents.files import ACCEPTED, PDF, REFUSED
@@ -249,6 +250,51 @@ def test_milestones_and_reports_documents_show_on_the_project_page(client, login
     assert (document.record_kind, document.record_id) == ("milestone", milestone.id)
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "Survey results" in page and "Milestone: Milestone 1.0" in page
+
+
+def test_each_page_lists_its_own_records_documents_only(client, login, users, project):
+    """The list is read with a kept statement whose ids are bound parameters: a project's
+    page lists its own and its milestones' files, never another project's or a need's."""
+    other = bare_project(users, 3, visibility=Visibility.PARTNERS)
+    need = make_need(users["requester"], visibility=Visibility.PARTNERS)
+    db.session.commit()
+    login("requester")
+    posted = [
+        post_file(client, "project", project.id, "a.pdf", PDF, title="Own plan"),
+        post_file(
+            client,
+            "project",
+            project.id,
+            "b.pdf",
+            PDF,
+            title="Own survey",
+            attach_to=f"milestone:{project.milestones[0].id}",
+        ),
+        post_file(client, "project", other.id, "c.pdf", PDF, title="Other plan"),
+        post_file(
+            client,
+            "project",
+            other.id,
+            "d.pdf",
+            PDF,
+            title="Other survey",
+            attach_to=f"milestone:{other.milestones[0].id}",
+        ),
+        post_file(client, "need", need.id, "e.pdf", PDF, title="Need drawing"),
+    ]
+    assert [response.status_code for response in posted] == [302] * 5
+    assert len(documents()) == 5
+    client.get("/")  # the five "uploaded" messages shown, and gone
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Own plan" in page and "Own survey" in page
+    assert "Other plan" not in page and "Other survey" not in page and "Need drawing" not in page
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "Need drawing" in page and "Own plan" not in page and "Other plan" not in page
+    listed = documents_of([project, *project.milestones])
+    assert sorted((kind, [d.title for d in found]) for (kind, _id), found in listed.items()) == [
+        ("milestone", ["Own survey"]),
+        ("project", ["Own plan"]),
+    ]
 
 
 def test_attaching_to_another_projects_milestone_is_refused(client, login, users, project):

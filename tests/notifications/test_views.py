@@ -187,3 +187,20 @@ def test_admins_see_and_retry_failed_deliveries(users, login):
     assert "SMTPServerDisconnected" in page and "expert@stockholm.test" in page
     client.post(f"/admin/notifications/failed/delivery/{delivery.id}")
     assert factories.reload(delivery).status == DeliveryStatus.SENT
+
+
+def test_a_follow_choice_is_the_persons_own_on_that_record_only(users, login):
+    """The choice is read with a kept statement, the person and the record bound: one
+    person's choice on one need says nothing of another person's, or of another need."""
+    from portal.notifications.events import is_following
+
+    need = factories.make_need(users["requester"], title="Leak detection")
+    other_need = factories.make_need(users["requester"], title="Pump station")
+    client = login("other_expert")
+    assert client.post(f"/follow/need/{need.id}", data={"follow": "1"}).status_code == 302
+    assert ">Follow</button>" not in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert ">Follow</button>" in client.get(f"/needs/{other_need.id}").get_data(as_text=True)
+    db.session.expire_all()
+    assert is_following(users["other_expert"], "need", need) is True
+    assert is_following(users["other_expert"], "need", other_need) is False
+    assert is_following(users["expert"], "need", need) is False
