@@ -197,30 +197,11 @@ def thread(record: Any) -> list[ShownComment]:
     rows = read_columns(
         _THREAD.get("thread", build), {"record_kind": kind_of(record), "record_id": record.id}
     )
+    # The comment's seven columns (ShownComment's fields, in order: mypy cannot count a slice),
+    # then its author's name and organisation's three names.
     return [
-        ShownComment(
-            id,
-            author_id,
-            body,
-            lang,
-            created_at,
-            edited_at,
-            removed_at,
-            ShownAuthor(name, ShownName(name_en, name_sv, name_uk)),
-        )
-        for (
-            id,
-            author_id,
-            body,
-            lang,
-            created_at,
-            edited_at,
-            removed_at,
-            name,
-            name_en,
-            name_sv,
-            name_uk,
-        ) in rows
+        ShownComment(*row[:7], author=ShownAuthor(row[7], ShownName(*row[8:])))  # type: ignore[misc]
+        for row in rows
     ]
 
 

@@ -245,32 +245,17 @@ def public_overview() -> PublicOverview:
     """How many public open needs, open offers and projects a visitor can see, counted as the
     lists count (``portal.core.counts``): exactly up to a thousand, past it about, kept a minute
     for the public scope, so the welcome page does not count a hundred thousand needs."""
-    scope = PUBLIC_SCOPE.key
     return PublicOverview(
-        open_needs=count_list(
-            select(Need.id).where(Need.visible_to(None), Need.status == NeedStatus.OPEN),
-            Need.id,
-            "welcome-needs",
-            scope,
-            "open",
-        ),
-        offers=count_list(
-            select(Offer.id).where(Offer.visible_to(None), Offer.status == OfferStatus.OPEN),
-            Offer.id,
-            "welcome-offers",
-            scope,
-            "open",
-        ),
-        projects=count_list(
-            select(Project.id).where(
-                Project.visible_to(None), Project.status != ProjectStatus.CANCELLED
-            ),
-            Project.id,
-            "welcome-projects",
-            scope,
-            "not cancelled",
-        ),
+        open_needs=_public_count(Need, Need.status == NeedStatus.OPEN, "needs"),
+        offers=_public_count(Offer, Offer.status == OfferStatus.OPEN, "offers"),
+        projects=_public_count(Project, Project.status != ProjectStatus.CANCELLED, "projects"),
     )
+
+
+def _public_count(model: Any, shown: Any, name: str) -> ListCount:
+    """The records of ``model`` a visitor sees that are ``shown``, kept as ``welcome-<name>``."""
+    statement = select(model.id).where(model.visible_to(None), shown)
+    return count_list(statement, model.id, f"welcome-{name}", PUBLIC_SCOPE.key, "welcome")
 
 
 # ---------------------------------------------------------------- accessibility reports
