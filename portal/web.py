@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response, g, render_template, request, session, url_for
-from flask_babel import format_timedelta, gettext
+from flask_babel import format_timedelta, get_timezone, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -28,6 +29,7 @@ from portal.core.i18n import (
     format_percent,
     full_stop,
 )
+from portal.core.kept import KeptRenderings
 from portal.core.types import utcnow
 from portal.extensions import htmx
 
@@ -183,6 +185,28 @@ def created_on(value: datetime) -> Markup:
     )
 
 
+# A list's rows as rendered, by everything each shows (core.kept): a need, offer or project row
+# is the same markup for every reader of that language and time zone, and costs more to write
+# than the rest of its page. Two thousand rows (about 2 MB) per worker.
+_kept_rows = KeptRenderings(2048)
+
+
+def kept_row(list_name: str, shown: Any, caller: Callable[[], str]) -> Markup:
+    """The row ``caller()`` renders for ``shown`` (a ``ListedNeed``, ``ListedOffer`` or
+    ``ListedProject``: frozen, every value the row shows), or the markup it gave before for the
+    same values, list, language, time zone (the day a record was posted) and application root
+    (its links). ``{% call kept_row("needs", need) %}<li>…</li>{% endcall %}``."""
+    if not _is_value(shown):  # an ORM row is equal only to itself: render, keep nothing
+        return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
+    key = (list_name, current_language(), str(get_timezone()), request.script_root, shown)
+    return _kept_rows.get(key, caller)
+
+
+def _is_value(shown: Any) -> bool:
+    params = getattr(type(shown), "__dataclass_params__", None)
+    return params is not None and params.frozen
+
+
 def language_name(code: str) -> str:
     return LANGUAGE_NAMES_IN.get(current_language(), LANGUAGE_NAMES_IN["en"]).get(code, code)
 
@@ -229,6 +253,7 @@ def register_template_helpers(app: Flask) -> None:
         text=text_html,
         text_html=text_html,  # where a template has a variable called "text"
         status_badge=status_badge,
+        kept_row=kept_row,
         priority_badge=priority_badge,
         period=date_period,
         created=created_on,

@@ -9,7 +9,6 @@ see, authorise, validate, call one service, render. The request commits or rolls
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.http import actor, load_visible_or_404, wants_fragment
 from portal.core.i18n import current_language
+from portal.core.kept import KeptRenderings
 from portal.core.statements import KeptStatements
 from portal.core.text import clean_text
 from portal.postings.forms import PostingFilterForm, PostingForm
@@ -35,12 +35,11 @@ from portal.reference import lists as reference_lists
 # The shared templates (postings/…), found through each kind's blueprint.
 templates = Blueprint("postings", __name__, template_folder="templates")
 
-# The filter forms as rendered, kept in each worker's memory: some eighty options in a reader's
-# language that change only with the reference data. Keyed by the form, the language, the
-# reference data's version and the values shown (nothing in a filter form depends on who reads
-# it); the least recently used go first.
-_kept_filters: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
-KEPT_FILTERS = 512
+# The filter forms as rendered, kept in each worker's memory (core.kept): some eighty options in
+# a reader's language that change only with the reference data. Keyed by the form, the language,
+# the reference data's version and the values shown (nothing in a filter form depends on who
+# reads it).
+_kept_filters = KeptRenderings(512)
 
 
 @templates.app_template_global()
@@ -56,14 +55,7 @@ def kept_filters(form: PostingFilterForm, render: Callable[[], str]) -> Markup:
         version,
         tuple((field.name, str(field.data)) for field in form),
     )
-    found = _kept_filters.get(key)
-    if found is not None:
-        _kept_filters.move_to_end(key)
-        return found
-    found = _kept_filters[key] = Markup(render())  # noqa: S704 - a template's own output
-    while len(_kept_filters) > KEPT_FILTERS:
-        _kept_filters.popitem(last=False)
-    return found
+    return _kept_filters.get(key, render)
 
 
 # A posting page's statement per kind, with what the page shows loaded with it; who may see the

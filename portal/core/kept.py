@@ -1,0 +1,47 @@
+"""Pieces of pages kept rendered in each worker's memory, keyed by everything they show.
+
+A list page writes the same rows and the same filter fields for every reader who sees them:
+twenty rows cost more Python to render than the rest of the page together. What a piece shows
+is known before it is rendered (a row's shown values, a filter form's options and values), so
+the rendered markup is kept under exactly that, with the reader's language and time zone: a
+changed record, name or translation is a different key, and nothing kept can be out of date
+or shown to a reader who does not already see the same values. Who may see a row is decided
+by the list's query before any row is looked up here.
+
+Unlike the page cache (``core.pagecache``), nothing here is shared between workers or
+invalidated by writes: there is nothing to invalidate. The least recently used pieces go first
+(``cachetools.LRUCache``); a lock keeps the two threads of a worker out of each other's way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from threading import Lock
+
+from cachetools import LRUCache
+from markupsafe import Markup
+
+
+class KeptRenderings:
+    """Rendered markup by key, at most ``size`` pieces, least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self._kept: LRUCache[Hashable, Markup] = LRUCache(maxsize=size)
+        self._lock = Lock()
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        """What ``render()`` gave for ``key`` before, or its output now (kept from now on)."""
+        with self._lock:
+            found = self._kept.get(key)
+        if found is None:
+            found = Markup(render())  # noqa: S704 - a template's own, autoescaped output
+            with self._lock:
+                self._kept[key] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
