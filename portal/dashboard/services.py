@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -151,7 +151,11 @@ class ThemeProgress:
     share: float
 
 
-@dataclass
+# The items of the dashboard's lists are values (frozen: a row is kept rendered under its item,
+# web.kept_row); the titles are filled in by ``_build`` once they are read.
+
+
+@dataclass(frozen=True)
 class MilestoneItem:
     milestone_id: int
     title_id: int
@@ -159,6 +163,7 @@ class MilestoneItem:
     project_id: int
     project_title_id: int
     is_overdue: bool
+    days_to_due: int  # negative when overdue
     title: ShownText | None = None
     project_title: ShownText | None = None
 
@@ -167,7 +172,7 @@ class MilestoneItem:
         return record_url("projects.detail", self.project_id, "projects.index")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProjectItem:
     project_id: int
     title_id: int
@@ -538,6 +543,7 @@ def milestones_to_watch(
                 project_id=row.project_id,
                 project_title_id=row.project_title_id,
                 is_overdue=bool(row.is_overdue),
+                days_to_due=(row.due_on - today).days,
             )
         )
     for capped in lists.values():
@@ -688,11 +694,13 @@ def _build(
         + [m.project_title_id for m in overdue.items + due_soon.items]
         + [p.title_id for p in at_risk.items + ending.items]
     )
-    for milestone in overdue.items + due_soon.items:
-        milestone.title = texts.get(milestone.title_id)
-        milestone.project_title = texts.get(milestone.project_title_id)
-    for project in at_risk.items + ending.items:
-        project.title = texts.get(project.title_id)
+    for milestones in (overdue, due_soon):
+        milestones.items = [
+            replace(m, title=texts.get(m.title_id), project_title=texts.get(m.project_title_id))
+            for m in milestones.items
+        ]
+    for projects in (at_risk, ending):
+        projects.items = [replace(p, title=texts.get(p.title_id)) for p in projects.items]
     board = Dashboard(
         filters=filters,
         agreement=agreement_countdown(agreement, today),

@@ -158,6 +158,10 @@ def test_overdue_and_due_soon_milestones(dataset, users):
     assert [m.milestone_id for m in overdue.items] == [dataset.m1.id, dataset.m6.id]
     assert overdue.total == 2
     assert all(m.is_overdue for m in overdue.items)
+    assert [m.days_to_due for m in overdue.items + soon.items] == [
+        (m.due_on - date.today()).days for m in overdue.items + soon.items
+    ]
+    assert overdue.items[0].days_to_due == -5
     assert [m.milestone_id for m in soon.items] == [dataset.m2.id, dataset.m7.id]
     assert soon.total == 2
     assert soon.items[0].project_id == dataset.p1.id

@@ -95,6 +95,31 @@ def test_panels_show_the_known_numbers(login, dataset):
     assert "days left in the agreement" in body
 
 
+def test_a_milestone_row_says_what_the_milestone_is_now(app, login, dataset):
+    """The rows of the lists are kept rendered (web.kept_row) under what they show: a moved
+    due date, a done milestone or a renamed project is a new row at once."""
+    from portal.projects.models import Milestone, Project
+
+    client = login("coordinator")
+
+    def row(title: str) -> str:
+        body = _body(client.get("/dashboard/"))
+        return next((r for r in body.split("<li>") if title in r), "").split("</li>")[0]
+
+    assert "5 days overdue" in row("Survey done")
+    assert "5 days overdue" in row("Survey done")  # the kept row
+    db.session.get(Milestone, dataset.m1.id).due_on -= timedelta(days=2)
+    db.session.commit()
+    assert "7 days overdue" in row("Survey done")
+    project = db.session.get(Project, dataset.p1.id)
+    project.title.set_version("en", "Renamed pilot", None)
+    db.session.commit()
+    assert "Renamed pilot" in row("Survey done")
+    db.session.get(Milestone, dataset.m1.id).done_on = b.days(0)
+    db.session.commit()
+    assert row("Survey done") == ""
+
+
 def test_restricted_records_stay_out_of_other_organisations_pages(login, dataset):
     body = _body(login("requester").get("/dashboard/"))
     assert "Restricted data centre" not in body
