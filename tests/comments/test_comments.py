@@ -249,12 +249,17 @@ def test_the_author_corrects_within_15_minutes_and_the_thread_says_edited(
 ):
     comment = _comment(users, need, minutes_ago=5)
     login("expert")
+    # Seen before the correction: the comment's row is kept rendered (web.kept_row) under what
+    # it said then, and must not be what the page shows after.
+    before = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "(edited)" not in before and "Better words" not in before
     assert client.get(f"/comments/{comment.id}/edit").status_code == 200
     response = client.post(f"/comments/{comment.id}/edit", data={"body": "Better words"})
     assert response.status_code == 302
     fresh = reload(comment)
     assert fresh.body == "Better words" and fresh.edited_at is not None
-    assert "(edited)" in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    after = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "(edited)" in after and "Better words" in after
 
 
 def test_no_correction_after_15_minutes_nor_by_someone_else(client, login, users, need):
