@@ -106,6 +106,16 @@ class Loaded:  # as an ORM row: equal only to itself
     id = 1
 
 
+@dataclass(frozen=True, eq=False)
+class ByIdentity:  # frozen, but equal only to itself
+    id: int
+
+
+@dataclass(frozen=True)
+class HoldingAList:  # frozen, but a list cannot be hashed
+    ids: list[int]
+
+
 def test_only_values_are_kept(app):
     rendered: list[int] = []
 
@@ -114,11 +124,11 @@ def test_only_values_are_kept(app):
         return "<li>row</li>"
 
     with app.test_request_context("/needs/"):
-        for _ in range(2):
-            assert web.kept_row("needs", Loaded(), render) == "<li>row</li>"
-        assert len(rendered) == 2 and len(web._kept_rows) == 0
+        for row in (Loaded(), Loaded(), ByIdentity(1), HoldingAList([1])):
+            assert web.kept_row("needs", row, render) == "<li>row</li>"
+        assert len(rendered) == 4 and len(web._kept_rows) == 0
         for _ in range(2):
             assert web.kept_row("needs", Shown(1), render) == "<li>row</li>"
-        assert len(rendered) == 3 and len(web._kept_rows) == 1
+        assert len(rendered) == 5 and len(web._kept_rows) == 1
         web.kept_row("offers", Shown(1), render)  # another list's row of the same values
-        assert len(rendered) == 4
+        assert len(rendered) == 6
