@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +56,7 @@ def _key(list_name: str, scope: Any, filters: Any) -> str:
 
 
 def count_list(
-    stmt: Select[Any],
+    stmt: Select[Any] | Callable[[], Select[Any]],
     id_column: Any,
     list_name: str,
     scope: Any,
@@ -63,9 +64,9 @@ def count_list(
     *,
     searched: bool = False,
 ) -> ListCount:
-    """The count of the rows of ``stmt`` (a filtered select without order or loader options)
-    as a list shows it. ``scope`` is the viewer's visibility scope, ``filters`` what narrowed
-    ``stmt``."""
+    """The count of the rows of ``stmt`` (a filtered select without order or loader options,
+    or the function that builds it: a kept count needs none) as a list shows it. ``scope`` is
+    the viewer's visibility scope, ``filters`` what narrowed ``stmt``."""
     seconds = current_app.config.get("LIST_COUNT_SECONDS", 0) if has_app_context() else 0
     kept_here = bool(seconds) and not searched
     key = _key(list_name, scope, filters)
@@ -73,6 +74,8 @@ def count_list(
         kept = _get(key)
         if isinstance(kept, ListCount):  # a long list, counted a moment ago
             return kept
+    if not isinstance(stmt, Select):
+        stmt = stmt()
     rows = stmt.order_by(None).with_only_columns(id_column)
     bounded = (
         db.session.scalar(select(func.count()).select_from(rows.limit(EXACT_UP_TO + 1).subquery()))

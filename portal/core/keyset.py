@@ -12,7 +12,7 @@ next and previous links are cursors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -23,6 +23,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select, and_, false, or_
 
 from portal.core.paging import MAX_PAGE, page_number
+from portal.core.statements import KeptStatements, read_columns
 from portal.extensions import db
 
 CURSOR_MAX = 400  # characters; a made cursor is about a hundred
@@ -157,6 +158,28 @@ class KeysetPage:
         return self.after is not None
 
 
+# The first page of a list (what most visits read) per what its statement is built from
+# (``keyset_page``'s ``kept_as``): built and hashed once, not on every request.
+_FIRST_PAGES = KeptStatements()
+
+
+def _keyed(stmt: Select[Any], order: Order, backwards: bool, limit: int, offset: int = 0) -> Any:
+    """``stmt`` in ``order`` with its sort keys' values as its last columns, one row past
+    ``limit`` (there is a next page when it comes)."""
+    keyed = stmt.order_by(None).order_by(*order.order_by(backwards))
+    keyed = keyed.add_columns(*(key.expr for key in order.keys)).limit(limit + 1)
+    return keyed.offset(offset) if offset else keyed
+
+
+def _run(keyed: Any, order: Order, whole_rows: bool) -> list[tuple[Any, tuple[Any, ...]]]:
+    """The rows of a keyed statement with their sort key values. A select of shown columns
+    (``whole_rows``) is run past the ORM's execution layer (``read_columns``)."""
+    width = len(order.keys)
+    if whole_rows:
+        return [(row, tuple(row[-width:])) for row in read_columns(keyed, {})]
+    return [(row[0], tuple(row[-width:])) for row in db.session.execute(keyed)]
+
+
 def _read(
     stmt: Select[Any],
     order: Order,
@@ -165,46 +188,58 @@ def _read(
     offset: int = 0,
     whole_rows: bool = False,
 ):
-    keyed = stmt.order_by(None).order_by(*order.order_by(backwards))
-    keyed = keyed.add_columns(*(key.expr for key in order.keys)).limit(limit + 1)
-    if offset:
-        keyed = keyed.offset(offset)
-    width = len(order.keys)
-    if whole_rows:
-        return [(row, tuple(row[-width:])) for row in db.session.execute(keyed)]
-    return [(row[0], tuple(row[-width:])) for row in db.session.execute(keyed)]
+    return _run(_keyed(stmt, order, backwards, limit, offset), order, whole_rows)
 
 
 def keyset_page(
-    stmt: Select[Any],
+    stmt: Select[Any] | Callable[[], Select[Any]],
     order: Order,
     args: Mapping[str, str],
     per_page: int,
     *,
     whole_rows: bool = False,
+    kept_as: Hashable | None = None,
 ) -> KeysetPage:
     """The page of ``stmt`` (its WHERE and loader options kept, its order replaced by
     ``order``'s) that ``args`` ask for: ``after``/``before`` a cursor, an old ``page=N``, or
     the first page. Its items are the first column of each row (the record, for a select of
-    one entity), or with ``whole_rows`` the rows (a Core select of the shown columns)."""
+    one entity), or with ``whole_rows`` the rows (a Core select of the shown columns).
+
+    ``stmt`` may be given as the function that builds it. With ``kept_as`` (everything the
+    statement is built from: the reader's ``Scope``, the filters, the language) the first
+    page's statement is built once and kept under it, as ``KeptStatements`` are."""
     per_page = max(per_page, 1)
+    built: list[Select[Any]] = []
+
+    def statement() -> Select[Any]:
+        if not built:
+            built.append(stmt if isinstance(stmt, Select) else stmt())
+        return built[0]
+
     _rows = partial(_read, whole_rows=whole_rows)
     after = decode_cursor(order, args.get("after"))
     before = decode_cursor(order, args.get("before")) if after is None else None
     if before is not None:
-        rows = _rows(stmt.where(order.beyond(before, backwards=True)), order, True, per_page)
+        rows = _rows(statement().where(order.beyond(before, backwards=True)), order, True, per_page)
         if len(rows) > per_page:
             rows = rows[:per_page][::-1]
             return _page(order, rows, per_page, more=True, has_prev=True, before=True)
         # Nothing before these: the first page (full, even if rows moved meanwhile).
-        rows = _rows(stmt, order, False, per_page)
+        rows = _rows(statement(), order, False, per_page)
         return _page(order, rows, per_page, more=len(rows) > per_page, has_prev=False)
     if after is not None:
-        rows = _rows(stmt.where(order.beyond(after)), order, False, per_page)
+        rows = _rows(statement().where(order.beyond(after)), order, False, per_page)
         return _page(order, rows, per_page, more=len(rows) > per_page, has_prev=True)
     number = page_number(args) if "page" in args else 1
     offset = (min(number, MAX_PAGE) - 1) * per_page
-    rows = _rows(stmt, order, False, per_page, offset)
+    if kept_as is not None and not offset:
+        keyed = _FIRST_PAGES.get(
+            (kept_as, order.name, per_page),
+            lambda: _keyed(statement(), order, False, per_page),
+        )
+        rows = _run(keyed, order, whole_rows)
+    else:
+        rows = _rows(statement(), order, False, per_page, offset)
     return _page(order, rows, per_page, more=len(rows) > per_page, has_prev=offset > 0)
 
 

@@ -13,7 +13,7 @@ and writes nothing: ``InvalidPosting`` for values that cannot make a valid posti
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from flask import has_request_context
@@ -384,26 +384,35 @@ class PostingService(Generic[Posting]):
         ``page``; the first page without), with the list's count. Its items are what
         ``listed`` makes of the shown columns (``ListedNeed``, ``ListedOffer``), their titles
         read for a reader of ``lang`` (the request's language by default)."""
-        stmt = self.filtered(viewer, filters)
         lang = lang or (current_language() if has_request_context() else "en")
+        scope = Scope.of(viewer)
+        searched = bool(clean_text(filters.q))
         page = keyset_page(
-            with_text_in(stmt.with_only_columns(*self.listed_columns()), self.model.title_id, lang),
+            lambda: with_text_in(
+                self.filtered(viewer, filters).with_only_columns(*self.listed_columns()),
+                self.model.title_id,
+                lang,
+            ),
             self.list_order(filters.sort),
             args or {},
             per_page,
             whole_rows=True,
+            # The first page's statement is kept per what it is built from (the visibility
+            # rule reads the viewer only through the scope); a search's is not kept, one per
+            # set of words.
+            kept_as=None if searched else (self.kind, scope, astuple(filters), lang),
         )
         page.items = self.listed(
             page.items, shown_texts(page.items, [r.title_id for r in page.items], lang)
         )
         counted = replace(filters, sort="")
         page.count = count_list(
-            stmt,
+            lambda: self.filtered(viewer, filters),
             self.model.id,
             self.kind,
-            Scope.of(viewer).key,
+            scope.key,
             counted,
-            searched=bool(clean_text(filters.q)),
+            searched=searched,
         )
         return page
 

@@ -132,3 +132,23 @@ def test_only_values_are_kept(app):
         assert len(rendered) == 5 and len(web._kept_rows) == 1
         web.kept_row("offers", Shown(1), render)  # another list's row of the same values
         assert len(rendered) == 6
+
+
+def test_a_kept_first_page_reads_titles_in_each_readers_language(client, users):
+    """The first page's statement is kept per scope, filters and language (keyset_page's
+    ``kept_as``): each language's page reads its own version of every title."""
+    factories.make_need(
+        users["requester"],
+        title="Ferry pier repair",
+        lang="en",
+        title_translations={"uk": "Ремонт поромного причалу", "sv": "Reparation av färjeläget"},
+        visibility=Visibility.PUBLIC,
+    )
+    for lang, title in (
+        ("en", "Ferry pier repair"),
+        ("uk", "Ремонт поромного причалу"),
+        ("sv", "Reparation av färjeläget"),
+        ("en", "Ferry pier repair"),
+    ):
+        page = client.get(f"/needs/?lang={lang}").get_data(as_text=True)
+        assert f'<span lang="{lang}">{title}</span>' in page, lang
