@@ -209,20 +209,23 @@ def list_projects(
     """The page of ``projects_query`` that ``args`` ask for (``after``/``before`` a cursor, an
     old ``page``), with the list's count. Its items are ``ListedProject``s."""
     filters = filters or ProjectFilters()
-    stmt = visible_projects(viewer, filters)
+    scope = Scope.of(viewer)
     page = keyset_page(
-        _listed_columns(stmt),
+        lambda: _listed_columns(visible_projects(viewer, filters)),
         NEWEST_FIRST,
         args or {},
         min(max(per_page, 1), 100),
         whole_rows=True,
+        # The first page's statement is kept per scope and filters (titles are read apart, in
+        # the reader's language); a search's is not kept, one per set of words.
+        kept_as=None if filters.q else ("project", scope, filters),
     )
     page.items = _listed(page.items)
     page.count = count_list(
-        stmt,
+        lambda: visible_projects(viewer, filters),
         Project.id,
         "project",
-        Scope.of(viewer).key,
+        scope.key,
         filters,
         searched=bool(filters.q),
     )
