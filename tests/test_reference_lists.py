@@ -309,3 +309,29 @@ def test_kept_filter_forms_are_the_filter_forms(app, client, login, kept, path):
     assert f'<option selected value="{theme.id}">' not in filters_of(page)
     searched = filters_of(client.get(f"{path}?q=%3Cb%3Eleak%3C%2Fb%3E").get_data(as_text=True))
     assert "&lt;b&gt;leak&lt;/b&gt;" in searched and "<b>leak" not in searched
+
+
+@pytest.mark.parametrize("path", ["/needs/", "/offers/"])
+def test_kept_filter_choices_are_the_readers_language_and_the_reference_data_now(
+    client, kept, path
+):
+    """A filter form's choices are made once per form, language and reference data's version
+    (postings.forms._kept_choices): each language gets its own, and a renamed theme is offered
+    under its new name at once."""
+    from portal.postings import forms as posting_forms
+
+    theme = db.session.scalars(db.select(Theme).order_by(Theme.id)).first()
+    posting_forms._kept_choices.clear()
+
+    def option(lang: str) -> str:
+        page = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        return page.split(f'<option value="{theme.id}">', 1)[1].split("</option>", 1)[0]
+
+    assert option("en") == theme.name_en
+    assert option("uk") == theme.name_uk
+    assert option("sv") == theme.name_sv
+    assert len(posting_forms._kept_choices) == 3
+    theme.name_en = "Harbours and piers"
+    db.session.commit()
+    lists.forget()  # as the admin's change does
+    assert option("en") == "Harbours and piers"

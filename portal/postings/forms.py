@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import wtforms
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -227,6 +228,11 @@ def search_field() -> SearchField:
     )
 
 
+# The filter forms' choices per form, language and reference data's version (PostingFilterForm).
+_kept_choices: dict[tuple[Any, ...], dict[str, Any]] = {}
+KEPT_CHOICES = 64
+
+
 class PostingFilterForm(FilterForm):
     """The filters of a list of postings. A kind's form declares the fields (``q``, ``theme``,
     ``status``, ``help_kind``, ``organisation``, ``sort`` and its own) and fills the choices
@@ -244,6 +250,24 @@ class PostingFilterForm(FilterForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The choices are the same for every reader of a language until the reference data
+        # changes: made once per form, language and reference data's version, and kept.
+        version = reference_lists.version()
+        key = (type(self), current_language(), version)
+        kept = _kept_choices.get(key) if version is not None else None
+        if kept is None:
+            self.make_choices()
+            kept = {f.name: f.choices for f in self if isinstance(f, wtforms.SelectField)}
+            if version is not None:
+                if len(_kept_choices) >= KEPT_CHOICES:
+                    _kept_choices.clear()
+                _kept_choices[key] = kept
+        else:
+            for name, choices in kept.items():
+                self[name].choices = choices
+        self.relax()
+
+    def make_choices(self) -> None:
         any_ = SelectChoice("", _("Any"))
         self.theme.choices = [any_, *theme_choices(reference_lists.themes(), mark_critical=False)]
         self.help_kind.choices = [any_, *HelpKind.choices()]
@@ -255,7 +279,6 @@ class PostingFilterForm(FilterForm):
             ),
         ]
         self.kind_choices(any_)
-        self.relax()
 
     def kind_choices(self, any_: SelectChoice) -> None:
         """Hook: the choices of the status, the sort and the kind's own filters."""
