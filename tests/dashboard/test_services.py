@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Flask
 
-from portal.core.enums import NeedStatus, ProjectStatus
+from portal.core.enums import NeedStatus, ProjectStatus, ReportStatus
 from portal.dashboard import services
 from portal.dashboard.services import Filters
 from tests.dashboard import builders as b
@@ -191,6 +191,37 @@ def test_projects_at_risk(dataset, users):
     mine = services.projects_at_risk(users["requester"], Filters(), date.today())
     assert [p.project_id for p in mine.items] == [dataset.p1.id]
     assert mine.total == 1
+
+
+def test_each_project_panel_lists_its_own_projects(app, dataset, users):
+    """The panels' statements are kept per panel (``_project_list``): a project ending soon
+    that nobody reported at risk is in one panel only, and one at risk ending later in the
+    other only."""
+    coordinator = users["coordinator"]
+    soon = b.project(
+        coordinator,
+        b.org_of(users["requester"]),
+        b.org_of(users["expert"]),
+        "education",
+        "Ends soon, on track",
+        ends_in=10,
+    )
+    late = b.project(
+        coordinator,
+        b.org_of(users["requester"]),
+        b.org_of(users["expert"]),
+        "education",
+        "At risk, ends late",
+        ends_in=200,
+        latest=ReportStatus.AT_RISK,
+    )
+    app.extensions["sqlalchemy"].session.commit()
+    ending = services.projects_ending_soon(coordinator, Filters(), date.today())
+    at_risk = services.projects_at_risk(coordinator, Filters(), date.today())
+    ending_ids = {p.project_id for p in ending.items}
+    at_risk_ids = {p.project_id for p in at_risk.items}
+    assert soon.id in ending_ids and soon.id not in at_risk_ids
+    assert late.id in at_risk_ids and late.id not in ending_ids
 
 
 def test_projects_ending_within_60_days(dataset, users):
