@@ -192,27 +192,17 @@ _kept_rows = KeptRenderings(2048)
 
 
 def kept_row(list_name: str, shown: Any, caller: Callable[[], str]) -> Markup:
-    """The row ``caller()`` renders for ``shown`` (a ``ListedNeed``, ``ListedOffer`` or
-    ``ListedProject``: frozen, every value the row shows), or the markup it gave before for the
-    same values, list, language, time zone (the day a record was posted) and application root
-    (its links). ``{% call kept_row("needs", need) %}<li>…</li>{% endcall %}``."""
-    key = (list_name, current_language(), str(get_timezone()), request.script_root, shown)
-    if not _is_value(shown, key):  # an ORM row is equal only to itself: render, keep nothing
-        return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
-    return _kept_rows.get(key, caller)
-
-
-def _is_value(shown: Any, key: tuple[Any, ...]) -> bool:
-    """Whether ``shown`` is a value (a frozen dataclass compared by its fields) that ``key``,
-    holding it, can be hashed with (a field holding a list cannot)."""
+    """The row ``caller()`` renders for ``shown`` (a frozen value holding every value the row
+    shows: ``ListedNeed``, ``ListedProject``, a dashboard item, a ``ShownComment``…), or the
+    markup it gave before for the same values, list, language, time zone (the day a record was
+    posted) and application root (its links). ``{% call kept_row("needs", need) %}<li>…</li>
+    {% endcall %}``."""
     params = getattr(type(shown), "__dataclass_params__", None)
     if params is None or not (params.frozen and params.eq):
-        return False
-    try:
-        hash(key)
-    except TypeError:
-        return False
-    return True
+        # An ORM row (or a value compared by identity) is equal only to itself: keep nothing.
+        return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
+    key = (list_name, current_language(), str(get_timezone()), request.script_root, shown)
+    return _kept_rows.get(key, caller)
 
 
 def language_name(code: str) -> str:

@@ -30,9 +30,13 @@ class KeptRenderings:
         self._lock = Lock()
 
     def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
-        """What ``render()`` gave for ``key`` before, or its output now (kept from now on)."""
-        with self._lock:
-            found = self._kept.get(key)
+        """What ``render()`` gave for ``key`` before, or its output now (kept from now on). A
+        key that cannot be hashed (a value holding a list) is rendered and not kept."""
+        try:
+            with self._lock:
+                found = self._kept.get(key)
+        except TypeError:
+            return Markup(render())  # noqa: S704 - a template's own, autoescaped output
         if found is None:
             found = Markup(render())  # noqa: S704 - a template's own, autoescaped output
             with self._lock:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from flask import current_app
@@ -209,13 +209,7 @@ def keyset_page(
     statement is built from: the reader's ``Scope``, the filters, the language) the first
     page's statement is built once and kept under it, as ``KeptStatements`` are."""
     per_page = max(per_page, 1)
-    built: list[Select[Any]] = []
-
-    def statement() -> Select[Any]:
-        if not built:
-            built.append(stmt if isinstance(stmt, Select) else stmt())
-        return built[0]
-
+    statement = (lambda: stmt) if isinstance(stmt, Select) else cache(stmt)
     _rows = partial(_read, whole_rows=whole_rows)
     after = decode_cursor(order, args.get("after"))
     before = decode_cursor(order, args.get("before")) if after is None else None
