@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -205,6 +205,58 @@ def kept_row(list_name: str, shown: Any, caller: Callable[[], str]) -> Markup:
     return _kept_rows.get(key, caller)
 
 
+# Parts of record pages kept rendered the same way (a blank form, a text's language versions):
+# the same markup for every reader with the same key, but for the session's CSRF token, which is
+# kept as a mark and put back per request.
+_kept_parts = KeptRenderings(1024)
+_TOKEN_MARK = "kept-part-csrf-token"  # noqa: S105 - a placeholder, not a secret
+
+
+def _frozen(value: Any) -> Hashable:
+    """``value`` as something a key can hold: sequences as tuples, the unhashable by repr."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def kept_part(name: str, shown: Hashable | None, caller: Callable[[], str]) -> Markup:
+    """The markup ``caller()`` renders, kept under ``name`` and ``shown`` (every value it shows
+    and links to, hashable), the reader's language, time zone and the application root. Any
+    CSRF token in it is this request's: ``{% call kept_part("versions", key) %}…{% endcall %}``.
+    With ``shown`` None, the markup is rendered and not kept."""
+    if shown is None:
+        return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
+    token = g.get("csrf_token")
+
+    def render() -> str:
+        html = caller()
+        rendered = g.get("csrf_token")
+        return html.replace(rendered, _TOKEN_MARK) if rendered else html
+
+    key = (name, current_language(), str(get_timezone()), request.script_root, shown)
+    kept = _kept_parts.get(key, render)
+    if _TOKEN_MARK not in kept:
+        return kept
+    return Markup(str(kept).replace(_TOKEN_MARK, token or generate_csrf()))  # noqa: S704
+
+
+def kept_form(name: str, form: Any, shown: Hashable, caller: Callable[[], str]) -> Markup:
+    """A form as ``kept_part`` keeps it, while it is blank: keyed by its class and each field's
+    data and choices as well. A form showing errors is this request's own and rendered afresh."""
+    if form is None or form.errors:
+        return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
+    state = tuple(
+        (field.name, _frozen(field.data), _frozen(getattr(field, "choices", None)))
+        for field in form
+        if field.type != "CSRFTokenField"
+    )
+    return kept_part(name, (type(form), state, shown), caller)
+
+
 def language_name(code: str) -> str:
     return LANGUAGE_NAMES_IN.get(current_language(), LANGUAGE_NAMES_IN["en"]).get(code, code)
 
@@ -252,6 +304,8 @@ def register_template_helpers(app: Flask) -> None:
         text_html=text_html,  # where a template has a variable called "text"
         status_badge=status_badge,
         kept_row=kept_row,
+        kept_part=kept_part,
+        kept_form=kept_form,
         priority_badge=priority_badge,
         period=date_period,
         created=created_on,

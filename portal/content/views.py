@@ -6,6 +6,8 @@ with status 200 and the errors in it; without JavaScript the same form comes wit
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -73,6 +75,21 @@ def field_label(name: str) -> str:
 def may_translate(record: object) -> bool:
     """For templates: may the reader add or correct versions of this record's texts?"""
     return services.can_translate_record(current_user, record)
+
+
+@bp.app_template_global()
+def versions_shown(value: Text, back: str) -> tuple[Any, ...]:
+    """What a text's list of language versions shows (``content/_versions.html``), its key as a
+    kept part: per other language, no version yet, a person's or a machine's."""
+    return (
+        value.id,
+        value.original_lang,
+        back,
+        tuple(
+            (lang, 0 if not (v := value.version(lang)) or not v.body else 2 if v.is_machine else 1)
+            for lang in CONTENT_LANGUAGES
+        ),
+    )
 
 
 def version_heading(lang: str, existing: bool) -> str:

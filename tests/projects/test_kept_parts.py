@@ -1,0 +1,180 @@
+"""Parts of record pages kept rendered (portal.web.kept_form, kept_part): a blank form and a
+text's language versions are the same markup for every reader with the same key, but for the
+CSRF token, which must be each session's own. A form showing errors is never kept, and a
+changed period, status, choice or translation is a new part, never the old one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal import web
+from portal.content.models import TextVersion
+from portal.core.enums import ProjectStatus, Visibility
+from portal.extensions import db
+from portal.projects.models import Milestone, Project
+from tests.conftest import EMAILS
+from tests.projects import factories as f
+
+TOKEN = re.compile(r'name="(?:[\w-]+-)?csrf_token" (?:type="hidden" )?value="([^"]+)"')
+META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def no_parts_kept():
+    web._kept_parts.clear()
+    yield
+    web._kept_parts.clear()
+
+
+@pytest.fixture
+def project(app, users):
+    match = f.agreed_match(users, visibility=Visibility.PARTNERS)
+    with app.test_request_context():
+        project = f.start(users, [match])
+        db.session.commit()
+    f.milestone(project, "Survey of pressure zones", weight=1, due_on=f.START)
+    return project
+
+
+def without_tokens(page: str) -> str:
+    """The page with each CSRF token (in forms and in the page's meta tag) written as TOKEN."""
+    for token in {*TOKEN.findall(page), *META_TOKEN.findall(page)}:
+        page = page.replace(token, "TOKEN")
+    return page
+
+
+def kept_forms(name: str) -> int:
+    return sum(1 for key in web._kept_parts._kept if key[0] == name)
+
+
+def form_of(page: str, action: str) -> str:
+    """The form posting to ``action`` (with or without an anchor)."""
+    match = re.search(f'action="{re.escape(action)}(#[^"]*)?"', page)
+    assert match is not None, f"no form posts to {action}"
+    start = match.start()
+    return page[page.rindex("<form", 0, start) : page.index("</form>", start)]
+
+
+@pytest.mark.parametrize("lang", ["en", "sv", "uk"])
+def test_a_kept_page_is_the_page_rendered_afresh(client, login, project, lang):
+    login("coordinator")
+    path = f"/projects/{project.id}?lang={lang}"
+    fresh = client.get(path).get_data(as_text=True)
+    kept_parts = len(web._kept_parts)
+    # The status, milestone, report, upload and comment forms and each text's versions.
+    assert kept_parts >= 6
+    kept = client.get(path).get_data(as_text=True)
+    assert len(web._kept_parts) == kept_parts  # nothing new: every part came from the store
+    assert without_tokens(kept) == without_tokens(fresh)
+    assert 'id="milestone-title"' in kept and 'id="report-body"' in kept
+
+
+def test_each_session_posts_with_its_own_token(app, client, login, project):
+    login("coordinator")
+    client.get(f"/projects/{project.id}")  # the forms are kept with this session's token
+    assert web._kept_parts
+
+    other = app.test_client()
+    other.login(EMAILS["coordinator"])
+    page = other.get(f"/projects/{project.id}").get_data(as_text=True)
+    form = form_of(page, f"/projects/{project.id}/milestones")
+    (token,) = TOKEN.findall(form)
+    response = other.post(
+        f"/projects/{project.id}/milestones",
+        data={
+            "milestone-csrf_token": token,
+            "milestone-title": "Training of the district teams",
+            "milestone-lang": "en",
+            "milestone-due_on": f.START.isoformat(),
+            "milestone-weight": "2",
+        },
+        csrf=False,  # only the token the kept form carries
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(Milestone).where(Milestone.weight == 2)) is not None
+    # Every token on the page is the one this session's forms were given.
+    assert set(TOKEN.findall(page)) == {token}
+
+
+def test_a_form_with_errors_is_rendered_afresh(client, login, project):
+    login("coordinator")
+    client.get(f"/projects/{project.id}")
+    assert kept_forms("add-milestone") == 1
+    refused = client.post(
+        f"/projects/{project.id}/milestones",
+        data={"milestone-title": "", "milestone-lang": "en", "milestone-weight": "1"},
+    )
+    assert refused.status_code == 422
+    form = form_of(refused.get_data(as_text=True), f"/projects/{project.id}/milestones")
+    assert 'id="milestone-title-error"' in form and "Enter what the milestone is." in form
+    assert kept_forms("add-milestone") == 1  # the refused form was this request's own
+    # The next visit is shown the blank form again, without the other request's errors.
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    form = form_of(page, f"/projects/{project.id}/milestones")
+    assert "milestone-title-error" not in form and "Enter what the milestone is." not in form
+
+
+def test_a_changed_period_or_status_is_a_new_form(client, login, project):
+    login("coordinator")
+    page = client.get(f"/projects/{project.id}?lang=en").get_data(as_text=True)
+    before = form_of(page, f"/projects/{project.id}/milestones")
+    assert f'max="{f.END.isoformat()}"' in before
+
+    row = db.session.get(Project, project.id)
+    row.ends_on = f.END.replace(month=6, day=30)
+    db.session.commit()
+    page = client.get(f"/projects/{project.id}?lang=en").get_data(as_text=True)
+    after = form_of(page, f"/projects/{project.id}/milestones")
+    assert 'max="' + f.END.replace(month=6, day=30).isoformat() + '"' in after
+
+    status = form_of(page, f"/projects/{project.id}/status")
+    row = db.session.get(Project, project.id)
+    row.status = ProjectStatus.ACTIVE
+    db.session.commit()
+    page = client.get(f"/projects/{project.id}?lang=en").get_data(as_text=True)
+    # A planned project may start; an active one may be completed.
+    assert 'value="completed"' not in status and 'value="active"' in status
+    after = form_of(page, f"/projects/{project.id}/status")
+    assert 'value="completed"' in after and 'value="active"' not in after
+
+
+def test_a_new_translation_shows_in_the_versions_at_once(client, login, project):
+    login("coordinator")
+    page = client.get(f"/projects/{project.id}?lang=en").get_data(as_text=True)
+    title_id = db.session.get(Project, project.id).title_id
+    versions = page[page.index(f'id="text-{title_id}-sv"') :].split("</li>")[0]
+    assert "No Swedish version yet" in versions and "add one" in versions
+
+    db.session.add(
+        TextVersion(text_id=title_id, lang="sv", body="Läcksökning i Obolonskyj", is_machine=True)
+    )
+    db.session.commit()
+    page = client.get(f"/projects/{project.id}?lang=en").get_data(as_text=True)
+    versions = page[page.index(f'id="text-{title_id}-sv"') :].split("</li>")[0]
+    assert "Swedish version (machine translation)" in versions
+    # The approve button posts with this request's token.
+    (token,) = TOKEN.findall(versions)
+    assert token in TOKEN.findall(form_of(page, f"/projects/{project.id}/milestones"))
+
+
+def test_kept_part_puts_back_each_requests_token(app):
+    rendered: list[str] = []
+
+    def render() -> str:
+        rendered.append(web.g.csrf_token)
+        return render_with(web.g.csrf_token)
+
+    tokens = []
+    for session_token in ("first-session", "second-session"):
+        with app.app_context(), app.test_request_context("/projects/1"):  # a new g
+            web.session["csrf_token"] = session_token
+            web.generate_csrf()
+            tokens.append(web.g.csrf_token)
+            assert web.kept_part("a-form", (1,), render) == render_with(web.g.csrf_token)
+    assert len(rendered) == 1 and tokens[0] != tokens[1]
+
+
+def render_with(token: str) -> str:
+    return f'<form><input name="csrf_token" value="{token}"></form>'
