@@ -34,6 +34,7 @@ from portal.matching import panels, queries, services
 from portal.matching.forms import DeclineForm, MatchFilterForm, ProposeForm
 from portal.matching.models import Match
 from portal.matching.scoring import Reason, reasons_of, score
+from portal.matching.suggestions import ShownRecord, Suggestion
 from portal.needs.models import Need
 from portal.offers.models import Offer
 
@@ -59,6 +60,29 @@ def _load_visible(match_id: int) -> Match:
 def match_record_url(kind: str, record_id: int) -> str | None:
     """The page of a need or an offer (``needs.detail``, ``offers.detail``)."""
     return record_url(f"{kind}s.detail", record_id)
+
+
+@bp.app_template_global("suggestion_shown")
+def suggestion_shown(
+    suggestion: Suggestion, for_need: bool, kind: str, return_to: str | None
+) -> tuple[Any, ...] | None:
+    """Everything a suggestion's row shows (``matching/_suggestions.html``), its key as a kept
+    part: the other side as read from the stored list (its id, title in each language and
+    organisation), the score, the reasons in the reader's words, the pair and where the
+    proposal returns to. None for a suggestion computed live (ORM records): rendered each time."""
+    other = suggestion.offer if for_need else suggestion.need
+    if not isinstance(other, ShownRecord):
+        return None
+    return (
+        other,
+        suggestion.score,
+        tuple(reason.text for reason in suggestion.reasons),
+        suggestion.need.id,
+        suggestion.offer.id,
+        kind,
+        return_to,
+        match_record_url("offer" if for_need else "need", other.id),
+    )
 
 
 @bp.app_template_global("match_reasons")
