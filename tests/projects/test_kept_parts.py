@@ -5,13 +5,18 @@ changed period, status, choice or translation is a new part, never the old one."
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import timedelta
 
 import pytest
 
 from portal import web
+from portal.comments import services as comments
+from portal.comments.models import EDIT_WINDOW, Comment
 from portal.content.models import TextVersion
 from portal.core.enums import ProjectStatus, Visibility
+from portal.documents import services as documents
 from portal.extensions import db
 from portal.projects.models import Milestone, Project
 from tests.conftest import EMAILS
@@ -35,6 +40,17 @@ def project(app, users):
         project = f.start(users, [match])
         db.session.commit()
     f.milestone(project, "Survey of pressure zones", weight=1, due_on=f.START)
+    with app.test_request_context():
+        comments.post(users["coordinator"], project, "The survey starts on Monday.", "en")
+        documents.upload(
+            users["coordinator"],
+            project,
+            title="Pressure zone plan",
+            lang="uk",
+            stream=io.BytesIO(b"Zone 1: Obolon, zone 2: Minska."),
+            filename="zones.txt",
+        )
+        db.session.commit()
     return project
 
 
@@ -69,6 +85,9 @@ def test_a_kept_page_is_the_page_rendered_afresh(client, login, project, lang):
     assert len(web._kept_parts) == kept_parts  # nothing new: every part came from the store
     assert without_tokens(kept) == without_tokens(fresh)
     assert 'id="milestone-title"' in kept and 'id="report-body"' in kept
+    # A document's row and the buttons of the reader's own comment came from the store too.
+    assert "Pressure zone plan</a>" in kept and "zones.txt" in kept
+    assert '<div class="actions">' in kept and "/remove" in kept
 
 
 def test_each_session_posts_with_its_own_token(app, client, login, project):
@@ -178,3 +197,32 @@ def test_kept_part_puts_back_each_requests_token(app):
 
 def render_with(token: str) -> str:
     return f'<form><input name="csrf_token" value="{token}"></form>'
+
+
+def test_each_reader_gets_the_buttons_they_may_use(app, client, login, users, project):
+    with app.test_request_context():
+        comments.post(users["requester"], project, "The pressure logs are uploaded.", "en")
+        db.session.commit()
+
+    def actions(page: str) -> str:
+        comment = page[page.index("The pressure logs are uploaded.") :].split("</li>")[0]
+        return comment.split('<div class="actions">')[1] if "actions" in comment else ""
+
+    login("requester")  # the author: may correct and remove
+    mine = actions(client.get(f"/projects/{project.id}").get_data(as_text=True))
+    assert "/edit" in mine and "/remove" in mine
+    # Once the time to correct it has passed, the author may only remove it.
+    comment = db.session.scalar(
+        db.select(Comment).where(Comment.author_id == users["requester"].id)
+    )
+    comment.created_at -= EDIT_WINDOW + timedelta(minutes=1)
+    db.session.commit()
+    mine = actions(client.get(f"/projects/{project.id}").get_data(as_text=True))
+    assert "/edit" not in mine and "/remove" in mine
+    client.logout()
+    login("coordinator")  # may remove anyone's, correct only their own
+    theirs = actions(client.get(f"/projects/{project.id}").get_data(as_text=True))
+    assert "/remove" in theirs and "/edit" not in theirs
+    client.logout()
+    login("expert")  # a participant, not the author: neither
+    assert actions(client.get(f"/projects/{project.id}").get_data(as_text=True)) == ""
