@@ -226,3 +226,18 @@ def test_each_reader_gets_the_buttons_they_may_use(app, client, login, users, pr
     client.logout()
     login("expert")  # a participant, not the author: neither
     assert actions(client.get(f"/projects/{project.id}").get_data(as_text=True)) == ""
+
+
+def test_the_dashboard_filters_show_each_requests_choice(client, login, project):
+    login("coordinator")
+    theme_id = db.session.get(Project, project.id).theme_id
+
+    def selected(query: str) -> list[str]:
+        page = client.get(f"/dashboard/{query}").get_data(as_text=True)
+        form = page[page.index('class="filters"') :].split("</form>")[0]
+        return re.findall(r'<option selected value="([^"]*)"', form)
+
+    assert selected("") == ["", ""]
+    assert selected(f"?theme={theme_id}") == [str(theme_id), ""]
+    assert selected("") == ["", ""]
+    assert kept_forms("dashboard-filters") == 2
