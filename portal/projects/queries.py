@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, inspect, literal, select, union_all
+from sqlalchemy import BindParameter, Select, bindparam, func, inspect, literal, select, union_all
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -266,7 +266,7 @@ def _collections() -> tuple[tuple[str, str | None, Select[Any]], ...]:
     relationship's order) and put in place as if loaded with the project: ``selectinload``'s
     machinery cost the page about a millisecond of CPU per collection of a few rows. Each is
     (the collection, the attribute pointing back at the project, the statement)."""
-    project_id = bindparam("project_id")
+    project_id: BindParameter[int] = bindparam("project_id")
     return (
         (
             "organisations",
