@@ -133,7 +133,12 @@ def listing(record: Any, form: UploadForm | None = None) -> SimpleNamespace | No
         for t in targets
         if (docs := found.get((kind_of(t), t.id)))
     ]
-    uploadable = [t for t in targets if services.can_upload(current_user, t)]
+    if kind == "project":
+        # A milestone's or report's documents are uploaded by whoever may upload the project's
+        # (``can_upload`` asks the project for them): asked once.
+        uploadable = targets if services.can_upload(current_user, record) else []
+    else:
+        uploadable = [t for t in targets if services.can_upload(current_user, t)]
     if uploadable and form is None:
         form = UploadForm(formdata=None)
     if form is not None:

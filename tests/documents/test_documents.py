@@ -645,3 +645,24 @@ def test_the_project_page_lists_each_documents_current_version_in_one_statement(
     assert len(read) == 1 and not [
         s for s in statements if s.lstrip().startswith("SELECT document_versions")
     ]
+
+
+@pytest.mark.parametrize("visibility", [Visibility.PARTNERS, Visibility.RESTRICTED])
+@pytest.mark.parametrize("who", ["requester", "expert", "coordinator", "other_expert", "admin"])
+def test_a_project_pages_upload_targets_are_those_each_may_upload_to(app, users, visibility, who):
+    """The project's page asks ``can_upload`` once, for the project: its milestones and
+    reports are offered exactly when each would be on its own."""
+    from flask_login import login_user
+
+    from portal.documents import services
+    from portal.documents.views import listing
+
+    project = bare_project(users, 3, visibility=visibility)
+    db.session.commit()
+    with app.test_request_context("/"):
+        login_user(users[who])
+        targets = [project, *project.milestones, *project.reports]
+        expected = [t for t in targets if services.can_upload(users[who], t)]
+        shown = listing(project)
+        offered = [value for value, _label in shown.form.attach_to.choices] if shown.form else []
+        assert offered == [f"{services.kind_of(t)}:{t.id}" for t in expected]
