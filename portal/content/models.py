@@ -22,6 +22,7 @@ from sqlalchemy import (
     UnicodeText,
     UniqueConstraint,
     and_,
+    bindparam,
     event,
     false,
     inspect,
@@ -244,6 +245,17 @@ def _own_texts(mapper: Mapper[Any], connection: Any, record: TextOwnerMixin) -> 
             set_committed_value(text_row, "owner_id", record.id)  # type: ignore[attr-defined]
 
 
+@cache
+def _versions_of() -> Select[tuple[TextVersion]]:
+    """``load_versions``'s statement, built once (building and hashing it anew cost a record
+    page more than running it)."""
+    return (
+        select(TextVersion)
+        .where(TextVersion.text_id.in_(bindparam("text_ids", expanding=True)))
+        .order_by(TextVersion.id)
+    )
+
+
 def load_versions(texts: Iterable[Text | None]) -> None:
     """Every version of these texts in one query, put in place as if loaded with them: a page
     showing the texts of a record and of its milestones, reports and matches reads them at
@@ -256,9 +268,7 @@ def load_versions(texts: Iterable[Text | None]) -> None:
     if not wanted:
         return
     found: dict[int, list[TextVersion]] = {text_id: [] for text_id in wanted}
-    for version in db.session.scalars(
-        select(TextVersion).where(TextVersion.text_id.in_(sorted(wanted))).order_by(TextVersion.id)
-    ):
+    for version in db.session.scalars(_versions_of(), {"text_ids": sorted(wanted)}):
         found[version.text_id].append(version)
     for text_id, versions in found.items():
         set_committed_value(wanted[text_id], "versions", versions)
