@@ -246,7 +246,7 @@ def _own_texts(mapper: Mapper[Any], connection: Any, record: TextOwnerMixin) -> 
 
 
 @cache
-def _versions_of() -> Select[tuple[TextVersion]]:
+def _versions_of() -> Select[Any]:
     """``load_versions``'s statement, built once (building and hashing it anew cost a record
     page more than running it)."""
     return (
