@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 
 from portal.agreements.models import Agreement
 from portal.agreements.services import default_agreement
+from portal.content.views import may_translate
 from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.enums import ProjectStatus, ReportStatus
@@ -39,7 +40,7 @@ from portal.projects.forms import (
     ReportForm,
     StatusForm,
 )
-from portal.projects.models import Project
+from portal.projects.models import Milestone, Project
 from portal.projects.services import ProjectRuleError
 from portal.reference import lists as reference_lists
 from portal.reference.models import Organisation
@@ -148,6 +149,29 @@ def _render_detail(
             **perms,
         ),
         code,
+    )
+
+
+@bp.app_template_global()
+def milestone_shown(milestone: Milestone, can_report: bool, focus: Any) -> tuple[Any, ...]:
+    """Everything a milestone's row shows (``projects/_milestones.html``), its key as a kept
+    part: its title in every language, due date, weight, whether it is done (and when) or
+    overdue today, whether the reader may translate its title and tick it, and whether the
+    tick button takes the focus after an htmx swap."""
+    title = milestone.title
+    return (
+        milestone.project_id,
+        milestone.id,
+        title.id,
+        title.original_lang,
+        tuple((v.lang, v.body, v.is_machine) for v in title.versions),
+        milestone.due_on,
+        milestone.weight,
+        milestone.done_on,
+        milestone.is_overdue(),
+        may_translate(milestone),
+        can_report,
+        focus == milestone.id,
     )
 
 

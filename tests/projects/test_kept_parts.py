@@ -241,3 +241,32 @@ def test_the_dashboard_filters_show_each_requests_choice(client, login, project)
     assert selected(f"?theme={theme_id}") == [str(theme_id), ""]
     assert selected("") == ["", ""]
     assert kept_forms("dashboard-filters") == 2
+
+
+def test_a_ticked_or_translated_milestone_is_a_new_row(client, login, project):
+    login("coordinator")
+    milestone = db.session.scalar(db.select(Milestone).where(Milestone.project_id == project.id))
+
+    def row() -> str:
+        page = client.get(f"/projects/{project.id}?lang=sv").get_data(as_text=True)
+        return page[page.index(f'<tr id="milestone-{milestone.id}">') :].split("</tr>")[0]
+
+    before = row()
+    assert "Markera som klar" in before and "Survey of pressure zones" in before
+    toggled = client.post(
+        f"/projects/{project.id}/milestones/{milestone.id}/toggle",
+        data={"done": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert toggled.status_code == 200
+    assert "data-focus-after-swap" in toggled.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Milestone, milestone.id).done_on is not None
+    after = row()
+    assert "Markera som inte klar" in after and "data-focus-after-swap" not in after
+
+    db.session.add(
+        TextVersion(text_id=milestone.title_id, lang="sv", body="Kartläggning av tryckzoner")
+    )
+    db.session.commit()
+    assert "Kartläggning av tryckzoner" in row()
