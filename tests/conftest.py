@@ -334,6 +334,17 @@ def login(client: PortalClient):
     return _login
 
 
+@pytest.fixture
+def no_kept_parts() -> Iterator[None]:
+    """Record pages' kept parts (``web.kept_part``) forgotten before and after the test, for
+    tests that count what is kept: ``pytestmark = pytest.mark.usefixtures("no_kept_parts")``."""
+    from portal import web
+
+    web._kept_parts.clear()
+    yield
+    web._kept_parts.clear()
+
+
 @contextmanager
 def count_queries(app: Flask) -> Iterator[list[str]]:
     """Collect the SQL statements issued inside the block."""

@@ -19,11 +19,7 @@ from portal.reference.models import Theme
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def no_parts_kept():
-    web._kept_parts.clear()
-    yield
-    web._kept_parts.clear()
+pytestmark = pytest.mark.usefixtures("no_kept_parts")
 
 
 def suggestion_row(page: str, offer_id: int) -> str:

@@ -26,11 +26,7 @@ TOKEN = re.compile(r'name="(?:[\w-]+-)?csrf_token" (?:type="hidden" )?value="([^
 META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def no_parts_kept():
-    web._kept_parts.clear()
-    yield
-    web._kept_parts.clear()
+pytestmark = pytest.mark.usefixtures("no_kept_parts")
 
 
 @pytest.fixture
