@@ -246,7 +246,9 @@ def kept_part(name: str, shown: Hashable | None, caller: Callable[[], str]) -> M
 
 def kept_form(name: str, form: Any, shown: Hashable, caller: Callable[[], str]) -> Markup:
     """A form as ``kept_part`` keeps it, while it is blank: keyed by its class and each field's
-    data and choices as well. A form showing errors is this request's own and rendered afresh."""
+    data and choices as well. A form showing errors is this request's own and rendered afresh.
+    Whatever else the caller's markup shows (an action URL, a hint, a label or attribute set on
+    this form alone) goes in ``shown``."""
     if form is None or form.errors:
         return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
     state = tuple(
