@@ -275,7 +275,7 @@ def test_kept_filter_forms_are_the_filter_forms(app, client, login, kept, path):
     """The filter fields are kept rendered per form, language, reference data and values: a
     kept rendering is the one the same request renders afresh, each selection shows as
     selected, and a search's words come back escaped."""
-    from portal.postings import views as posting_views
+    from portal import web
 
     theme = db.session.scalars(db.select(Theme).order_by(Theme.id)).first()
     login("expert")
@@ -294,11 +294,12 @@ def test_kept_filter_forms_are_the_filter_forms(app, client, login, kept, path):
     for lang in ("en", "sv", "uk"):
         for ask in asks:
             url = f"{path}{ask}{'&' if ask else '?'}lang={lang}"
-            posting_views._kept_filters.clear()
+            web._kept_parts.clear()
             fresh = filters_of(client.get(url).get_data(as_text=True))
             kept_now = filters_of(client.get(url).get_data(as_text=True))
             assert kept_now == fresh, url
-    assert len(posting_views._kept_filters) == 1  # the last one asked for
+    kept = [key for key in web._kept_parts._kept if key[0] == "posting-filters"]
+    assert len(kept) == 1  # the last one asked for
     # The same values in another language (the last page asked for was in Ukrainian).
     assert '<label for="q">Search</label>' in filters_of(
         client.get(f"{path}?lang=en").get_data(as_text=True)

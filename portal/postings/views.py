@@ -16,7 +16,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from portal.audit.services import history, shown_history
@@ -24,39 +23,13 @@ from portal.content.models import load_versions
 from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.http import actor, load_visible_or_404, wants_fragment
-from portal.core.i18n import current_language
-from portal.core.kept import KeptRenderings
 from portal.core.statements import KeptStatements
 from portal.core.text import clean_text
 from portal.postings.forms import PostingFilterForm, PostingForm
 from portal.postings.services import InvalidPosting, PostingService
-from portal.reference import lists as reference_lists
 
 # The shared templates (postings/…), found through each kind's blueprint.
 templates = Blueprint("postings", __name__, template_folder="templates")
-
-# The filter forms as rendered, kept in each worker's memory (core.kept): some eighty options in
-# a reader's language that change only with the reference data. Keyed by the form, the language,
-# the reference data's version and the values shown (nothing in a filter form depends on who
-# reads it).
-_kept_filters = KeptRenderings(512)
-
-
-@templates.app_template_global()
-def kept_filters(form: PostingFilterForm, render: Callable[[], str]) -> Markup:
-    """``render()`` (the filter fields of ``form``), or what it gave before for the same form,
-    language, reference data and values. Without kept reference lists, rendered each time."""
-    version = reference_lists.version()
-    if version is None:
-        return Markup(render())  # noqa: S704 - a template's own output
-    key = (
-        type(form).__name__,
-        current_language(),
-        version,
-        tuple((field.name, str(field.data)) for field in form),
-    )
-    return _kept_filters.get(key, render)
-
 
 # A posting page's statement per kind, with what the page shows loaded with it; who may see the
 # posting is asked of the loaded row (``can_view``), so the statement holds no reader.
