@@ -191,6 +191,12 @@ def created_on(value: datetime) -> Markup:
 _kept_rows = KeptRenderings(2048)
 
 
+def _reader_key(name: str, shown: Hashable) -> tuple[Hashable, ...]:
+    """A kept piece's key: what it shows, and what it is written for (the reader's language and
+    time zone, the application root its links start at)."""
+    return (name, current_language(), str(get_timezone()), request.script_root, shown)
+
+
 def kept_row(list_name: str, shown: Any, caller: Callable[[], str]) -> Markup:
     """The row ``caller()`` renders for ``shown`` (a frozen value holding every value the row
     shows: ``ListedNeed``, ``ListedProject``, a dashboard item, a ``ShownComment``…), or the
@@ -201,8 +207,7 @@ def kept_row(list_name: str, shown: Any, caller: Callable[[], str]) -> Markup:
     if params is None or not (params.frozen and params.eq):
         # An ORM row (or a value compared by identity) is equal only to itself: keep nothing.
         return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
-    key = (list_name, current_language(), str(get_timezone()), request.script_root, shown)
-    return _kept_rows.get(key, caller)
+    return _kept_rows.get(_reader_key(list_name, shown), caller)
 
 
 # Parts of record pages kept rendered the same way (a blank form, a text's language versions):
@@ -237,8 +242,7 @@ def kept_part(name: str, shown: Hashable | None, caller: Callable[[], str]) -> M
         rendered = g.get("csrf_token")
         return html.replace(rendered, _TOKEN_MARK) if rendered else html
 
-    key = (name, current_language(), str(get_timezone()), request.script_root, shown)
-    kept = _kept_parts.get(key, render)
+    kept = _kept_parts.get(_reader_key(name, shown), render)
     if _TOKEN_MARK not in kept:
         return kept
     return Markup(str(kept).replace(_TOKEN_MARK, token or generate_csrf()))  # noqa: S704
