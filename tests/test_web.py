@@ -2,6 +2,11 @@
 
 import re
 
+import jinja2
+from wtforms.fields import SelectChoice
+
+from portal.web import KeptChoices, PortalTemplate, _frozen
+
 
 def test_pages_are_compressed(client):
     response = client.get("/needs/", headers={"Accept-Encoding": "gzip"})
@@ -65,3 +70,49 @@ def test_a_text_element_escapes_everything_it_writes(app):
         assert "<script>" not in translated
         badge = str(priority_badge(Priority.HIGH))
         assert badge.startswith('<span class="badge badge-high"><span class="visually-hidden">')
+
+
+# ---------------------------------------------------------------- imported macros (PortalTemplate)
+
+
+def _macro_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        autoescape=True,
+        loader=jinja2.DictLoader({"m.html": "{% macro greet() %}[{{ extra }}]{% endmacro %}"}),
+    )
+    env.template_class = PortalTemplate
+    return env
+
+
+def test_an_imported_template_is_rendered_once_and_kept():
+    env = _macro_environment()
+    importer = env.from_string('{% from "m.html" import greet %}{{ greet() }}')
+    assert importer.render() == "[]"
+    kept = env.get_template("m.html")._module
+    assert kept is not None
+    assert importer.render() == "[]"
+    assert env.get_template("m.html")._module is kept
+
+
+def test_an_importer_with_globals_of_its_own_lends_them_to_the_imported_macros():
+    env = _macro_environment()
+    plain = env.from_string('{% from "m.html" import greet %}{{ greet() }}')
+    assert plain.render() == "[]"  # the kept module, made without "extra"
+    lending = env.from_string(
+        '{% from "m.html" import greet %}{{ greet() }}', globals={"extra": "lent"}
+    )
+    assert lending.render() == "[lent]"
+    assert plain.render() == "[]"
+
+
+def test_the_portal_loads_its_templates_as_portal_templates(app):
+    assert isinstance(app.jinja_env.get_template("base.html"), PortalTemplate)
+
+
+def test_kept_choices_are_frozen_as_the_same_choices_in_a_list():
+    choices = [SelectChoice("", "Any"), SelectChoice("7", "Energy", render_kw={"lang": "en"})]
+    kept = KeptChoices(choices)
+    assert list(kept) == choices
+    assert _frozen(kept) == _frozen(choices)
+    renamed = KeptChoices([choices[0], SelectChoice("7", "Energy supply")])
+    assert _frozen(renamed) != _frozen(kept)

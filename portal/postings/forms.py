@@ -30,6 +30,7 @@ from portal.postings.services import DESCRIPTION_MAX, TITLE_MAX
 from portal.reference import lists as reference_lists
 from portal.reference.lists import Named
 from portal.reference.models import Theme
+from portal.web import KeptChoices
 
 # ---------------------------------------------------------------- helpers
 
@@ -257,7 +258,9 @@ class PostingFilterForm(FilterForm):
         kept = _kept_choices.get(key) if version is not None else None
         if kept is None:
             self.make_choices()
-            kept = {f.name: f.choices for f in self if isinstance(f, wtforms.SelectField)}
+            kept = {
+                f.name: KeptChoices(f.choices) for f in self if isinstance(f, wtforms.SelectField)
+            }
             if version is not None:
                 if len(_kept_choices) >= KEPT_CHOICES:
                     _kept_choices.clear()
