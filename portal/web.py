@@ -192,10 +192,23 @@ def created_on(value: datetime) -> Markup:
 _kept_rows = KeptRenderings(2048)
 
 
+def _reader() -> tuple[str, str, str]:
+    """What a kept piece is written for: the reader's language and time zone, the application
+    root its links start at. Asked once per request (a list page asks for every row), again
+    when Flask-Babel's time zone for the request is another object (``refresh()``)."""
+    babel = g.get("_flask_babel")
+    tzinfo = babel.__dict__.get("babel_tzinfo") if babel is not None else None
+    kept = g.get("_kept_reader")
+    if kept is not None and tzinfo is not None and kept[0] is tzinfo:
+        return kept[1]
+    reader = (current_language(), str(get_timezone()), request.script_root)
+    g._kept_reader = (get_timezone(), reader)
+    return reader
+
+
 def _reader_key(name: str, shown: Hashable) -> tuple[Hashable, ...]:
-    """A kept piece's key: what it shows, and what it is written for (the reader's language and
-    time zone, the application root its links start at)."""
-    return (name, current_language(), str(get_timezone()), request.script_root, shown)
+    """A kept piece's key: what it shows, and what it is written for (``_reader``)."""
+    return (name, *_reader(), shown)
 
 
 def kept_row(list_name: str, shown: Any, caller: Callable[[], str]) -> Markup:

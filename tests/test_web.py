@@ -116,3 +116,16 @@ def test_kept_choices_are_frozen_as_the_same_choices_in_a_list():
     assert _frozen(kept) == _frozen(choices)
     renamed = KeptChoices([choices[0], SelectChoice("7", "Energy supply")])
     assert _frozen(renamed) != _frozen(kept)
+
+
+def test_a_kept_pieces_reader_is_asked_again_when_the_time_zone_changes(app):
+    from flask import g
+    from pytz import timezone
+
+    from portal import web
+
+    with app.test_request_context("/needs/?lang=sv"):
+        assert web._reader()[:2] == ("sv", "Europe/Stockholm")
+        g._flask_babel.babel_tzinfo = timezone("Europe/Kyiv")
+        assert web._reader()[:2] == ("sv", "Europe/Kyiv")
+        assert web._reader_key("needs", 1) == ("needs", "sv", "Europe/Kyiv", "", 1)
