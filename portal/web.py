@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +30,7 @@ from portal.core.i18n import (
     format_percent,
     full_stop,
 )
-from portal.core.kept import KeptRenderings
+from portal.core.kept import KeptRenderings, frozen
 from portal.core.types import utcnow
 from portal.extensions import htmx
 
@@ -231,32 +231,6 @@ _kept_parts = KeptRenderings(1024)
 _TOKEN_MARK = "kept-part-csrf-token"  # noqa: S105 - a placeholder, not a secret
 
 
-class KeptChoices(tuple[Any, ...]):
-    """A select field's choices made once and shared by the forms that show them (a list's
-    filters, per language and reference data's version), frozen for ``kept_form``'s key once,
-    when made: eighty choices frozen on every request cost more than looking the form up."""
-
-    frozen: tuple[Hashable, ...]
-
-    def __new__(cls, choices: Iterable[Any]) -> KeptChoices:
-        made = super().__new__(cls, choices)
-        made.frozen = tuple(_frozen(choice) for choice in made)
-        return made
-
-
-def _frozen(value: Any) -> Hashable:
-    """``value`` as something a key can hold: sequences as tuples, the unhashable by repr."""
-    if isinstance(value, KeptChoices):
-        return value.frozen
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value
-
-
 def kept_part(name: str, shown: Hashable | None, caller: Callable[[], str]) -> Markup:
     """The markup ``caller()`` renders, kept under ``name`` and ``shown`` (every value it shows
     and links to, hashable), the reader's language, time zone and the application root. Any
@@ -285,7 +259,7 @@ def kept_form(name: str, form: Any, shown: Hashable, caller: Callable[[], str]) 
     if form is None or form.errors:
         return Markup(caller())  # noqa: S704 - the template's own, autoescaped output
     state = tuple(
-        (field.name, _frozen(field.data), _frozen(getattr(field, "choices", None)))
+        (field.name, frozen(field.data), frozen(getattr(field, "choices", None)))
         for field in form
         if field.type != "CSRFTokenField"
     )

@@ -5,7 +5,8 @@ import re
 import jinja2
 from wtforms.fields import SelectChoice
 
-from portal.web import KeptChoices, PortalTemplate, _frozen
+from portal.core.kept import KeptChoices, frozen
+from portal.web import PortalTemplate
 
 
 def test_pages_are_compressed(client):
@@ -113,9 +114,9 @@ def test_kept_choices_are_frozen_as_the_same_choices_in_a_list():
     choices = [SelectChoice("", "Any"), SelectChoice("7", "Energy", render_kw={"lang": "en"})]
     kept = KeptChoices(choices)
     assert list(kept) == choices
-    assert _frozen(kept) == _frozen(choices)
+    assert frozen(kept) == frozen(choices)
     renamed = KeptChoices([choices[0], SelectChoice("7", "Energy supply")])
-    assert _frozen(renamed) != _frozen(kept)
+    assert frozen(renamed) != frozen(kept)
 
 
 def test_a_kept_pieces_reader_is_asked_again_when_the_time_zone_changes(app):
@@ -129,3 +130,24 @@ def test_a_kept_pieces_reader_is_asked_again_when_the_time_zone_changes(app):
         g._flask_babel.babel_tzinfo = timezone("Europe/Kyiv")
         assert web._reader()[:2] == ("sv", "Europe/Kyiv")
         assert web._reader_key("needs", 1) == ("needs", "sv", "Europe/Kyiv", "", 1)
+
+
+def test_a_select_field_with_kept_choices_accepts_exactly_their_values(app):
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form
+
+    from portal.core.forms import SelectField
+
+    class Filters(Form):
+        theme = SelectField(coerce=int)
+
+    kept = KeptChoices([SelectChoice(1, "Energy"), SelectChoice(7, "Water")])
+    for value, valid in (("7", True), ("1", True), ("8", False), ("x", False)):
+        with app.test_request_context():
+            form = Filters(MultiDict({"theme": value}))
+            form.theme.choices = kept
+            assert form.validate() is valid, value
+            listed = Filters(MultiDict({"theme": value}))
+            listed.theme.choices = list(kept)  # wtforms' own check: the same answers
+            assert listed.validate() is valid, value
+    assert kept.accepted(int) == frozenset({1, 7})

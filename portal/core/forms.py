@@ -6,7 +6,10 @@ from typing import Any
 
 from markupsafe import Markup
 from wtforms import SelectField as _SelectField
+from wtforms.validators import ValidationError
 from wtforms.widgets import Select
+
+from portal.core.kept import KeptChoices
 
 _OPTION = Markup('<option %svalue="%s">%s</option>')  # "%" escapes the value and the label
 
@@ -30,3 +33,15 @@ class QuickSelect(Select):
 
 class SelectField(_SelectField):
     widget = QuickSelect()
+
+    def pre_validate(self, form: Any) -> None:
+        """wtforms' check that the value is among the choices, which builds two objects per
+        choice on every request; with kept choices (a list's filters), one set lookup."""
+        choices = self.choices
+        if not isinstance(choices, KeptChoices) or self.process_errors or not self.validate_choice:
+            super().pre_validate(form)
+            return
+        if self.data not in choices.accepted(self.coerce):
+            raise ValidationError(
+                self.invalid_choice_message or self.gettext("Not a valid choice.")
+            )

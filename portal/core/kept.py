@@ -15,8 +15,9 @@ invalidated by writes: there is nothing to invalidate. The least recently used p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from threading import Lock
+from typing import Any
 
 from cachetools import LRUCache
 from markupsafe import Markup
@@ -49,3 +50,39 @@ class KeptRenderings:
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+
+
+def frozen(value: Any) -> Hashable:
+    """``value`` as something a key can hold: sequences as tuples, the unhashable by repr."""
+    if isinstance(value, KeptChoices):
+        return value.frozen
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+class KeptChoices(tuple[Any, ...]):
+    """A select field's choices made once and shared by the forms that show them (a list's
+    filters, per language and reference data's version). What every request would otherwise
+    work out from eighty choices is worked out once, when they are made: their frozen form for
+    ``web.kept_form``'s key, and the values a field accepts (``core.forms.SelectField``)."""
+
+    frozen: tuple[Hashable, ...]
+    _accepted: dict[Callable[[Any], Any], frozenset[Any]]
+
+    def __new__(cls, choices: Iterable[Any]) -> KeptChoices:
+        made = super().__new__(cls, choices)
+        made.frozen = tuple(frozen(choice) for choice in made)
+        made._accepted = {}
+        return made
+
+    def accepted(self, coerce: Callable[[Any], Any]) -> frozenset[Any]:
+        """The values a field coercing by ``coerce`` accepts (``SelectChoice`` values)."""
+        found = self._accepted.get(coerce)
+        if found is None:
+            found = self._accepted[coerce] = frozenset(coerce(c.value) for c in self)
+        return found

@@ -25,12 +25,12 @@ from portal.core.collation import by_name
 from portal.core.enums import HelpKind, Visibility
 from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES, current_language
+from portal.core.kept import KeptChoices
 from portal.extensions import db
 from portal.postings.services import DESCRIPTION_MAX, TITLE_MAX
 from portal.reference import lists as reference_lists
 from portal.reference.lists import Named
 from portal.reference.models import Theme
-from portal.web import KeptChoices
 
 # ---------------------------------------------------------------- helpers
 
