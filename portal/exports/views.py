@@ -91,14 +91,23 @@ def download(name: str, fmt: str):
     return file_response(writers.chunks(workbook), XLSX_TYPE, f"{stem}.xlsx")
 
 
+_NOT_CARRIED = frozenset({"page", "after", "before", "sep"})
+
+
+@bp.app_template_global("export_filters")
+def export_filters() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The current request's arguments a download carries (its filters: the list page's or its
+    htmx fragment's, the page, number or cursor, left out), in order; the key a list's kept
+    download links are kept under (``exports/_downloads.html``)."""
+    return tuple(
+        (key, tuple(values)) for key, values in request.args.lists() if key not in _NOT_CARRIED
+    )
+
+
 @bp.app_template_global("export_url")
 def export_url(name: str, fmt: str, **extra: str) -> str:
-    """The download of a list with the filters of the current request (the list page or its
-    htmx fragment), the page (number or cursor) left out."""
-    values: dict[str, Any] = request.args.to_dict(flat=False)
-    for paging in ("page", "after", "before"):
-        values.pop(paging, None)
-    values.pop("sep", None)
+    """The download of a list with the filters of the current request (``export_filters``)."""
+    values: dict[str, Any] = {key: list(given) for key, given in export_filters()}
     values.update(extra, name=name, fmt=fmt)
     return url_for("exports.download", **values)
 

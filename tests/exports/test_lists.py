@@ -190,6 +190,16 @@ def test_list_pages_link_their_downloads_with_the_filters(client, needs, login):
     downloads = body.split('class="downloads"', 1)[1]
     assert "/exports/needs.csv?priority=critical" in downloads
     assert "after=" not in downloads and "before=" not in downloads
+    # Kept links (web.kept_part) are each filter set's own, in each language.
+    for priority in ("high", "critical", "high"):
+        for lang in ("sv", "en"):
+            body = client.get(f"/needs/?priority={priority}&lang={lang}").get_data(as_text=True)
+            downloads = body.split('class="downloads"', 1)[1].split("</div>", 1)[0]
+            assert f"/exports/needs.csv?priority={priority}&amp;lang={lang}" in downloads
+            assert ("Ladda ner listan" in downloads) is (lang == "sv")
+    body = client.get("/needs/").get_data(as_text=True)
+    downloads = body.split('class="downloads"', 1)[1].split("</div>", 1)[0]
+    assert '"/exports/needs.csv"' in downloads
     login("requester")
     body = client.get("/matches/?status=proposed").get_data(as_text=True)
     assert "/exports/matches.csv?status=proposed" in body
