@@ -336,3 +336,41 @@ def test_kept_filter_choices_are_the_readers_language_and_the_reference_data_now
     db.session.commit()
     lists.forget()  # as the admin's change does
     assert option("en") == "Harbours and piers"
+
+
+@pytest.mark.parametrize(
+    "path, part, value_of",
+    [("/projects/", "project-filters", "code"), ("/dashboard/", "dashboard-filters", "id")],
+)
+def test_kept_project_and_dashboard_filters_are_the_filter_forms(
+    client, login, kept, path, part, value_of
+):
+    """The projects list's and the dashboard's filter fields: their choices kept per language
+    and reference data's version (lists.kept_choices), the fields kept rendered (kept_form).
+    Each is what the request renders afresh, shows its own selection, and offers a renamed
+    theme under its new name at once."""
+    from portal import web
+
+    theme = db.session.scalars(db.select(Theme).order_by(Theme.id)).first()
+    value = str(getattr(theme, value_of))
+    login("coordinator")
+
+    def filters_of(url: str) -> str:
+        page = client.get(url).get_data(as_text=True)
+        return page.split('class="filters"', 1)[1].split("<button", 1)[0]
+
+    for lang in ("en", "sv", "uk"):
+        for ask in ("", f"theme={value}&"):
+            url = f"{path}?{ask}lang={lang}"
+            web._kept_parts.clear()
+            lists._kept_choices.clear()
+            fresh = filters_of(url)
+            assert filters_of(url) == fresh, url
+            assert (f'<option selected value="{value}">' in fresh) is bool(ask), url
+            assert f">{getattr(theme, 'name_' + lang)}</option>" in fresh, url
+    assert any(key[0] == part for key in web._kept_parts._kept)
+    assert f">{theme.name_en}</option>" in filters_of(f"{path}?lang=en")  # kept for English
+    theme.name_en = "Harbours and piers"
+    db.session.commit()
+    lists.forget()  # as the admin's change does
+    assert f'value="{value}">Harbours and piers</option>' in filters_of(f"{path}?lang=en")

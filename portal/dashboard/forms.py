@@ -9,6 +9,7 @@ from wtforms import Form
 from wtforms.fields import SelectChoice
 
 from portal.core.forms import SelectField
+from portal.reference import lists as reference_lists
 
 
 def _optional_id(value: Any) -> int | None:
@@ -27,12 +28,21 @@ class DashboardFilterForm(Form):
 
     def __init__(self, *args: Any, themes: list[Any], districts: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.theme.choices = [SelectChoice("", _l("All themes"))] + [
-            SelectChoice(str(t.id), t.name) for t in themes
-        ]
-        self.district.choices = [SelectChoice("", _l("All districts"))] + [
-            SelectChoice(str(d.id), d.name) for d in districts
-        ]
+        # The reference lists' themes and districts: kept per language and version.
+        self.theme.choices = reference_lists.kept_choices(
+            "dashboard:theme",
+            lambda: [
+                SelectChoice("", str(_l("All themes"))),
+                *(SelectChoice(str(t.id), t.name) for t in themes),
+            ],
+        )
+        self.district.choices = reference_lists.kept_choices(
+            "dashboard:district",
+            lambda: [
+                SelectChoice("", str(_l("All districts"))),
+                *(SelectChoice(str(d.id), d.name) for d in districts),
+            ],
+        )
 
     def valid_ids(self) -> tuple[int | None, int | None, list[str]]:
         """The theme and district to filter by, ignoring values that are not on offer, and a

@@ -26,6 +26,7 @@ from portal.core.enums import ProjectStatus, ReportStatus, Visibility
 from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES
 from portal.projects.services import BODY_MAX, MAX_WEIGHT, TITLE_MAX
+from portal.reference import lists as reference_lists
 
 
 def language_choices() -> list[SelectChoice]:
@@ -144,8 +145,23 @@ class ProjectFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     district = SelectField(_l("District"), validate_choice=False)
 
-    def set_choices(self, themes: list, districts: list) -> None:
-        everything = SelectChoice("", str(_l("All")))
-        self.theme.choices = [everything] + [SelectChoice(t.code, t.name) for t in themes]
-        self.status.choices = [everything, *ProjectStatus.choices()]
-        self.district.choices = [everything] + [SelectChoice(d.code, d.name) for d in districts]
+    def set_choices(self) -> None:
+        """The themes and districts in the reader's alphabet, kept (``kept_choices``)."""
+        everything = lambda: SelectChoice("", str(_l("All")))  # noqa: E731
+        self.theme.choices = reference_lists.kept_choices(
+            "projects:theme",
+            lambda: [
+                everything(),
+                *(SelectChoice(t.code, t.name) for t in reference_lists.themes()),
+            ],
+        )
+        self.status.choices = reference_lists.kept_choices(
+            "projects:status", lambda: [everything(), *ProjectStatus.choices()]
+        )
+        self.district.choices = reference_lists.kept_choices(
+            "projects:district",
+            lambda: [
+                everything(),
+                *(SelectChoice(d.code, d.name) for d in reference_lists.districts()),
+            ],
+        )

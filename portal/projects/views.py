@@ -42,7 +42,6 @@ from portal.projects.forms import (
 )
 from portal.projects.models import Milestone, Project
 from portal.projects.services import ProjectRuleError
-from portal.reference import lists as reference_lists
 from portal.reference.models import Organisation
 from portal.web import render_text
 
@@ -203,10 +202,7 @@ def index():
     if wants_fragment():
         return render_template("_list_update.html", results=results, count_id="project-count")
     form = ProjectFilterForm(formdata=request.args)
-    form.set_choices(
-        reference_lists.themes(),
-        reference_lists.districts(),  # in the reader's alphabet
-    )
+    form.set_choices()
     return render_template(
         "projects/index.html",
         results=results,

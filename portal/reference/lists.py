@@ -28,6 +28,7 @@ from sqlalchemy import select
 from portal.agreements.models import Agreement
 from portal.core.collation import by_name
 from portal.core.i18n import NamedInThreeLanguages, current_language
+from portal.core.kept import KeptChoices
 from portal.extensions import cache, db
 from portal.reference.models import District, Organisation, Theme
 
@@ -102,6 +103,27 @@ def version() -> str | None:
         token = None
     g.reference_version = token
     return token
+
+
+# (a select field's name, language, the reference data's version) → its choices (kept_choices)
+_kept_choices: dict[tuple[str, str, str], KeptChoices] = {}
+KEPT_CHOICES = 128
+
+
+def kept_choices(name: str, make: Callable[[], Iterable[Any]]) -> KeptChoices:
+    """A select field's choices made from the reference data by ``make()`` (``name`` says
+    which field: "projects:theme"), made once per language and version of the reference data
+    and shared by every form that shows them; made afresh when the lists are not kept."""
+    current = version()
+    if current is None:
+        return KeptChoices(make())
+    key = (name, current_language(), current)
+    found = _kept_choices.get(key)
+    if found is None:
+        if len(_kept_choices) >= KEPT_CHOICES:
+            _kept_choices.clear()
+        found = _kept_choices[key] = KeptChoices(make())
+    return found
 
 
 def _sorted_in_language(key: str, load: Callable[[], list[Named]]) -> list[Named]:
