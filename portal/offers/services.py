@@ -8,19 +8,20 @@ records an audit event and flushes (see ``portal.postings.services``); lists app
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.content.models import ShownText
 from portal.core.enums import HelpKind, OfferStatus, Visibility
 from portal.core.keyset import SortKey
-from portal.extensions import db
+from portal.core.statements import read_columns
 from portal.offers.models import Offer, offer_themes
 from portal.postings.services import (
     InvalidPosting,
@@ -69,6 +70,18 @@ class ListedOffer:
     available_until: date
     remaining_days: int
     created_at: datetime
+
+
+@functools.cache
+def _listed_themes() -> Select[tuple[int, int]]:
+    """The themes of the listed offers (``offer_ids``, expanding), in the themes' order: built
+    once, as a list page reads it on every request."""
+    return (
+        select(offer_themes.c.offer_id, offer_themes.c.theme_id)
+        .join(Theme, Theme.id == offer_themes.c.theme_id)
+        .where(offer_themes.c.offer_id.in_(bindparam("offer_ids", expanding=True)))
+        .order_by(offer_themes.c.offer_id, Theme.position, Theme.id)
+    )
 
 
 class OfferService(PostingService[Offer]):
@@ -164,12 +177,7 @@ class OfferService(PostingService[Offer]):
         # Each offer's themes (in the themes' order) in one query for any number of rows;
         # names from the kept reference lists.
         theme_ids: dict[int, list[int]] = {row.id: [] for row in rows}
-        for offer_id, theme_id in db.session.execute(
-            select(offer_themes.c.offer_id, offer_themes.c.theme_id)
-            .join(Theme, Theme.id == offer_themes.c.theme_id)
-            .where(offer_themes.c.offer_id.in_(sorted(theme_ids)))
-            .order_by(offer_themes.c.offer_id, Theme.position, Theme.id)
-        ):
+        for offer_id, theme_id in read_columns(_listed_themes(), {"offer_ids": sorted(theme_ids)}):
             theme_ids[offer_id].append(theme_id)
         themes = reference_lists.names("themes", (t for ids in theme_ids.values() for t in ids))
         organisations = reference_lists.names(
