@@ -209,3 +209,38 @@ def test_kept_figures_are_the_scopes_own(app, client, login, users, kept, drawn)
         client.logout()
     assert figures["coordinator"] != figures["expert"]
     assert drawn() == 3 + 3  # once per scope kept, once per scope with nothing kept
+
+
+def test_kept_panels_are_read_in_one_round_trip(app, client, login, users, kept, monkeypatch):
+    b.need(users["requester"], "water_sewage", "Fetched need", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    login("coordinator")
+    client.get("/dashboard/")  # counts and keeps the five panels
+    before = _queries(app, client)
+    reads: list[tuple[str, int]] = []
+    get, get_many = cache.get, cache.get_many
+
+    def one(key):
+        if key.startswith("dashboard:"):
+            reads.append(("get", 1))
+        return get(key)
+
+    def many(*keys):
+        reads.append(("get_many", len(keys)))
+        return get_many(*keys)
+
+    monkeypatch.setattr(cache, "get", one)
+    monkeypatch.setattr(cache, "get_many", many)
+    # A new need: the kept panels still say one, read from the one round trip.
+    b.need(users["requester"], "water_sewage", "Later need", visibility=Visibility.PUBLIC)
+    db.session.commit()
+    assert _queries(app, client) == before
+    assert reads == [("get_many", 5)]
+    reads.clear()
+    as_on_the_page = services.Filters(agreement_id=b.agreement().id)
+    with app.test_request_context():
+        board = services.build(
+            db.session.merge(users["coordinator"]), as_on_the_page, all_themes=[], agreement=None
+        )
+    assert board.funnel[0].count == 1
+    assert reads == [("get_many", 5)]
