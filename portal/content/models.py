@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, Mapper, aliased, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.records import register_record_kind
+from portal.core.statements import read_columns
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import Model, db
 
@@ -274,6 +275,19 @@ def load_versions(texts: Iterable[Text | None]) -> None:
         set_committed_value(wanted[text_id], "versions", versions)
 
 
+@cache
+def _texts_with_versions() -> Select[int, str, str, str, bool]:
+    """``load_texts``'s statement, built once, the ids as an expanding parameter."""
+    return (
+        select(
+            Text.id, Text.original_lang, TextVersion.lang, TextVersion.body, TextVersion.is_machine
+        )
+        .outerjoin(TextVersion, TextVersion.text_id == Text.id)
+        .where(Text.id.in_(bindparam("text_ids", expanding=True)))
+        .order_by(Text.id, TextVersion.id)
+    )
+
+
 def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:
     """The texts with these ids and all their versions, for showing, in exactly one query
     (also when there are none, so that a page's query count does not depend on the data): a
@@ -281,13 +295,8 @@ def load_texts(ids: Iterable[int]) -> dict[int, ShownText]:
     wanted = sorted(set(ids))
     original: dict[int, str] = {}
     versions: dict[int, list[ShownVersion]] = {}
-    for text_id, original_lang, lang, body, is_machine in db.session.execute(
-        select(
-            Text.id, Text.original_lang, TextVersion.lang, TextVersion.body, TextVersion.is_machine
-        )
-        .outerjoin(TextVersion, TextVersion.text_id == Text.id)
-        .where(Text.id.in_(wanted))
-        .order_by(Text.id, TextVersion.id)
+    for text_id, original_lang, lang, body, is_machine in read_columns(
+        _texts_with_versions(), {"text_ids": wanted}
     ):
         original[text_id] = original_lang
         found = versions.setdefault(text_id, [])
