@@ -147,8 +147,25 @@ def _names(prefix: str, table: Any) -> tuple[Any, ...]:
     return tuple(getattr(table, f"name_{lang}").label(f"{prefix}_{lang}") for lang in LANGS)
 
 
+_NAME_FIELDS = {
+    prefix: tuple(f"{prefix}_{lang}" for lang in LANGS)
+    for prefix in ("theme", "district", "requester", "expert")
+}
+# The names read, one object per name: a kept row's key (web.kept_row) then compares the names
+# of the same theme or organisation by identity. Reference data: a few hundred names.
+_shown_names: dict[tuple[str, str, str], ShownName] = {}
+SHOWN_NAMES = 4096
+
+
 def _shown_name(row: Any, prefix: str) -> ShownName:
-    return ShownName(*(getattr(row, f"{prefix}_{lang}") for lang in LANGS))
+    en, sv, uk = _NAME_FIELDS[prefix]
+    names = (getattr(row, en), getattr(row, sv), getattr(row, uk))
+    found = _shown_names.get(names)
+    if found is None:
+        if len(_shown_names) >= SHOWN_NAMES:
+            _shown_names.clear()
+        found = _shown_names[names] = ShownName(*names)
+    return found
 
 
 def _milestone_weight(project_id: Any, done_only: bool) -> Any:
