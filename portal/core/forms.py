@@ -6,7 +6,6 @@ from typing import Any
 
 from markupsafe import Markup
 from wtforms import SelectField as _SelectField
-from wtforms.validators import ValidationError
 from wtforms.widgets import Select
 
 from portal.core.kept import KeptChoices
@@ -36,12 +35,13 @@ class SelectField(_SelectField):
 
     def pre_validate(self, form: Any) -> None:
         """wtforms' check that the value is among the choices, which builds two objects per
-        choice on every request; with kept choices (a list's filters), one set lookup."""
+        choice on every request; with kept choices (a list's filters), one set lookup, and
+        wtforms' own check (and its message) only for a value that is not among them."""
         choices = self.choices
-        if not isinstance(choices, KeptChoices) or self.process_errors or not self.validate_choice:
-            super().pre_validate(form)
+        if (
+            isinstance(choices, KeptChoices)
+            and not self.process_errors
+            and self.data in choices.accepted(self.coerce)
+        ):
             return
-        if self.data not in choices.accepted(self.coerce):
-            raise ValidationError(
-                self.invalid_choice_message or self.gettext("Not a valid choice.")
-            )
+        super().pre_validate(form)
