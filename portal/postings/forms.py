@@ -25,7 +25,6 @@ from portal.core.collation import by_name
 from portal.core.enums import HelpKind, Visibility
 from portal.core.forms import SelectField
 from portal.core.i18n import LANGUAGE_NAMES, current_language
-from portal.core.kept import KeptChoices
 from portal.extensions import db
 from portal.postings.services import DESCRIPTION_MAX, TITLE_MAX
 from portal.reference import lists as reference_lists
@@ -229,11 +228,6 @@ def search_field() -> SearchField:
     )
 
 
-# The filter forms' choices per form, language and reference data's version (PostingFilterForm).
-_kept_choices: dict[tuple[Any, ...], dict[str, Any]] = {}
-KEPT_CHOICES = 64
-
-
 class PostingFilterForm(FilterForm):
     """The filters of a list of postings. A kind's form declares the fields (``q``, ``theme``,
     ``status``, ``help_kind``, ``organisation``, ``sort`` and its own) and fills the choices
@@ -253,21 +247,20 @@ class PostingFilterForm(FilterForm):
         super().__init__(*args, **kwargs)
         # The choices are the same for every reader of a language until the reference data
         # changes: made once per form, language and reference data's version, and kept.
-        version = reference_lists.version()
-        key = (type(self), current_language(), version)
-        kept = _kept_choices.get(key) if version is not None else None
-        if kept is None:
-            self.make_choices()
-            kept = {
-                f.name: KeptChoices(f.choices) for f in self if isinstance(f, wtforms.SelectField)
-            }
-            if version is not None:
-                if len(_kept_choices) >= KEPT_CHOICES:
-                    _kept_choices.clear()
-                _kept_choices[key] = kept
-        else:
-            for name, choices in kept.items():
-                self[name].choices = choices
+        made: dict[str, Any] = {}
+
+        def choices_of(name: str) -> Any:
+            if not made:
+                self.make_choices()
+                made.update((f.name, f.choices) for f in self if isinstance(f, wtforms.SelectField))
+            return made[name]
+
+        for field in self:
+            if isinstance(field, wtforms.SelectField):
+                field.choices = reference_lists.kept_choices(
+                    f"{type(self).__name__}:{field.name}",
+                    lambda name=field.name: choices_of(name),  # type: ignore[misc]
+                )
         self.relax()
 
     def make_choices(self) -> None:
