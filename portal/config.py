@@ -289,6 +289,8 @@ class TestingConfig(Config):
     PAGE_CACHE_SECONDS = 0
     LIST_COUNT_SECONDS = 0  # every test sees the counts of its own data
     DEMO_ALLOWED = True
+    # The suite builds an app per test: each template is compiled once per test process.
+    SHARE_COMPILED_TEMPLATES = True
 
     def secret_fallback(self, instance_path: Path) -> str:
         return "testing-secret-not-for-production"

@@ -1,6 +1,7 @@
 """The app factory, configuration, health check and sign-in."""
 
 import pytest
+from flask import Flask, url_for
 from sqlalchemy import text
 
 from portal import create_app
@@ -92,3 +93,67 @@ def test_post_without_csrf_token_is_refused(client):
         csrf=False,
     )
     assert response.status_code == 400
+
+
+# ---------------------------------------------------------------- built once per process
+
+
+def _routes(**options) -> Flask:
+    from portal.core.http import PortalRule
+
+    routes = Flask(__name__)
+    routes.url_rule_class = PortalRule
+    routes.config["SERVER_NAME"] = "portal.example.org"
+
+    def view(**values):
+        return ""
+
+    routes.add_url_rule("/needs/<int:need_id>", "need", view)
+    routes.add_url_rule("/needs/<int:need_id>", "need_abroad", view, subdomain="kyiv")
+    routes.add_url_rule("/list/", "list", view, defaults={"page": 1})
+    routes.add_url_rule("/list/<int:page>", "list", view)
+    return routes
+
+
+def test_apps_of_one_process_share_url_builders_and_build_their_own_urls():
+    first, second = _routes(), _routes()
+    for routes in (first, second):
+        with routes.test_request_context():
+            assert url_for("need", need_id=7) == "/needs/7"
+            assert url_for("need", need_id=7, lang="uk") == "/needs/7?lang=uk"
+            assert url_for("need_abroad", need_id=7) == "http://kyiv.portal.example.org/needs/7"
+            assert url_for("list") == "/list/"
+            assert url_for("list", page=3) == "/list/3"
+    need, other = (routes.url_map._rules_by_endpoint["need"][0] for routes in (first, second))
+    assert need._build_unknown.__func__ is other._build_unknown.__func__
+    assert need is not other
+
+
+def test_apps_of_one_process_compile_each_template_once(monkeypatch):
+    import jinja2
+
+    from portal.web import PROCESS_BYTECODE
+
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counting(env, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    monkeypatch.setattr(PROCESS_BYTECODE, "kept", {})
+    kept = []
+    for _ in range(2):
+        portal = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        kept.append(portal.jinja_env.get_template("errors/error.html"))
+    assert compiled.count("errors/error.html") == 1
+    assert kept[0] is not kept[1]
+    assert list(kept[0].blocks) == list(kept[1].blocks) and "content" in kept[0].blocks
+
+    # What a template compiles to depends on the environment's settings: another setting,
+    # another compilation.
+    other = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    other.jinja_env.trim_blocks = False
+    other.jinja_env.get_template("errors/error.html")
+    assert compiled.count("errors/error.html") == 2
