@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import MetaData, create_engine, delete, event, func, insert, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -160,6 +161,9 @@ class SqliteDatabases:
         Path(make_url(url).database or "").unlink(missing_ok=True)
 
 
+SNAPSHOT = "portal_test_snapshot"
+
+
 class PostgresDatabases:
     def __init__(self, base_url: str) -> None:
         url = make_url(base_url)
@@ -178,14 +182,42 @@ class PostgresDatabases:
         self._recreate(self.work_name, self.template_name)
         self.work_url = self.url_for(self.work_name)
         self.work = create_engine(self.work_url, poolclass=NullPool)
-        self.snapshot = self._snapshot()
+        self.refill = self._snapshot()
 
-    def _snapshot(self) -> dict[str, list[dict]]:
-        with self.work.connect() as conn:
-            return {
-                table.name: [dict(row._mapping) for row in conn.execute(table.select())]
-                for table in db.metadata.sorted_tables
-            }
+    def _snapshot(self) -> str:
+        """Keep the template's rows in a schema of the working database, and return the SQL
+        that empties the portal's tables and refills them from it: one round trip per test."""
+        tables = db.metadata.sorted_tables
+        with self.work.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {SNAPSHOT}")
+            filled = []
+            for table in tables:
+                if conn.scalar(select(func.count()).select_from(table)):
+                    conn.exec_driver_sql(
+                        f'CREATE TABLE {SNAPSHOT}."{table.name}" AS TABLE public."{table.name}"'
+                    )
+                    filled.append(table)
+        kept = MetaData()
+        statements = [
+            delete(table) for table in reversed(tables)
+        ]  # DELETE beats TRUNCATE on tables this small (no new files to create).
+        statements += [
+            insert(table).from_select(
+                list(table.c.keys()), select(table.to_metadata(kept, schema=SNAPSHOT))
+            )
+            for table in filled
+        ]
+        for table in tables:
+            if "id" in table.c and table.c.id.autoincrement is not False:
+                sequence = func.pg_get_serial_sequence(f'"{table.name}"', "id")
+                highest = func.coalesce(func.max(table.c.id), 0) + 1
+                statements.append(select(func.setval(sequence, highest, False)))
+        dialect = postgresql.dialect()
+        sql = [
+            str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            for statement in statements
+        ]
+        return ";\n".join(["SET LOCAL lock_timeout = '20s'", *sql])
 
     def reset(self) -> str:
         """The working database, as the template left it."""
@@ -197,19 +229,9 @@ class PostgresDatabases:
                 ),
                 {"name": self.work_name},
             )
-        tables = db.metadata.sorted_tables
         with self.work.begin() as conn:
-            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-            # DELETE beats TRUNCATE on tables this small (no new files to create).
-            for table in reversed(tables):
-                conn.execute(table.delete())
-            for table in tables:
-                if self.snapshot[table.name]:
-                    conn.execute(table.insert(), self.snapshot[table.name])
-                if "id" in table.c and table.c.id.autoincrement is not False:
-                    highest = select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
-                    sequence = func.pg_get_serial_sequence(f'"{table.name}"', "id")
-                    conn.execute(select(func.setval(sequence, highest + 1, False)))
+            # Without parameters, psycopg sends the statements in one simple query.
+            conn.connection.driver_connection.execute(self.refill)  # type: ignore[union-attr]
         return self.work_url
 
     def url_for(self, name: str) -> str:
