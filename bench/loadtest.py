@@ -39,7 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -339,6 +339,19 @@ def database_outage(url: str, seconds: int, command: str | None, window: list[fl
         window.append(time.time())
 
 
+def logged_at(server_log: str, event: str = "Autorestarting worker") -> list[float]:
+    """When gunicorn logged ``event`` (its lines begin "[2026-12-05 03:23:01 +0000]")."""
+    times = []
+    for line in server_log.splitlines():
+        if event in line and line.startswith("["):
+            try:
+                stamp = datetime.strptime(line[1 : line.index("]")], "%Y-%m-%d %H:%M:%S %z")
+            except ValueError:
+                continue
+            times.append(stamp.timestamp())
+    return times
+
+
 def kill_workers(pids_of, times: int, pause: float, killed: list[tuple[float, int]]) -> None:
     for _n in range(times):
         time.sleep(pause)
@@ -431,6 +444,7 @@ def main() -> int:
                 )
             if fault:
                 fault.start()
+            load_started = time.time()
             locust = subprocess.run(
                 command,
                 cwd=ROOT,
@@ -476,6 +490,7 @@ def main() -> int:
     after = integrity(args.pg_url)
     ledger_check = check_ledger(args.pg_url, ledger, run)
     statuses = {int(k): v for k, v in status["statuses"].items()}
+    unanswered = status.get("unanswered", [])
     five_xx = {code: n for code, n in statuses.items() if code >= 500}
     unavailable_times = status.get("unavailable_times", [])
 
@@ -494,7 +509,11 @@ def main() -> int:
     # A request without any response (the connection closed or reset before an answer) is lost
     # as surely as a 5xx. Only a worker killed mid-request (--fault worker) may cause one.
     if statuses.get(0) and args.fault != "worker":
-        failures.append(f"{statuses[0]} requests got no response at all (status 0)")
+        lost = "; ".join(
+            f"{u['request']} at {u['at'] - load_started:.1f} s: {u['error'][:160]}"
+            for u in unanswered
+        )
+        failures.append(f"{statuses[0]} requests got no response at all (status 0): {lost}")
     acknowledged = ledger_check["acknowledged"]
     if not (acknowledged.get("need") and acknowledged.get("offer")):
         failures.append(f"the simulated people got too few writes through: {acknowledged}")
@@ -547,6 +566,13 @@ def main() -> int:
         # answers what was sent on its connections before it goes).
         "max_requests": args.max_requests,
         "workers_recycled": server_log.count("Autorestarting worker"),
+        # When, in seconds from the start of the load, each request without a response was sent
+        # and each worker replacement and outage began: what a lost request coincided with.
+        "unanswered": [
+            {**lost, "at_s": round(lost["at"] - load_started, 1)} for lost in unanswered
+        ],
+        "workers_recycled_at_s": [round(t - load_started) for t in logged_at(server_log)],
+        "outage_at_s": [round(t - load_started, 1) for t in window],
         "failure_kinds": failure_kinds,
         "acknowledged_writes": ledger_check["acknowledged"],
         "created_in_database": ledger_check["in_database"],

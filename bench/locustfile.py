@@ -40,6 +40,7 @@ _ledger = open(LEDGER_PATH, "a", encoding="utf-8")  # noqa: SIM115 (open for the
 _statuses: Counter[str] = Counter()
 _unavailable_pages: Counter[str] = Counter()
 _unavailable_times: list[float] = []
+_unanswered: list[dict[str, Any]] = []  # requests with no response at all (status 0)
 _next_account = {role: itertools.count() for role in ACCOUNTS}
 _next_ip = itertools.count(1)
 
@@ -90,6 +91,10 @@ def _count(request_type, name, response_time, response_length, response=None, ex
             translated = 'role="alert"' in body and "<html lang=" in body
             _unavailable_pages["translated" if translated else "other"] += 1
             _unavailable_times.append(time.time())
+        elif status == 0:
+            _unanswered.append(
+                {"at": time.time(), "request": f"{request_type} {name}", "error": repr(exception)}
+            )
 
 
 @events.quitting.add_listener
@@ -102,6 +107,7 @@ def _save(environment, **kw):
                     "statuses": dict(_statuses),
                     "unavailable": dict(_unavailable_pages),
                     "unavailable_times": _unavailable_times,
+                    "unanswered": _unanswered,
                 },
                 f,
             )

@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, event, insert, inspect, select
+from sqlalchemy import Select, delete, event, inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.extensions import Model, db
@@ -65,14 +67,19 @@ class Grants:
     def refresh(self, posting_ids: Iterable[int], connection: Any = None) -> None:
         """Rewrite the rows of these postings from the rule, in the current transaction."""
         ids = sorted({int(i) for i in posting_ids if i is not None})
+        bind = connection if connection is not None else db.session.get_bind()
+        insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
         execute = (connection or db.session).execute
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             execute(delete(self.table).where(self.posting_id.in_(chunk)))
+            # Two requests may rewrite the same posting at once (two needs of one organisation
+            # proposed to one offer): the one that commits second finds the other's rows, which
+            # its delete could not see, and keeps them rather than failing.
             execute(
-                insert(self.table).from_select(
-                    [self.posting_id.key, "organisation_id"], self.rule(chunk)
-                )
+                insert(self.table)
+                .from_select([self.posting_id.key, "organisation_id"], self.rule(chunk))
+                .on_conflict_do_nothing()
             )
 
     def held(self) -> set[tuple[int, int]]:

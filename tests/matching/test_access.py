@@ -260,3 +260,41 @@ def test_a_list_of_offers_reads_its_table(users, make_offer):
     )
     assert db.session.scalar(visible) == offer.id
     db.session.rollback()
+
+
+def test_two_transactions_rewriting_one_offer_at_once_both_commit(app, users, pair):
+    """Two proposals to one offer at the same moment (two needs of one organisation, say) both
+    rewrite the offer's grants. The second to commit finds the rows of the first, which its
+    delete could not see: it keeps them instead of failing on the table's key."""
+    import threading
+
+    need, offer = pair
+    matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    offer_id = offer.id
+    wanted = {(offer_id, need.organisation_id)}
+    assert offer_grants() == wanted
+    db.session.remove()  # the test's own session holds no lock meanwhile
+
+    failed: list[BaseException] = []
+    engine = db.engine
+    first = engine.connect()
+    first.begin()
+    access.OFFERS.refresh([offer_id], first)  # deletes and inserts the grant; not committed
+
+    def second() -> None:
+        try:
+            with engine.begin() as connection:  # waits for the first on PostgreSQL
+                access.OFFERS.refresh([offer_id], connection)
+        except BaseException as error:
+            failed.append(error)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=1)  # the second is waiting on the first's rows now
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert failed == []
+    assert offer_grants() == wanted
