@@ -566,7 +566,7 @@ def main() -> int:
         # answers what was sent on its connections before it goes).
         "max_requests": args.max_requests,
         "workers_recycled": server_log.count("Autorestarting worker"),
-        # When, in seconds from the start of the load, each request without a response was sent
+        # When, in seconds from the start of the load, each request without a response ended
         # and each worker replacement and outage began: what a lost request coincided with.
         "unanswered": [
             {**lost, "at_s": round(lost["at"] - load_started, 1)} for lost in unanswered
