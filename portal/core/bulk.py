@@ -14,6 +14,8 @@ from typing import Any
 
 from psycopg import sql
 from sqlalchemy import Table, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.core import pagecache
 from portal.extensions import db
@@ -46,3 +48,10 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
                 ]
             )
     pagecache.note_written(session(), table.name)
+
+
+def insert_or_skip(table: Any, bind: Any = None) -> Any:
+    """An INSERT in the dialect of the database in use (``bind``, else the session's), which
+    knows ``on_conflict_do_nothing``: PostgreSQL's and SQLite's own."""
+    bind = bind if bind is not None else db.session.get_bind()
+    return (postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert)(table)

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, delete, event, inspect, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from portal.core.bulk import insert_or_skip
 from portal.extensions import Model, db
 from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.needs.models import Need, NeedAccess
@@ -67,8 +66,6 @@ class Grants:
     def refresh(self, posting_ids: Iterable[int], connection: Any = None) -> None:
         """Rewrite the rows of these postings from the rule, in the current transaction."""
         ids = sorted({int(i) for i in posting_ids if i is not None})
-        bind = connection if connection is not None else db.session.get_bind()
-        insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
         execute = (connection or db.session).execute
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
@@ -77,7 +74,7 @@ class Grants:
             # proposed to one offer): the one that commits second finds the other's rows, which
             # its delete could not see, and keeps them rather than failing.
             execute(
-                insert(self.table)
+                insert_or_skip(self.table, connection)
                 .from_select([self.posting_id.key, "organisation_id"], self.rule(chunk))
                 .on_conflict_do_nothing()
             )

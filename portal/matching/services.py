@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.audit.services import record, snapshot
+from portal.core.bulk import insert_or_skip
 from portal.core.enums import MatchStatus, NeedStatus, OfferStatus, Side
 from portal.core.text import clean_text
 from portal.core.transitions import IllegalTransition
@@ -209,11 +208,9 @@ def _insert_unless_live(proposal: Match) -> Match | None:
     inserted a moment ago: the unique live-pair index decides (``ON CONFLICT DO NOTHING``), so
     a refusal leaves the request's transaction usable and unchanged. Returns the stored match,
     or None."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgresql else sqlite_insert
     values = {c.key: getattr(proposal, c.key) for c in Match.__table__.columns if c.key != "id"}
     statement = (
-        insert(Match)
+        insert_or_skip(Match)
         .values(**values)
         .on_conflict_do_nothing(
             index_elements=["need_id", "offer_id"],

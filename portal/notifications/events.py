@@ -17,11 +17,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, event, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.accounts.models import User
+from portal.core.bulk import insert_or_skip
 from portal.core.enums import Side
 from portal.core.statements import KeptStatements, read_columns
 from portal.core.transaction import call_after_commit
@@ -117,10 +116,8 @@ def notify(
 def insert_unless_exists(model: Any, values: dict[str, Any], unique: list[str]) -> Any | None:
     """Insert a row unless one with the same ``unique`` columns exists (``ON CONFLICT DO
     NOTHING``); the stored row, or None."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgresql else sqlite_insert
     statement = (
-        insert(model)
+        insert_or_skip(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(model)

@@ -5,6 +5,7 @@ visibility says what ``can_view`` says."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -266,7 +267,6 @@ def test_two_transactions_rewriting_one_offer_at_once_both_commit(app, users, pa
     """Two proposals to one offer at the same moment (two needs of one organisation, say) both
     rewrite the offer's grants. The second to commit finds the rows of the first, which its
     delete could not see: it keeps them instead of failing on the table's key."""
-    import threading
 
     need, offer = pair
     matching.propose(users["requester"], need, offer)
