@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,6 +93,18 @@ class PortalClient(FlaskClient):
 
     def logout(self):
         return self.post("/logout")
+
+
+# A signed CSRF token (itsdangerous: payload, time, signature), wherever the page holds one.
+_CSRF = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,8}\.[A-Za-z0-9_-]{20,}")
+_CLOCK = re.compile(r'data-remaining="\d+"')
+
+
+def masked(body: str) -> str:
+    """A page without what differs on every rendering: CSRF tokens (signed with the second they
+    were made) and the session clock's seconds. Two renderings of one page compare equal through
+    this, even when a second ticks between them."""
+    return _CLOCK.sub('data-remaining=""', _CSRF.sub("…", body))
 
 
 def fresh_code(client: FlaskClient, email: str) -> str:

@@ -32,20 +32,17 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.projects.models import Milestone, Project
 from tests import factories as f
-from tests.conftest import EMAILS, PASSWORD, TEST_REDIS_URL, PortalClient, count_queries
+from tests.conftest import (
+    EMAILS,
+    PASSWORD,
+    TEST_REDIS_URL,
+    PortalClient,
+    count_queries,
+    masked,
+)
 from tests.test_visibility_crawl import MARKER, _crawl, _file_text, _seed_restricted
 
 SCOPES = (None, "requester", "other_expert", "coordinator")
-
-# A signed CSRF token (itsdangerous: payload, time, signature), wherever the page holds one.
-_CSRF = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,8}\.[A-Za-z0-9_-]{20,}")
-_CLOCK = re.compile(r'data-remaining="\d+"')
-
-
-def _masked(body: str) -> str:
-    """A page without what differs on every rendering: CSRF tokens (signed with the time) and
-    the session clock's seconds."""
-    return _CLOCK.sub('data-remaining=""', _CSRF.sub("…", body))
 
 
 def _cache_on(app) -> None:
@@ -133,7 +130,7 @@ def _bodies(client, pages) -> dict[str, str]:
     for url, headers in pages:
         response = client.get(url, headers=headers)
         assert response.status_code == 200, url
-        bodies[f"{url} {headers}"] = _masked(response.get_data(as_text=True))
+        bodies[f"{url} {headers}"] = masked(response.get_data(as_text=True))
     return bodies
 
 
@@ -835,7 +832,7 @@ def test_a_page_read_again_costs_one_round_trip_to_the_cache(app, users, url):
     if url == "needs.detail":
         url = f"/needs/{ids['public_need']}"
     client = _client(app, "requester")
-    first = _masked(client.get(url).get_data(as_text=True))
+    first = masked(client.get(url).get_data(as_text=True))
     client.get(url)
     extension = app.extensions["cache"]
     counted = _CountedCache(extension[cache])
@@ -847,7 +844,7 @@ def test_a_page_read_again_costs_one_round_trip_to_the_cache(app, users, url):
         extension[cache] = counted.backend
     assert again.status_code == 200
     assert counted.calls == ["get_many"] and statements == []
-    assert _masked(again.get_data(as_text=True)) == first
+    assert masked(again.get_data(as_text=True)) == first
 
 
 def test_a_copy_kept_under_another_key_is_never_served(app, users):
@@ -869,7 +866,7 @@ def test_a_copy_kept_under_another_key_is_never_served(app, users):
 
     _plant_copy(app, users["other_expert"].id, "/needs/", theirs)
     served = expert.get("/needs/").get_data(as_text=True)
-    assert MARKER not in served and _masked(served) == _masked(fresh)
+    assert MARKER not in served and masked(served) == masked(fresh)
 
     key, (headers, body), packed = own
     assert packed is None  # the test client asks for no compression
@@ -980,10 +977,10 @@ def test_a_packed_answer_follows_the_encoding_the_unread_count_and_the_session(
 
     as_gzip = client.get("/projects/", headers={"Accept-Encoding": "gzip"})
     assert as_gzip.headers["Content-Encoding"] == "gzip" and made == ["br", "gzip"]
-    assert _masked(_unpacked(as_gzip)) == _masked(first)
+    assert masked(_unpacked(as_gzip)) == masked(first)
     plain = client.get("/projects/")
     assert "Content-Encoding" not in plain.headers
-    assert _masked(_unpacked(plain)) == _masked(first)
+    assert masked(_unpacked(plain)) == masked(first)
 
     badge = re.compile(r'id="notification-count"[^>]*>\s*Notifications <span class="badge">(\d+)')
     assert badge.search(first) is None
