@@ -13,10 +13,19 @@ transaction that changes what they depend on:
   that moved to another organisation;
 - by ``matching.services.propose``, whose insert goes around the flush (``ON CONFLICT``);
 - by :func:`reconcile` (``flask access reconcile``) for everything else that writes rows
-  directly (the bulk loader) and to find drift: the rows the rule gives against the rows held.
+  directly (the bulk loader) and to find drift: the rows the rule gives against the rows held;
+  the job scheduler runs it once an hour (:func:`reconcile_hourly`) and logs what it fixed.
 
 A posting's rows are rewritten whole from the rule (delete, then insert what the rule gives), so
 the same change applied twice, or two matches with the same organisation, come out the same.
+
+On PostgreSQL two transactions never rewrite the same posting's rows at once: each first takes
+a lock per posting (``pg_advisory_xact_lock``, held to its commit), the needs' before the
+offers', each kind's in the order of the ids. Without it, under READ COMMITTED, a rewrite whose
+delete ran while another's insert was not yet committed kept that insert's rows: a grant that a
+match withdrawn at the same moment had taken away stayed, and the restricted posting was still
+shown to the organisation it was withdrawn from. The second rewrite now waits, and its delete
+and insert read what the first committed. (SQLite lets one writer in at a time.)
 """
 
 from __future__ import annotations
@@ -25,16 +34,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, event, inspect, select
+from flask import current_app
+from sqlalchemy import Select, delete, event, inspect, select, text
 from sqlalchemy.orm import Session
 
+from portal import jobs
 from portal.core.bulk import insert_or_skip
-from portal.extensions import Model, db
+from portal.extensions import Model, cache, db
 from portal.matching.models import LIVE_MATCH_STATES, Match
 from portal.needs.models import Need, NeedAccess
 from portal.offers.models import Offer, OfferAccess
 
 CHUNK = 500  # postings rewritten per statement
+
+# The first key of each kind's advisory lock (the posting's id is the second): a number of the
+# portal's own, so that other users of advisory locks in the same database do not collide.
+LOCK_KEYS = {"need": 7301, "offer": 7302}
+# Locks taken in the order of the ids, the order the subquery gives the function's calls.
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(:key, t.id)"
+    " FROM (SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY 1) AS t"
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,13 @@ class Grants:
     def refresh(self, posting_ids: Iterable[int], connection: Any = None) -> None:
         """Rewrite the rows of these postings from the rule, in the current transaction."""
         ids = sorted({int(i) for i in posting_ids if i is not None})
+        if not ids:
+            return
         execute = (connection or db.session).execute
+        bind = connection if connection is not None else db.session.get_bind()
+        if bind.dialect.name == "postgresql":
+            # Waits for any other transaction rewriting these postings to end (see above).
+            execute(_LOCK, {"key": LOCK_KEYS[self.kind], "ids": ids})
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             execute(delete(self.table).where(self.posting_id.in_(chunk)))
@@ -184,3 +210,23 @@ def reconcile(fix: bool = True) -> Drift:
             )
         db.session.flush()
     return found
+
+
+def reconcile_hourly() -> None:
+    """The scheduler's round (every minute) compares the tables with the rule once an hour, on
+    whichever worker gets it, and fixes what differs. Drift means something wrote matches
+    around the rewrite above: it is logged as a warning, with what was fixed, for whoever looks
+    after the portal to find."""
+    if not cache.add("access-reconciled", 1, timeout=3600):
+        return
+    found = reconcile(fix=True)
+    if found:
+        current_app.logger.warning(
+            "access: the grants differed from the rule; fixed %d missing and %d extra: %s",
+            len(found.missing),
+            len(found.extra),
+            sorted(found.missing | found.extra)[:20],
+        )
+
+
+jobs.register_periodic(reconcile_hourly)

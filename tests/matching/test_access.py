@@ -6,15 +6,17 @@ visibility says what ``can_view`` says."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from portal.core.enums import MatchStatus, ProjectStatus, Visibility
 from portal.extensions import db
 from portal.matching import access
 from portal.matching import services as matching
+from portal.matching.models import Match
 from portal.needs.models import Need, NeedAccess
 from portal.offers.models import Offer, OfferAccess
 from portal.projects import services as projects
@@ -236,6 +238,35 @@ def test_the_command_reports_and_fixes_drift(runner, users, pair):
     assert "agree with the rule" in result.output
 
 
+def test_the_scheduler_reconciles_once_an_hour(app, users, pair, caplog):
+    """The periodic job puts drift right and logs it, once an hour whatever the rounds."""
+    from portal import jobs
+    from portal.extensions import cache
+
+    need, offer = pair
+    matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    assert access.reconcile_hourly in jobs.PERIODIC
+    cache.delete("access-reconciled")
+    stranger = users["admin"].organisation_id
+
+    def stray_grant() -> None:
+        db.session.execute(db.insert(NeedAccess).values(need_id=need.id, organisation_id=stranger))
+        db.session.commit()
+
+    stray_grant()
+    jobs.run(access.reconcile_hourly)
+    db.session.expire_all()
+    assert grants() == {(need.id, offer.organisation_id)}
+    assert f"('need', {need.id}, {stranger})" in caplog.text
+    stray_grant()
+    jobs.run(access.reconcile_hourly)  # the next round, within the hour: not again
+    assert (need.id, stranger) in grants()
+    cache.delete("access-reconciled")  # an hour on
+    jobs.run(access.reconcile_hourly)
+    assert grants() == {(need.id, offer.organisation_id)}
+
+
 def test_a_list_reads_the_table(users, pair):
     """The rule's SQL for a restricted need is the table, not the matches: a row alone opens
     the need (so drift would show, and the test above would catch it)."""
@@ -298,3 +329,68 @@ def test_two_transactions_rewriting_one_offer_at_once_both_commit(app, users, pa
     assert not thread.is_alive()
     assert failed == []
     assert offer_grants() == wanted
+
+
+def _until_someone_waits_for_a_lock(engine, seconds: float = 10) -> None:
+    """Until a transaction of the database waits for a lock (PostgreSQL: an ungranted lock in
+    pg_locks); elsewhere a moment, as SQLite has no such view (and lets one writer in)."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(1)
+        return
+    deadline = time.monotonic() + seconds
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            if watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+                return
+            watcher.rollback()
+            time.sleep(0.02)
+    raise AssertionError("the second transaction never waited")
+
+
+def test_a_withdrawal_during_another_rewrite_takes_its_grant_away(users, make_need, make_offer):
+    """A match withdrawn while another transaction rewrites the same need's grants (another
+    match of the need changing at that moment): the withdrawal's rewrite waits for the other
+    to commit and then reads it, so the organisation it was withdrawn from loses the grant.
+    Without the lock per posting, the withdrawal's delete could not see the other's new rows,
+    and the grant stayed."""
+    need = make_need(visibility=Visibility.RESTRICTED)
+    withdrawn = matching.propose(users["requester"], need, make_offer(by="expert"))
+    matching.propose(users["requester"], need, make_offer(by="other_expert"))
+    db.session.commit()
+    need_id, withdrawn_id, offer_id = need.id, withdrawn.id, withdrawn.offer_id
+    kept_grant = (need_id, users["other_expert"].organisation_id)
+    assert grants() == {(need_id, users["expert"].organisation_id), kept_grant}
+    db.session.remove()
+
+    failed: list[BaseException] = []
+    engine = db.engine
+    other = engine.connect()
+    other.begin()
+    access.NEEDS.refresh([need_id], other)  # rewrites both grants; not committed yet
+
+    def withdraw() -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    update(Match)
+                    .where(Match.id == withdrawn_id)
+                    .values(status=MatchStatus.WITHDRAWN)
+                )
+                access.NEEDS.refresh([need_id], connection)
+                access.OFFERS.refresh([offer_id], connection)
+        except BaseException as error:
+            failed.append(error)
+
+    thread = threading.Thread(target=withdraw)
+    thread.start()
+    _until_someone_waits_for_a_lock(engine)
+    other.commit()
+    other.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert failed == []
+    assert db.session.scalar(select(Match.status).where(Match.id == withdrawn_id)) == (
+        MatchStatus.WITHDRAWN
+    )
+    assert grants() == {kept_grant}
+    assert not access.drift()

@@ -195,10 +195,11 @@ def test_the_scheduler_queues_the_periodic_work_on_redis(app, users, queue_env, 
         result = runner.invoke(args=["jobs", "scheduler", "--once"])
         assert result.exit_code == 0, result.output
     q = queue(app)
-    # Each round queues every periodic job once: the reminders', the suggestions' refresh and
-    # the documents' sweep (which sweeps once a day, whatever the rounds).
+    # Each round queues every periodic job once: the reminders', the suggestions' refresh,
+    # the documents' sweep (which sweeps once a day, whatever the rounds) and the access
+    # tables' check (once an hour).
     assert sorted(job.args[0].__name__ for job in q.jobs) == sorted(
-        2 * ["run_due", "refresh_stale", "sweep_daily"]
+        2 * ["run_due", "refresh_stale", "sweep_daily", "reconcile_hourly"]
     )
     SimpleWorker([q], connection=q.connection).work(burst=True)
     assert kinds_for(users["coordinator"]) == ["agreement_ending"]
