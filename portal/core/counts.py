@@ -12,6 +12,11 @@ than 1,000": counting every match of a search is what costs most.
 
 The cache key carries the viewer's ``core.visibility.Scope.key``, the very object every
 ``visible_to`` is built from, so people who see different records never share a kept count.
+
+A kept count read from the shared cache is also kept in the worker for ``LOCAL_SECONDS`` (per
+app, under the same key), so that a list page or the welcome page (three counts) does not ask
+Redis for a number it asked for a moment ago: "about 12,000" a few seconds older is still
+about 12,000, and the shared entry is a minute old already.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
-from flask import current_app, has_app_context
+from cachetools import TTLCache
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import Select, func, select
 
 from portal.extensions import cache, db
@@ -30,6 +37,8 @@ from portal.extensions import cache, db
 log = logging.getLogger(__name__)
 
 EXACT_UP_TO = 1_000
+LOCAL_SECONDS = 5  # a kept count read from the shared cache, kept in the worker this long
+LOCAL_COUNTS = 4096  # at most this many per worker (lists x scopes x filters)
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ def count_list(
     kept_here = bool(seconds) and not searched
     key = _key(list_name, scope, filters)
     if kept_here:
-        kept = _get(key)
+        kept = _get(key, seconds)
         if isinstance(kept, ListCount):  # a long list, counted a moment ago
             return kept
     if not isinstance(stmt, Select):
@@ -91,12 +100,45 @@ def count_list(
         cache.set(key, found, timeout=int(seconds))
     except Exception as error:
         log.warning("list count cache unavailable: %s", error)
+    _local(seconds).put(key, found)
     return found
 
 
-def _get(key: str) -> Any:
+class _LocalCounts:
+    """The worker's own copy of kept counts (``LOCAL_SECONDS``), one per app: the test suite's
+    apps, each on a database of its own, never read each other's."""
+
+    def __init__(self, seconds: float) -> None:
+        self._kept: TTLCache[str, ListCount] = TTLCache(maxsize=LOCAL_COUNTS, ttl=seconds)
+        self._lock = Lock()
+
+    def get(self, key: str) -> ListCount | None:
+        with self._lock:
+            return self._kept.get(key)
+
+    def put(self, key: str, count: ListCount) -> None:
+        with self._lock:
+            self._kept[key] = count
+
+
+def _local(seconds: float) -> _LocalCounts:
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    local = app.extensions.get("portal_list_counts")
+    if local is None:
+        local = app.extensions["portal_list_counts"] = _LocalCounts(min(LOCAL_SECONDS, seconds))
+    return local
+
+
+def _get(key: str, seconds: float) -> Any:
+    local = _local(seconds)
+    found = local.get(key)
+    if found is not None:
+        return found
     try:
-        return cache.get(key)
+        found = cache.get(key)
     except Exception as error:  # Redis unreachable: count, as without a cache
         log.warning("list count cache unavailable: %s", error)
         return None
+    if isinstance(found, ListCount):
+        local.put(key, found)
+    return found

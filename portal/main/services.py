@@ -11,6 +11,7 @@ every active administrator, each in their own language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -246,16 +247,24 @@ def public_overview() -> PublicOverview:
     lists count (``portal.core.counts``): exactly up to a thousand, past it about, kept a minute
     for the public scope, so the welcome page does not count a hundred thousand needs."""
     return PublicOverview(
-        open_needs=_public_count(Need, Need.status == NeedStatus.OPEN, "needs"),
-        offers=_public_count(Offer, Offer.status == OfferStatus.OPEN, "offers"),
-        projects=_public_count(Project, Project.status != ProjectStatus.CANCELLED, "projects"),
+        open_needs=_public_count(Need, lambda: Need.status == NeedStatus.OPEN, "needs"),
+        offers=_public_count(Offer, lambda: Offer.status == OfferStatus.OPEN, "offers"),
+        projects=_public_count(
+            Project, lambda: Project.status != ProjectStatus.CANCELLED, "projects"
+        ),
     )
 
 
-def _public_count(model: Any, shown: Any, name: str) -> ListCount:
-    """The records of ``model`` a visitor sees that are ``shown``, kept as ``welcome-<name>``."""
-    statement = select(model.id).where(model.visible_to(None), shown)
-    return count_list(statement, model.id, f"welcome-{name}", PUBLIC_SCOPE.key, "welcome")
+def _public_count(model: Any, shown: Callable[[], Any], name: str) -> ListCount:
+    """The records of ``model`` a visitor sees that are ``shown()``, kept as
+    ``welcome-<name>``. The statement is built only when the count is not kept."""
+    return count_list(
+        lambda: select(model.id).where(model.visible_to(None), shown()),
+        model.id,
+        f"welcome-{name}",
+        PUBLIC_SCOPE.key,
+        "welcome",
+    )
 
 
 # ---------------------------------------------------------------- accessibility reports

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -217,6 +218,45 @@ def test_kept_counts_are_kept_per_visibility_scope(app, users, monkeypatch):
     with app.test_request_context():
         assert needs.list_needs(None, NeedFilters()).count == ListCount(1, exact=False)
         assert needs.list_needs(users["requester"], NeedFilters()).count == own
+
+
+def test_a_kept_count_is_read_from_the_shared_cache_once_per_moment(app, users, monkeypatch):
+    """A kept count read from Redis is kept in the worker a few seconds: the next readers of the
+    same list and scope ask nobody; readers of another scope still get their own count; and
+    once the moment is over the shared cache is asked again."""
+    from portal.extensions import cache
+
+    monkeypatch.setattr(counts, "EXACT_UP_TO", 0)
+    app.config["LIST_COUNT_SECONDS"] = 60
+    make_need(users["requester"], title="Public school", visibility=Visibility.PUBLIC)
+    _restricted_need(users)
+    asked: list[str] = []
+    shared_get = cache.get
+
+    def get(key):
+        asked.append(key)
+        return shared_get(key)
+
+    monkeypatch.setattr(cache, "get", get)
+    with app.test_request_context():
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(1, exact=False)
+    assert len(asked) == 1  # nothing kept yet: asked, then counted and kept in both
+    app.extensions.pop("portal_list_counts")  # another worker: only Redis holds it
+    with app.test_request_context():
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(1, exact=False)
+    assert len(asked) == 2
+    for _reader in range(3):
+        with app.test_request_context():
+            assert needs.list_needs(None, NeedFilters()).count == ListCount(1, exact=False)
+    assert len(asked) == 2  # the worker's copy
+    with app.test_request_context():
+        own = needs.list_needs(users["requester"], NeedFilters()).count
+    assert own == ListCount(2, exact=False) and len(asked) == 3  # another scope, another key
+    local = app.extensions["portal_list_counts"]._kept
+    local.expire(time.monotonic() + counts.LOCAL_SECONDS + 1)  # the moment is over
+    with app.test_request_context():
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(1, exact=False)
+    assert len(asked) == 4
 
 
 def test_short_lists_are_counted_afresh_and_long_ones_read_from_the_cache(app, users, monkeypatch):
