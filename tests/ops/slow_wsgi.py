@@ -1,4 +1,5 @@
-"""A WSGI app whose answers take 20 ms (a page's work), for tests that run a real gunicorn."""
+"""A WSGI app whose answers take 20 ms (a page's work; ``/slow``: half a second), for tests that
+run a real gunicorn."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    if environ["PATH_INFO"] != "/healthz":
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(0.5)
+    elif environ["PATH_INFO"] != "/healthz":
         time.sleep(0.02)
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
     return [b"ok"]

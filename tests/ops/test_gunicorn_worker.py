@@ -86,3 +86,126 @@ def test_no_request_goes_unanswered_while_workers_are_replaced(tmp_path):
     assert replaced >= 4, log_path.read_text()[-2000:]
     assert unanswered == []
     assert len(answered) > 100 and set(answered) == {200}
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """One whole answer of slow_wsgi's ("ok", Content-Length 2), or what came before EOF."""
+    received = b""
+    while not (b"\r\n\r\n" in received and received.endswith(b"ok")):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def test_a_client_between_two_requests_is_answered_by_the_stopping_worker(tmp_path):
+    """A keep-alive connection idle for less than the keep-alive time when its worker is replaced
+    stays open: the request its client sends three seconds later (a person reading a page) is
+    answered, with Connection: close, instead of meeting a connection closed under it."""
+    port = _free_port()
+    log_path = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "2",
+        "WEB_KEEPALIVE": "5",
+        "WEB_MAX_REQUESTS": "6",
+        "WEB_MAX_REQUESTS_JITTER": "0",
+        "WEB_ACCESS_LOG": "",
+        "PYTHONPATH": str(ROOT),
+    }
+    request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    with open(log_path, "wb") as out:
+        server = subprocess.Popen(
+            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "tests.ops.slow_wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _attempt in range(150):  # the first request the worker counts
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        reader = socket.create_connection(("127.0.0.1", port), timeout=10)
+        reader.sendall(request)
+        first = _answer(reader)
+        assert first.startswith(b"HTTP/1.1 200") and b"close" not in first.lower()
+        # Others use up the worker's requests: the last one's answer closes its connection,
+        # and the worker stops, the reader's connection idle.
+        for _request in range(10):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as other:
+                other.sendall(request)
+                if b"connection: close" in _answer(other).lower():
+                    break
+        else:
+            raise AssertionError(log_path.read_text()[-2000:])
+        time.sleep(3)
+        reader.sendall(request)
+        second = _answer(reader)
+        reader.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert "Autorestarting worker" in log_path.read_text()
+    assert second.startswith(b"HTTP/1.1 200"), second
+    assert b"connection: close" in second.lower()
+
+
+def test_an_answer_sent_as_kept_alive_as_the_worker_stops_is_followed(tmp_path):
+    """A slow page is answered as kept alive while another request stops the worker: its client
+    follows with the next request at once (a redirect, the form posted after its page), on the
+    same connection, and is answered with Connection: close instead of finding it closed."""
+    port = _free_port()
+    log_path = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "2",
+        "WEB_MAX_REQUESTS": "3",
+        "WEB_MAX_REQUESTS_JITTER": "0",
+        "WEB_ACCESS_LOG": "",
+        "PYTHONPATH": str(ROOT),
+    }
+
+    def asking(path: str) -> bytes:
+        return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+
+    with open(log_path, "wb") as out:
+        server = subprocess.Popen(
+            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "tests.ops.slow_wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _attempt in range(150):  # the worker's first request
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        reader = socket.create_connection(("127.0.0.1", port), timeout=10)
+        reader.sendall(asking("/slow"))  # the second: answered as kept alive
+        time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as other:
+            other.sendall(asking("/"))  # the third: the worker stops
+            assert b"connection: close" in _answer(other).lower()
+        slow = _answer(reader)
+        reader.sendall(asking("/"))
+        following = _answer(reader)
+        reader.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert "Autorestarting worker" in log_path.read_text()
+    assert slow.startswith(b"HTTP/1.1 200") and b"connection: close" not in slow.lower()
+    assert following.startswith(b"HTTP/1.1 200"), following
+    assert b"connection: close" in following.lower()
