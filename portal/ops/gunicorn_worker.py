@@ -17,7 +17,9 @@ then; that is why HTTP clients retry such a request (browsers and proxies do). C
 keep-alive time, the drain closes only connections that the keep-alive timeout would have closed
 as well, no more often. A shorter moment (two seconds, before) closed connections of clients
 that were only between two requests: the 2-minute load test, whose people wait up to two
-seconds, lost one request of 6,460 that way, reset as its worker was replaced.
+seconds, lost one request of 6,460 that way, reset as its worker was replaced. The price: a
+worker whose connections stay idle (a proxy's pool, say) takes the keep-alive time to leave, and
+gunicorn starts its replacement only then.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A WSGI app whose answers take 20 ms (a page's work; ``/slow``: half a second), for tests that
+"""A WSGI app whose answers take 20 ms (a page's work; ``/slow``: a second), for tests that
 run a real gunicorn."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     if environ["PATH_INFO"] == "/slow":
-        time.sleep(0.5)
+        time.sleep(1.0)
     elif environ["PATH_INFO"] != "/healthz":
         time.sleep(0.02)
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])

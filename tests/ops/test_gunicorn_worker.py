@@ -194,7 +194,7 @@ def test_an_answer_sent_as_kept_alive_as_the_worker_stops_is_followed(tmp_path):
                 time.sleep(0.2)
         reader = socket.create_connection(("127.0.0.1", port), timeout=10)
         reader.sendall(asking("/slow"))  # the second: answered as kept alive
-        time.sleep(0.2)
+        time.sleep(0.4)  # counted (and being answered) before the third comes
         with socket.create_connection(("127.0.0.1", port), timeout=10) as other:
             other.sendall(asking("/"))  # the third: the worker stops
             assert b"connection: close" in _answer(other).lower()
