@@ -1,5 +1,5 @@
 """Workers replaced under load (gunicorn's max_requests) answer every request sent to them:
-a real gunicorn with gunicorn.conf.py, replacing its workers every ~20 requests, and clients
+a real gunicorn with gunicorn.conf.py, replacing its workers every few requests, and clients
 that keep their connections alive as browsers and locust do."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -26,16 +28,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_no_request_goes_unanswered_while_workers_are_replaced(tmp_path):
+@contextmanager
+def _gunicorn(
+    tmp_path: Path, *, workers: int, max_requests: int, jitter: int = 0
+) -> Iterator[tuple[int, Path]]:
+    """A real gunicorn with gunicorn.conf.py serving slow_wsgi (two threads a worker, 5 s of
+    keep-alive), each worker replaced after ``max_requests`` (plus up to ``jitter``), up and
+    answering (its first request counted): its port and its log."""
     port = _free_port()
     log_path = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
         "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": str(workers),
         "WEB_THREADS": "2",
-        "WEB_MAX_REQUESTS": "20",
-        "WEB_MAX_REQUESTS_JITTER": "5",
+        "WEB_KEEPALIVE": "5",
+        "WEB_MAX_REQUESTS": str(max_requests),
+        "WEB_MAX_REQUESTS_JITTER": str(jitter),
         "WEB_ACCESS_LOG": "",
         "PYTHONPATH": str(ROOT),
     }
@@ -47,12 +56,25 @@ def test_no_request_goes_unanswered_while_workers_are_replaced(tmp_path):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
+    try:
+        for _attempt in range(150):
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        yield port, log_path
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_no_request_goes_unanswered_while_workers_are_replaced(tmp_path):
     answered: list[int] = []
     unanswered: list[str] = []
     lock = threading.Lock()
 
-    def client(seed: int) -> None:
+    def client(base: str, seed: int) -> None:
         pace = random.Random(seed)
         session = requests.Session()  # keep-alive, as a browser
         deadline = time.monotonic() + SECONDS
@@ -67,21 +89,13 @@ def test_no_request_goes_unanswered_while_workers_are_replaced(tmp_path):
                     answered.append(status)
             time.sleep(pace.uniform(0, 0.2))
 
-    try:
-        for _attempt in range(150):
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    with _gunicorn(tmp_path, workers=2, max_requests=20, jitter=5) as (port, log_path):
+        base = f"http://127.0.0.1:{port}"
+        threads = [threading.Thread(target=client, args=(base, n)) for n in range(CLIENTS)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     replaced = log_path.read_text().count("Autorestarting worker")
     assert replaced >= 4, log_path.read_text()[-2000:]
     assert unanswered == []
@@ -103,35 +117,8 @@ def test_a_client_between_two_requests_is_answered_by_the_stopping_worker(tmp_pa
     """A keep-alive connection idle for less than the keep-alive time when its worker is replaced
     stays open: the request its client sends three seconds later (a person reading a page) is
     answered, with Connection: close, instead of meeting a connection closed under it."""
-    port = _free_port()
-    log_path = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "WEB_THREADS": "2",
-        "WEB_KEEPALIVE": "5",
-        "WEB_MAX_REQUESTS": "6",
-        "WEB_MAX_REQUESTS_JITTER": "0",
-        "WEB_ACCESS_LOG": "",
-        "PYTHONPATH": str(ROOT),
-    }
-    request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    with open(log_path, "wb") as out:
-        server = subprocess.Popen(
-            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "tests.ops.slow_wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _attempt in range(150):  # the first request the worker counts
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with _gunicorn(tmp_path, workers=1, max_requests=6) as (port, log_path):
+        request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
         reader = socket.create_connection(("127.0.0.1", port), timeout=10)
         reader.sendall(request)
         first = _answer(reader)
@@ -149,9 +136,6 @@ def test_a_client_between_two_requests_is_answered_by_the_stopping_worker(tmp_pa
         reader.sendall(request)
         second = _answer(reader)
         reader.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     assert "Autorestarting worker" in log_path.read_text()
     assert second.startswith(b"HTTP/1.1 200"), second
     assert b"connection: close" in second.lower()
@@ -161,37 +145,11 @@ def test_an_answer_sent_as_kept_alive_as_the_worker_stops_is_followed(tmp_path):
     """A slow page is answered as kept alive while another request stops the worker: its client
     follows with the next request at once (a redirect, the form posted after its page), on the
     same connection, and is answered with Connection: close instead of finding it closed."""
-    port = _free_port()
-    log_path = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "WEB_THREADS": "2",
-        "WEB_MAX_REQUESTS": "3",
-        "WEB_MAX_REQUESTS_JITTER": "0",
-        "WEB_ACCESS_LOG": "",
-        "PYTHONPATH": str(ROOT),
-    }
+    with _gunicorn(tmp_path, workers=1, max_requests=3) as (port, log_path):
 
-    def asking(path: str) -> bytes:
-        return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        def asking(path: str) -> bytes:
+            return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
 
-    with open(log_path, "wb") as out:
-        server = subprocess.Popen(
-            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "tests.ops.slow_wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _attempt in range(150):  # the worker's first request
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
         reader = socket.create_connection(("127.0.0.1", port), timeout=10)
         reader.sendall(asking("/slow"))  # the second: answered as kept alive
         time.sleep(0.4)  # counted (and being answered) before the third comes
@@ -202,9 +160,6 @@ def test_an_answer_sent_as_kept_alive_as_the_worker_stops_is_followed(tmp_path):
         reader.sendall(asking("/"))
         following = _answer(reader)
         reader.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     assert "Autorestarting worker" in log_path.read_text()
     assert slow.startswith(b"HTTP/1.1 200") and b"connection: close" not in slow.lower()
     assert following.startswith(b"HTTP/1.1 200"), following
