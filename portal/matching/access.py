@@ -100,7 +100,7 @@ class Grants:
             # proposed to one offer): the one that commits second finds the other's rows, which
             # its delete could not see, and keeps them rather than failing.
             execute(
-                insert_or_skip(self.table, connection)
+                insert_or_skip(self.table, bind)
                 .from_select([self.posting_id.key, "organisation_id"], self.rule(chunk))
                 .on_conflict_do_nothing()
             )

@@ -294,6 +294,29 @@ def test_a_list_of_offers_reads_its_table(users, make_offer):
     db.session.rollback()
 
 
+# A session of this test's database (not another test process's) waiting for a lock.
+_WAITING = text(
+    "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+    " WHERE NOT pg_locks.granted AND pg_stat_activity.datname = current_database()"
+)
+
+
+def _until_someone_waits_for_a_lock(engine, seconds: float = 10) -> None:
+    """Until a transaction of this database waits for a lock (PostgreSQL: an ungranted lock in
+    pg_locks); elsewhere a moment, as SQLite has no such view (and lets one writer in)."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(1)
+        return
+    deadline = time.monotonic() + seconds
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            if watcher.scalar(_WAITING):
+                return
+            watcher.rollback()
+            time.sleep(0.02)
+    raise AssertionError("the second transaction never waited")
+
+
 def test_two_transactions_rewriting_one_offer_at_once_both_commit(app, users, pair):
     """Two proposals to one offer at the same moment (two needs of one organisation, say) both
     rewrite the offer's grants. The second to commit finds the rows of the first, which its
@@ -322,29 +345,13 @@ def test_two_transactions_rewriting_one_offer_at_once_both_commit(app, users, pa
 
     thread = threading.Thread(target=second)
     thread.start()
-    thread.join(timeout=1)  # the second is waiting on the first's rows now
+    _until_someone_waits_for_a_lock(engine)  # the second waits for the first now
     first.commit()
     first.close()
     thread.join(timeout=30)
     assert not thread.is_alive()
     assert failed == []
     assert offer_grants() == wanted
-
-
-def _until_someone_waits_for_a_lock(engine, seconds: float = 10) -> None:
-    """Until a transaction of the database waits for a lock (PostgreSQL: an ungranted lock in
-    pg_locks); elsewhere a moment, as SQLite has no such view (and lets one writer in)."""
-    if engine.dialect.name != "postgresql":
-        time.sleep(1)
-        return
-    deadline = time.monotonic() + seconds
-    with engine.connect() as watcher:
-        while time.monotonic() < deadline:
-            if watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
-                return
-            watcher.rollback()
-            time.sleep(0.02)
-    raise AssertionError("the second transaction never waited")
 
 
 def test_a_withdrawal_during_another_rewrite_takes_its_grant_away(users, make_need, make_offer):
