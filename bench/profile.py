@@ -24,7 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from support import bulk_second_factor, csrf_token  # noqa: E402
+from support import (  # noqa: E402
+    bulk_second_factor,
+    cpu_by_process,
+    cpu_spent,
+    csrf_token,
+    postgres_pids,
+)
 
 
 def main() -> int:
@@ -47,6 +53,9 @@ def main() -> int:
     )
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument("--save", default="", help="write the page's HTML (uncompressed) here")
+    parser.add_argument(
+        "--explain", action="store_true", help="with --sql: PostgreSQL's plan of each, as run"
+    )
     parser.add_argument(
         "--trace", default="", help="with --sql: where statements matching this regex come from"
     )
@@ -98,10 +107,12 @@ def main() -> int:
             assert response.status_code == 302, "second factor refused"
 
     statements: list[str] = []
+    parameters: list[object] = []
     origins: dict[int, str] = {}
 
-    def before(conn, cursor, statement, *rest):
+    def before(conn, cursor, statement, params, *rest):
         statements.append(statement)
+        parameters.append(params)
         if args.trace and re.search(args.trace, statement):
             frames = [
                 f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
@@ -117,16 +128,26 @@ def main() -> int:
         response = client.get(base + args.path, headers=measured)
         assert response.status_code == 200, f"{args.path}: {response.status_code}"
     statements.clear()
+    parameters.clear()
     if args.save:
         Path(args.save).write_bytes(client.get(base + args.path).get_data())
         statements.clear()
+        parameters.clear()
     if args.sql:
         client.get(base + args.path)
         for n, statement in enumerate(statements, start=1):
             print(f"{n:3}. {' '.join(statement.split())[:220]}")
             if n in origins:
                 print(f"     from {origins[n]}")
+        if args.explain:
+            explained = list(zip(statements, parameters, strict=True))
+            with app.app_context(), db.engine.connect() as connection:
+                for n, (statement, params) in enumerate(explained, start=1):
+                    cursor = connection.connection.driver_connection.cursor()
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
+                    print(f"--- {n}.", *(line for (line,) in cursor.fetchall()), sep="\n")
         statements.clear()
+        parameters.clear()
         origins.clear()
 
     profiler = None
@@ -145,12 +166,15 @@ def main() -> int:
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
+    backends = postgres_pids(args.database_url or "")
+    database = cpu_by_process(backends)
     started = time.perf_counter()
     cpu = time.process_time()
     for _ in range(args.repeat):
         client.get(base + args.path, headers=measured)
     wall = (time.perf_counter() - started) / args.repeat * 1000
     cpu = (time.process_time() - cpu) / args.repeat * 1000
+    database_ms = cpu_spent(database, cpu_by_process(backends)) / args.repeat * 1000
     if flat:
         import pstats
 
@@ -162,7 +186,8 @@ def main() -> int:
     if profiler:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
-    print(f"{args.path}: {wall:.1f} ms wall, {cpu:.1f} ms CPU per request")
+    print(f"{args.path}: {wall:.1f} ms wall, {cpu:.1f} ms CPU per request", end="")
+    print(f" + {database_ms:.2f} ms of PostgreSQL" if backends else "")
     print(f"{len(statements) / args.repeat:.1f} SQL statements per request")
     return 0
 
