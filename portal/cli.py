@@ -286,19 +286,28 @@ def documents_sweep(older_than_days: int, dry_run: bool) -> None:
     click.echo(f"{verb} {len(orphans)} unreferenced files and {staged} unfinished uploads.")
 
 
+RECONCILE_SHOWN = 50
+
+
 @access_cli.command("reconcile")
 @click.option("--check", is_flag=True, help="Only report; exit 1 when anything differs.")
-def access_reconcile(check: bool) -> None:
+@click.option("--list-all", is_flag=True, help="List every row that differs, not the first 50.")
+def access_reconcile(check: bool, list_all: bool) -> None:
     """Compare need_access and offer_access with the visibility rule (the live matches) and
     fix what differs."""
     from portal.matching import access
 
     found = access.reconcile(fix=not check)
     db.session.commit()
-    for kind, posting_id, organisation_id in sorted(found.missing):
-        click.echo(f"missing: {kind} {posting_id} for organisation {organisation_id}")
-    for kind, posting_id, organisation_id in sorted(found.extra):
-        click.echo(f"extra: {kind} {posting_id} for organisation {organisation_id}")
+    rows = [("missing", *row) for row in sorted(found.missing)]
+    rows += [("extra", *row) for row in sorted(found.extra)]
+    # After a bulk load every grant is missing (83,191 at 100,000 needs): the first ones say
+    # what happened, the counts below say how much.
+    shown = rows if list_all else rows[:RECONCILE_SHOWN]
+    for what, kind, posting_id, organisation_id in shown:
+        click.echo(f"{what}: {kind} {posting_id} for organisation {organisation_id}")
+    if len(shown) < len(rows):
+        click.echo(f"… and {len(rows) - len(shown)} more (--list-all lists them).")
     if not found:
         click.echo("need_access and offer_access agree with the rule.")
     elif check:

@@ -25,7 +25,11 @@ offers', each kind's in the order of the ids. Without it, under READ COMMITTED, 
 delete ran while another's insert was not yet committed kept that insert's rows: a grant that a
 match withdrawn at the same moment had taken away stayed, and the restricted posting was still
 shown to the organisation it was withdrawn from. The second rewrite now waits, and its delete
-and insert read what the first committed. (SQLite lets one writer in at a time.)
+and insert read what the first committed. A rewrite of more postings than
+``LOCKS_PER_POSTING_UP_TO`` (a reconcile after bulk loading: 100,000 needs) locks the whole
+table instead (``SHARE ROW EXCLUSIVE``, which other writers of the table wait for): a lock per
+posting there exhausted the server's lock table ("out of shared memory"). (SQLite lets one
+writer in at a time.)
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ CHUNK = 500  # postings rewritten per statement
 # The first key of each kind's advisory lock (the posting's id is the second): a number of the
 # portal's own, so that other users of advisory locks in the same database do not collide.
 LOCK_KEYS = {"need": 7301, "offer": 7302}
+# Above this many postings, one lock on the table instead (PostgreSQL's lock table holds
+# max_locks_per_transaction (64) x max_connections locks for the whole server).
+LOCKS_PER_POSTING_UP_TO = 1000
 # Locks taken in the order of the ids, the order the subquery gives the function's calls.
 _LOCK = text(
     "SELECT pg_advisory_xact_lock(:key, t.id)"
@@ -92,7 +99,11 @@ class Grants:
         bind = connection if connection is not None else db.session.get_bind()
         if bind.dialect.name == "postgresql":
             # Waits for any other transaction rewriting these postings to end (see above).
-            execute(_LOCK, {"key": LOCK_KEYS[self.kind], "ids": ids})
+            if len(ids) <= LOCKS_PER_POSTING_UP_TO:
+                execute(_LOCK, {"key": LOCK_KEYS[self.kind], "ids": ids})
+            else:
+                name = bind.dialect.identifier_preparer.format_table(self.table.__table__)
+                execute(text(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE"))
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             execute(delete(self.table).where(self.posting_id.in_(chunk)))

@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 
 from portal.core.enums import MatchStatus, ProjectStatus, Visibility
 from portal.extensions import db
@@ -238,6 +238,28 @@ def test_the_command_reports_and_fixes_drift(runner, users, pair):
     assert "agree with the rule" in result.output
 
 
+def test_the_command_lists_the_first_rows_of_a_large_drift(runner, users, pair, monkeypatch):
+    """After a bulk load every grant is missing: the command names the first ones and counts
+    the rest, unless asked for every row."""
+    from portal import cli
+
+    need, offer = pair
+    matching.propose(users["requester"], need, offer)
+    db.session.commit()
+    db.session.execute(db.delete(NeedAccess))
+    db.session.execute(db.delete(OfferAccess))
+    db.session.commit()
+    monkeypatch.setattr(cli, "RECONCILE_SHOWN", 1)
+    result = runner.invoke(args=["access", "reconcile", "--check"])
+    assert result.exit_code == 1
+    assert f"missing: need {need.id} for organisation {offer.organisation_id}" in result.output
+    assert f"missing: offer {offer.id}" not in result.output
+    assert "… and 1 more (--list-all lists them)." in result.output
+    result = runner.invoke(args=["access", "reconcile", "--check", "--list-all"])
+    assert f"missing: offer {offer.id} for organisation {need.organisation_id}" in result.output
+    assert "more" not in result.output
+
+
 def test_the_scheduler_reconciles_once_an_hour(app, users, pair, caplog):
     """The periodic job puts drift right and logs it, once an hour whatever the rounds."""
     from portal import jobs
@@ -400,4 +422,58 @@ def test_a_withdrawal_during_another_rewrite_takes_its_grant_away(users, make_ne
         MatchStatus.WITHDRAWN
     )
     assert grants() == {kept_grant}
+    assert not access.drift()
+
+
+def test_a_rewrite_of_many_postings_locks_the_table_not_each_posting(
+    users, make_need, make_offer, monkeypatch
+):
+    """A reconcile after bulk loading rewrites every posting: with one advisory lock each,
+    100,000 needs exhausted PostgreSQL's lock table ("out of shared memory") and the bulk load
+    failed. Past ``LOCKS_PER_POSTING_UP_TO`` the rewrite locks the table once, and a rewrite of
+    one of its postings meanwhile waits for it."""
+    needs = [make_need(visibility=Visibility.RESTRICTED) for _ in range(3)]
+    for need in needs:
+        matching.propose(users["requester"], need, make_offer(by="expert"))
+    db.session.commit()
+    ids = [need.id for need in needs]
+    wanted = {(need_id, users["expert"].organisation_id) for need_id in ids}
+    db.session.execute(delete(NeedAccess))  # as the bulk loader leaves them: none
+    db.session.commit()
+    db.session.remove()
+    monkeypatch.setattr(access, "LOCKS_PER_POSTING_UP_TO", 2)
+
+    engine = db.engine
+    failed: list[BaseException] = []
+    with engine.connect() as big:
+        big.begin()
+        access.NEEDS.refresh(ids, big)
+        if engine.dialect.name == "postgresql":
+            held = big.execute(
+                text(
+                    "SELECT locktype, mode, relation::regclass::text FROM pg_locks"
+                    " WHERE pid = pg_backend_pid() AND locktype IN ('advisory', 'relation')"
+                    " AND (locktype = 'advisory' OR relation = 'need_access'::regclass)"
+                )
+            ).all()
+            assert [tuple(row) for row in held if row[0] == "advisory"] == []
+            assert ("relation", "ShareRowExclusiveLock", "need_access") in {
+                tuple(row) for row in held
+            }
+
+        def one() -> None:
+            try:
+                with engine.begin() as connection:  # one posting: its own lock, then the table
+                    access.NEEDS.refresh(ids[:1], connection)
+            except BaseException as error:
+                failed.append(error)
+
+        thread = threading.Thread(target=one)
+        thread.start()
+        _until_someone_waits_for_a_lock(engine)
+        big.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert failed == []
+    assert grants() == wanted
     assert not access.drift()
