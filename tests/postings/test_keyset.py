@@ -234,7 +234,8 @@ def test_a_kept_count_is_read_from_the_shared_cache_once_per_moment(app, users, 
     shared_get = cache.get
 
     def get(key):
-        asked.append(key)
+        if key.startswith("list-count:"):  # not the data version, started on first use
+            asked.append(key)
         return shared_get(key)
 
     monkeypatch.setattr(cache, "get", get)
@@ -259,18 +260,44 @@ def test_a_kept_count_is_read_from_the_shared_cache_once_per_moment(app, users, 
     assert len(asked) == 4
 
 
+def _request(app):
+    """A request of its own, as each is under a server: its own application context (``g``,
+    where the data version is read once per request)."""
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    stack.enter_context(app.app_context())
+    stack.enter_context(app.test_request_context())
+    return stack
+
+
 def test_short_lists_are_counted_afresh_and_long_ones_read_from_the_cache(app, users, monkeypatch):
     app.config["LIST_COUNT_SECONDS"] = 60
     make_need(users["requester"], title="Public school", visibility=Visibility.PUBLIC)
-    with app.test_request_context():
+    _restricted_need(users)
+    with _request(app):
         assert needs.list_needs(None, NeedFilters()).count == ListCount(1)
+    with _request(app), count_queries(app) as statements:
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(1)
+    # Nothing written since: the short count is read where it was kept, not counted again.
+    assert not [s for s in statements if "count(" in s.lower()]
+    with _request(app):  # the organisation that sees its restricted need: a count of its own
+        assert needs.list_needs(users["requester"], NeedFilters()).count == ListCount(2)
+        assert needs.list_needs(users["other_requester"], NeedFilters()).count == ListCount(1)
     make_need(users["requester"], title="Public library", visibility=Visibility.PUBLIC)
-    with app.test_request_context():
-        assert needs.list_needs(None, NeedFilters()).count == ListCount(2)  # not kept
-        monkeypatch.setattr(counts, "EXACT_UP_TO", 1)
-        assert needs.list_needs(None, NeedFilters()).count == ListCount(2, exact=False)
-        with count_queries(app) as statements:
-            assert needs.list_needs(None, NeedFilters()).count == ListCount(2, exact=False)
+    with _request(app):
+        # A write since (the data version moved on): counted afresh, the new need with it.
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(2)
+    with _request(app):
+        assert needs.list_needs(users["requester"], NeedFilters()).count == ListCount(3)
+    monkeypatch.setattr(counts, "EXACT_UP_TO", 1)
+    make_need(users["requester"], title="Public park", visibility=Visibility.PUBLIC)
+    with _request(app):
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(3, exact=False)
+    # A long count is kept for its time whatever is written meanwhile ("about" says so).
+    make_need(users["requester"], title="Public pool", visibility=Visibility.PUBLIC)
+    with _request(app), count_queries(app) as statements:
+        assert needs.list_needs(None, NeedFilters()).count == ListCount(3, exact=False)
     assert not [s for s in statements if "count(" in s.lower()]  # kept: nothing counted
 
 
