@@ -310,13 +310,17 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture(params=["page cache off", "page cache on"])
 def page_cache(request, app: Flask) -> bool:
-    """Run a test twice: without and with kept pages and list fragments
-    (``portal.core.pagecache``); ``pytestmark = pytest.mark.usefixtures("page_cache")``."""
+    """Run a test twice: without and with everything the portal keeps, as in production: kept
+    pages and list fragments (``portal.core.pagecache``), list counts (``core.counts``) and
+    the dashboard's panels and lists (``core.current``);
+    ``pytestmark = pytest.mark.usefixtures("page_cache")``."""
     from portal.extensions import cache
 
     on = request.param == "page cache on"
     if on:
         app.config["PAGE_CACHE_SECONDS"] = 300
+        app.config["LIST_COUNT_SECONDS"] = 60
+        app.config["DASHBOARD_CACHE_SECONDS"] = 60
         cache.clear()
     return on
 

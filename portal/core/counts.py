@@ -3,9 +3,9 @@
 Up to ``EXACT_UP_TO`` the count is exact and current: the database stops reading at the first
 row past the limit (``LIMIT`` in a subquery), so it costs at most what reading a thousand ids
 does, and the number always agrees with the list under it (a need just posted is counted). It
-is kept too, but only for the **data version** and day it was counted in
-(``core.pagecache.data_version``, which every committed write bumps): the next reader of the
-same list and scope reads it until anything is written. (An expert's list filtered by theme
+is kept too, but only for the **data version** (which every committed write bumps) and day it
+was counted in (``core.current.moment``): the next reader of the same list and scope reads it
+until anything is written. (An expert's list filtered by theme
 and priority cost 8 ms of PostgreSQL per request to count, at 100,000 needs.) Past
 it, the number changes while people read it anyway and nobody counts
 "12,346 needs" one by one: the whole count is made once and kept in the shared cache for
@@ -28,7 +28,6 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from threading import Lock
 from typing import Any
 
@@ -36,6 +35,7 @@ from cachetools import TTLCache
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import Select, func, select
 
+from portal.core import current
 from portal.extensions import cache, db
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def count_list(
         kept = _get(key, seconds)
         if isinstance(kept, ListCount):  # a long list, counted a moment ago
             return kept
-        counted_at = _moment()
+        counted_at = current.moment()
         if counted_at is not None and isinstance(kept, ShortCount) and kept.at == counted_at:
             return kept.count  # a short list, counted since the last write
     if not isinstance(stmt, Select):
@@ -117,15 +117,6 @@ class ShortCount:
 
     at: tuple[int, str]  # the data version and the day
     count: ListCount
-
-
-def _moment() -> tuple[int, str] | None:
-    """The data version the request reads under and today's date (a list's "current" rule
-    reads the date), or None when the cache does not answer: then nothing short is kept."""
-    from portal.core import pagecache  # pagecache reads the scopes counts are kept under
-
-    version = pagecache.data_version()
-    return None if version is None else (version, date.today().isoformat())
 
 
 def _put(key: str, found: ListCount | ShortCount, seconds: float) -> None:
