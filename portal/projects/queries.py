@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, inspect, literal, select, union_all
+from sqlalchemy import BindParameter, Select, bindparam, func, inspect, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
-from portal.content.models import ShownText, Text, load_versions, shown_texts, with_text_in
+from portal.content.models import (
+    ShownText,
+    Text,
+    load_texts,
+    load_versions,
+    shown_texts,
+    with_text_in,
+)
 from portal.content.search import any_version_contains
 from portal.core.counts import count_list
 from portal.core.enums import MatchStatus, ProjectStatus, ReportStatus
@@ -287,23 +294,6 @@ def _collections() -> tuple[tuple[str, str | None, Select[Any]], ...]:
             )
             .order_by(StatusReport.created_at.desc()),
         ),
-        (
-            "matches",
-            "project",
-            select(Match)
-            .where(Match.project_id == project_id)
-            .options(
-                joinedload(Match.need).options(
-                    joinedload(Need.title).lazyload(Text.versions),
-                    joinedload(Need.organisation).options(_NAMED),
-                ),
-                joinedload(Match.offer).options(
-                    joinedload(Offer.title).lazyload(Text.versions),
-                    joinedload(Offer.organisation).options(_NAMED),
-                ),
-            )
-            .order_by(Match.id),
-        ),
     )
 
 
@@ -349,49 +339,74 @@ def get_project(viewer: User | None, project_id: int) -> Project | None:
                 project.description,
                 *(milestone.title for milestone in project.milestones),
                 *(report.body for report in project.reports),
-                *(match.need.title for match in project.matches),
-                *(match.offer.title for match in project.matches),
             ]
         )
     return project
 
 
-@dataclass(frozen=True)
-class ShownOrigins:
-    """The ids of the needs and offers a project came from that its reader may see: the page
-    names those, and says of the others only that they exist."""
+@dataclass(frozen=True, slots=True)
+class ShownOrigin:
+    """A match the project came from, as its page shows it: its need and its offer, each with
+    its title and organisation when the reader may see it (None: the page says only that it
+    exists)."""
 
-    needs: frozenset[int]
-    offers: frozenset[int]
+    need_title: ShownText | None
+    need_organisation: Named | None
+    offer_title: ShownText | None
+    offer_organisation: Named | None
 
 
 _ORIGINS = KeptStatements()
 
 
-def shown_origins(viewer: User | None, project: Project) -> ShownOrigins:
-    """Asked with the lists' own visibility rule (``visible_to``), in one query."""
-    need_ids = sorted({match.need_id for match in project.matches})
-    offer_ids = sorted({match.offer_id for match in project.matches})
-    if not need_ids:
-        return ShownOrigins(frozenset(), frozenset())
-    rows = read_columns(
-        _ORIGINS.get(
-            Scope.of(viewer),
-            lambda: union_all(
-                select(literal("need").label("kind"), Need.id).where(
-                    Need.id.in_(bindparam("need_ids", expanding=True)), Need.visible_to(viewer)
-                ),
-                select(literal("offer").label("kind"), Offer.id).where(
-                    Offer.id.in_(bindparam("offer_ids", expanding=True)), Offer.visible_to(viewer)
-                ),
-            ),
-        ),
-        {"need_ids": need_ids, "offer_ids": offer_ids},
-    ).all()
-    return ShownOrigins(
-        frozenset(row_id for kind, row_id in rows if kind == "need"),
-        frozenset(row_id for kind, row_id in rows if kind == "offer"),
+def _origins_statement(viewer: User | None) -> Select[Any]:
+    """The project's matches (``:project_id``) with whether ``viewer`` may see each side, asked
+    with the lists' own visibility rule (``visible_to``) in the same select."""
+    return (
+        select(
+            Need.title_id.label("need_title_id"),
+            Need.organisation_id.label("need_organisation_id"),
+            Need.visible_to(viewer).label("need_shown"),
+            Offer.title_id.label("offer_title_id"),
+            Offer.organisation_id.label("offer_organisation_id"),
+            Offer.visible_to(viewer).label("offer_shown"),
+        )
+        .select_from(Match)
+        .join(Need, Need.id == Match.need_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(Match.project_id == bindparam("project_id"))
+        .order_by(Match.id)
     )
+
+
+def project_origins(viewer: User | None, project_id: int) -> list[ShownOrigin]:
+    """The matches ``project_id`` came from, for ``viewer``: one select of the shown columns,
+    one for the titles the reader may see (none when there are no matches); the organisations'
+    names come from the kept reference lists. (Loading each match with its need, offer, their
+    titles and organisations as ORM rows cost the project page more than rendering it.)"""
+    rows = read_columns(
+        _ORIGINS.get(Scope.of(viewer), lambda: _origins_statement(viewer)),
+        {"project_id": project_id},
+    ).all()
+    if not rows:
+        return []
+    titles = load_texts(
+        [row.need_title_id for row in rows if row.need_shown]
+        + [row.offer_title_id for row in rows if row.offer_shown]
+    )
+    names = reference_lists.names(
+        "organisations",
+        [row.need_organisation_id for row in rows] + [row.offer_organisation_id for row in rows],
+    )
+    return [
+        ShownOrigin(
+            need_title=titles[row.need_title_id] if row.need_shown else None,
+            need_organisation=names[row.need_organisation_id] if row.need_shown else None,
+            offer_title=titles[row.offer_title_id] if row.offer_shown else None,
+            offer_organisation=names[row.offer_organisation_id] if row.offer_shown else None,
+        )
+        for row in rows
+    ]
 
 
 def candidate_matches(agreement: Agreement | None = None) -> list[Match]:

@@ -141,7 +141,7 @@ def _render_detail(
             "projects/detail.html",
             project=project,
             timeline=timeline.timeline(project),
-            origins=queries.shown_origins(current_user, project),
+            origins=queries.project_origins(current_user, project.id),
             milestone_form=milestone_form,
             report_form=report_form,
             status_form=status_form,
