@@ -359,7 +359,7 @@ class ShownOrigin:
 _ORIGINS = KeptStatements()
 
 
-def _origins_statement(viewer: User | None) -> Select[Any]:
+def _origins_statement(viewer: User | None) -> Any:
     """The project's matches (``:project_id``) with whether ``viewer`` may see each side, asked
     with the lists' own visibility rule (``visible_to``) in the same select."""
     return (
