@@ -25,6 +25,7 @@ from portal.matching.terms import (
     shared_in_one_language,
     terms_by_language,
 )
+from portal.reference import lists as reference_lists
 from portal.reference.models import Theme
 
 if TYPE_CHECKING:
@@ -92,9 +93,14 @@ def describe(reason: Reason) -> str:
     """The reason in words, in the reader's language."""
     if reason.code == "theme":
         try:
-            theme = db.session.get(Theme, int(reason.params[0]))
+            theme_id = int(reason.params[0])
         except (ValueError, IndexError):
             return reason.code
+        # The kept reference lists' theme (no query: a page describes a dozen of these), or
+        # the row when the lists are not kept.
+        theme = reference_lists.kept_index("themes").get(theme_id) or db.session.get(
+            Theme, theme_id
+        )
         return _("Same theme: %(theme)s", theme=theme.name if theme else reason.params[0])
     return _described(reason, _locale())
 

@@ -224,6 +224,12 @@ def names(kind: str, ids: Iterable[int | None]) -> dict[int, Named]:
     return found
 
 
+def kept_index(kind: str) -> dict[int, Named]:
+    """The kept themes, districts or organisations (``kind``) by id; empty when the reference
+    lists are not kept."""
+    return _kept_index(kind)
+
+
 def _kept_index(kind: str) -> dict[int, Named]:
     current = version()
     if current is None:
