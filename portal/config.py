@@ -149,6 +149,9 @@ class Config:
     LOCKOUT_DURATION = timedelta(minutes=15)
     INVITATION_LIFETIME = timedelta(days=7)
     PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+    # Said by every app: Flask-Limiter's one extension object keeps the last app's setting for
+    # an app that says nothing (one test's app with limits off left the next without them).
+    RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     # When Redis is unreachable, limit per process instead of failing every limited request.

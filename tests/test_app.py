@@ -157,3 +157,21 @@ def test_apps_of_one_process_compile_each_template_once(monkeypatch):
     other.jinja_env.trim_blocks = False
     other.jinja_env.get_template("errors/error.html")
     assert compiled.count("errors/error.html") == 2
+
+
+def test_an_app_with_limits_off_leaves_the_next_app_its_limits(database_url):
+    """Flask-Limiter has one extension object per process: an app that turns limits off (the
+    browser tests' live server) must not leave the next app of the process without them."""
+    from portal.extensions import limiter
+
+    create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False}
+    )
+    assert limiter.enabled is False
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+    assert limiter.enabled is True
+    with app.app_context():
+        searched = app.test_client().get("/needs/?q=pumps")
+        assert searched.status_code == 200
+        assert "X-RateLimit-Limit" in searched.headers  # searches are limited per address
+        db.session.remove()
