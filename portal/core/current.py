@@ -36,26 +36,45 @@ def moment() -> tuple[int, str] | None:
     return None if version is None else (version, date.today().isoformat())
 
 
+def key(name: str, scope_key: Hashable, parts: Hashable) -> str:
+    """Where ``kept_until_written`` keeps ``name``'s value for this scope and ``parts``: for a
+    caller that reads it along with other entries in one round trip."""
+    digest = hashlib.sha256(repr((scope_key, parts)).encode()).hexdigest()[:32]
+    return f"current:{pagecache.release()}:{name}:{digest}"
+
+
+# ``read`` of a caller that has not read the entry itself.
+UNREAD: Any = object()
+
+
 def kept_until_written(
-    name: str, scope_key: Hashable, parts: Hashable, build: Callable[[], T], seconds: int
+    name: str,
+    scope_key: Hashable,
+    parts: Hashable,
+    build: Callable[[], T],
+    seconds: int,
+    *,
+    read: Any = UNREAD,
 ) -> T:
     """What ``build()`` gives for ``name`` in this scope and ``parts`` (the filters, a length),
-    read again only after a write (or a new day, or ``seconds`` as a backstop)."""
+    read again only after a write (or a new day, or ``seconds`` as a backstop). ``read`` is the
+    entry under ``key(...)`` when the caller has read it already."""
     now = moment() if seconds > 0 else None
     if now is None:
         return build()
-    digest = hashlib.sha256(repr((scope_key, parts)).encode()).hexdigest()[:32]
-    key = f"current:{pagecache.release()}:{name}:{digest}"
-    try:
-        kept: Any = cache.get(key)
-    except Exception as error:  # Redis away: read, keep nothing
-        log.warning("cache unavailable: %s", error)
-        return build()
+    where = key(name, scope_key, parts)
+    kept: Any = read
+    if kept is UNREAD:
+        try:
+            kept = cache.get(where)
+        except Exception as error:  # Redis away: read, keep nothing
+            log.warning("cache unavailable: %s", error)
+            return build()
     if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == now:
         return kept[1]
     value = build()
     try:
-        cache.set(key, (now, value), timeout=seconds)
+        cache.set(where, (now, value), timeout=seconds)
     except Exception as error:
         log.warning("cache unavailable: %s", error)
     return value

@@ -316,6 +316,7 @@ def _prefetch(viewer: Any, filters: Filters) -> dict[str, Any] | None:
         return None
     today = date.today()  # as _rows keys them
     keys = [cache_key(panel, viewer, filters, today) for panel in AGGREGATE_PANELS]
+    keys.append(_lists_key(viewer, filters, today))  # the lists below them (current_lists)
     try:
         values = cache.get_many(*keys)
     except Exception as error:
@@ -748,12 +749,15 @@ def _build(
     now: datetime | None,
     counted: list[tuple[str, float, bool]],
 ) -> Dashboard:
+    prefetched = _prefetched.get()
+    lists_key = _lists_key(viewer, filters, today)
     overdue, due_soon, at_risk, ending = current.kept_until_written(
-        "dashboard-lists",
+        LISTS,
         visibility_scope(viewer),
         (filters, today.isoformat(), LIST_LIMIT),
         lambda: current_lists(viewer, filters, today),
         int(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)),
+        read=prefetched.pop(lists_key, current.UNREAD) if prefetched else current.UNREAD,
     )
     board = Dashboard(
         filters=filters,
@@ -775,6 +779,13 @@ def _build(
     if len(counted) == len(AGGREGATE_PANELS):
         board.figures_key = figures_key(viewer, filters, today, counted)
     return board
+
+
+LISTS = "dashboard-lists"  # the lists' name in core.current
+
+
+def _lists_key(viewer: Any, filters: Filters, today: date) -> str:
+    return current.key(LISTS, visibility_scope(viewer), (filters, today.isoformat(), LIST_LIMIT))
 
 
 def current_lists(
