@@ -339,6 +339,29 @@ def _until_someone_waits_for_a_lock(engine, seconds: float = 10) -> None:
     raise AssertionError("the second transaction never waited")
 
 
+def _waits_for(holder, work) -> None:
+    """``work(connection)`` in a transaction of its own, in a thread, started while ``holder``
+    (a connection in a transaction) holds what it must wait for; ``holder`` commits once the
+    work waits, and the work must then finish without an error."""
+    engine = db.engine
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with engine.begin() as connection:
+                work(connection)
+        except BaseException as error:
+            failed.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    _until_someone_waits_for_a_lock(engine)
+    holder.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert failed == []
+
+
 def test_two_transactions_rewriting_one_offer_at_once_both_commit(app, users, pair):
     """Two proposals to one offer at the same moment (two needs of one organisation, say) both
     rewrite the offer's grants. The second to commit finds the rows of the first, which its
@@ -352,27 +375,11 @@ def test_two_transactions_rewriting_one_offer_at_once_both_commit(app, users, pa
     assert offer_grants() == wanted
     db.session.remove()  # the test's own session holds no lock meanwhile
 
-    failed: list[BaseException] = []
-    engine = db.engine
-    first = engine.connect()
-    first.begin()
-    access.OFFERS.refresh([offer_id], first)  # deletes and inserts the grant; not committed
-
-    def second() -> None:
-        try:
-            with engine.begin() as connection:  # waits for the first on PostgreSQL
-                access.OFFERS.refresh([offer_id], connection)
-        except BaseException as error:
-            failed.append(error)
-
-    thread = threading.Thread(target=second)
-    thread.start()
-    _until_someone_waits_for_a_lock(engine)  # the second waits for the first now
-    first.commit()
-    first.close()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert failed == []
+    with db.engine.connect() as first:
+        first.begin()
+        access.OFFERS.refresh([offer_id], first)  # deletes and inserts the grant; uncommitted
+        # The second waits for the first on PostgreSQL.
+        _waits_for(first, lambda connection: access.OFFERS.refresh([offer_id], connection))
     assert offer_grants() == wanted
 
 
@@ -391,33 +398,17 @@ def test_a_withdrawal_during_another_rewrite_takes_its_grant_away(users, make_ne
     assert grants() == {(need_id, users["expert"].organisation_id), kept_grant}
     db.session.remove()
 
-    failed: list[BaseException] = []
-    engine = db.engine
-    other = engine.connect()
-    other.begin()
-    access.NEEDS.refresh([need_id], other)  # rewrites both grants; not committed yet
+    def withdraw(connection) -> None:
+        connection.execute(
+            update(Match).where(Match.id == withdrawn_id).values(status=MatchStatus.WITHDRAWN)
+        )
+        access.NEEDS.refresh([need_id], connection)
+        access.OFFERS.refresh([offer_id], connection)
 
-    def withdraw() -> None:
-        try:
-            with engine.begin() as connection:
-                connection.execute(
-                    update(Match)
-                    .where(Match.id == withdrawn_id)
-                    .values(status=MatchStatus.WITHDRAWN)
-                )
-                access.NEEDS.refresh([need_id], connection)
-                access.OFFERS.refresh([offer_id], connection)
-        except BaseException as error:
-            failed.append(error)
-
-    thread = threading.Thread(target=withdraw)
-    thread.start()
-    _until_someone_waits_for_a_lock(engine)
-    other.commit()
-    other.close()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert failed == []
+    with db.engine.connect() as other:
+        other.begin()
+        access.NEEDS.refresh([need_id], other)  # rewrites both grants; not committed yet
+        _waits_for(other, withdraw)
     assert db.session.scalar(select(Match.status).where(Match.id == withdrawn_id)) == (
         MatchStatus.WITHDRAWN
     )
@@ -443,12 +434,10 @@ def test_a_rewrite_of_many_postings_locks_the_table_not_each_posting(
     db.session.remove()
     monkeypatch.setattr(access, "LOCKS_PER_POSTING_UP_TO", 2)
 
-    engine = db.engine
-    failed: list[BaseException] = []
-    with engine.connect() as big:
+    with db.engine.connect() as big:
         big.begin()
         access.NEEDS.refresh(ids, big)
-        if engine.dialect.name == "postgresql":
+        if db.engine.dialect.name == "postgresql":
             held = big.execute(
                 text(
                     "SELECT locktype, mode, relation::regclass::text FROM pg_locks"
@@ -460,20 +449,7 @@ def test_a_rewrite_of_many_postings_locks_the_table_not_each_posting(
             assert ("relation", "ShareRowExclusiveLock", "need_access") in {
                 tuple(row) for row in held
             }
-
-        def one() -> None:
-            try:
-                with engine.begin() as connection:  # one posting: its own lock, then the table
-                    access.NEEDS.refresh(ids[:1], connection)
-            except BaseException as error:
-                failed.append(error)
-
-        thread = threading.Thread(target=one)
-        thread.start()
-        _until_someone_waits_for_a_lock(engine)
-        big.commit()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert failed == []
+        # One posting: its own lock, then it waits for the table.
+        _waits_for(big, lambda connection: access.NEEDS.refresh(ids[:1], connection))
     assert grants() == wanted
     assert not access.drift()
