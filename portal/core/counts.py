@@ -5,13 +5,13 @@ row past the limit (``LIMIT`` in a subquery), so it costs at most what reading a
 does, and the number always agrees with the list under it (a need just posted is counted). It
 is kept too, but only for the **data version** (which every committed write bumps) and day it
 was counted in (``core.current.moment``): the next reader of the same list and scope reads it
-until anything is written. (An expert's list filtered by theme
-and priority cost 8 ms of PostgreSQL per request to count, at 100,000 needs.) Past
-it, the number changes while people read it anyway and nobody counts
-"12,346 needs" one by one: the whole count is made once and kept in the shared cache for
-``LIST_COUNT_SECONDS`` per list, **visibility scope** and filters, and shown rounded as "about
-12,000 needs". A text search past the limit (and any list when counts are not kept) says "more
-than 1,000": counting every match of a search is what costs most.
+until anything is written. (An expert's list filtered by theme and priority cost 8 ms of
+PostgreSQL per request to count, at 100,000 needs.) Past it, the number changes while people
+read it anyway and nobody counts "12,346 needs" one by one: the whole count is made once and
+kept in the shared cache for ``LIST_COUNT_SECONDS`` per list, **visibility scope** and
+filters, and shown rounded as "about 12,000 needs". A text search past the limit (and any list
+when counts are not kept) says "more than 1,000": counting every match of a search is what
+costs most.
 
 The cache key carries the viewer's ``core.visibility.Scope.key``, the very object every
 ``visible_to`` is built from, so people who see different records never share a kept count.

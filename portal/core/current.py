@@ -37,8 +37,9 @@ def moment() -> tuple[int, str] | None:
 
 
 def key(name: str, scope_key: Hashable, parts: Hashable) -> str:
-    """Where ``kept_until_written`` keeps ``name``'s value for this scope and ``parts``: for a
-    caller that reads it along with other entries in one round trip."""
+    """Where ``name``'s value is kept for this scope and ``parts`` (the filters, a length): the
+    key ``kept_until_written`` takes, which a caller may read with other entries in one round
+    trip."""
     digest = hashlib.sha256(repr((scope_key, parts)).encode()).hexdigest()[:32]
     return f"current:{pagecache.release()}:{name}:{digest}"
 
@@ -48,21 +49,14 @@ UNREAD: Any = object()
 
 
 def kept_until_written(
-    name: str,
-    scope_key: Hashable,
-    parts: Hashable,
-    build: Callable[[], T],
-    seconds: int,
-    *,
-    read: Any = UNREAD,
+    where: str, build: Callable[[], T], seconds: int, *, read: Any = UNREAD
 ) -> T:
-    """What ``build()`` gives for ``name`` in this scope and ``parts`` (the filters, a length),
-    read again only after a write (or a new day, or ``seconds`` as a backstop). ``read`` is the
-    entry under ``key(...)`` when the caller has read it already."""
+    """What ``build()`` gives, kept under ``where`` (made by ``key``) and read again only after
+    a write (or a new day, or ``seconds`` as a backstop). ``read`` is the entry under ``where``
+    when the caller has read it already."""
     now = moment() if seconds > 0 else None
     if now is None:
         return build()
-    where = key(name, scope_key, parts)
     kept: Any = read
     if kept is UNREAD:
         try:

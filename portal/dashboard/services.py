@@ -752,9 +752,7 @@ def _build(
     prefetched = _prefetched.get()
     lists_key = _lists_key(viewer, filters, today)
     overdue, due_soon, at_risk, ending = current.kept_until_written(
-        LISTS,
-        visibility_scope(viewer),
-        (filters, today.isoformat(), LIST_LIMIT),
+        lists_key,
         lambda: current_lists(viewer, filters, today),
         int(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)),
         read=prefetched.pop(lists_key, current.UNREAD) if prefetched else current.UNREAD,
@@ -781,11 +779,11 @@ def _build(
     return board
 
 
-LISTS = "dashboard-lists"  # the lists' name in core.current
-
-
 def _lists_key(viewer: Any, filters: Filters, today: date) -> str:
-    return current.key(LISTS, visibility_scope(viewer), (filters, today.isoformat(), LIST_LIMIT))
+    """Where ``current_lists`` are kept (``core.current``), per scope, filters and day."""
+    return current.key(
+        "dashboard-lists", visibility_scope(viewer), (filters, today.isoformat(), LIST_LIMIT)
+    )
 
 
 def current_lists(

@@ -239,9 +239,9 @@ def list_projects(
 
 
 # What the project page shows, each table once: an organisation's city and a report author's
-# organisation (joined by default) are not shown; whether the reader may see a need or offer
-# the project came from is asked in SQL (``shown_origins``), and the texts' versions come in
-# one query (``load_versions``).
+# organisation (joined by default) are not shown; the matches the project came from are read
+# apart as shown values (``project_origins``), and the texts' versions come in one query
+# (``load_versions``).
 _NAMED = lazyload(Organisation.city)
 DETAIL_OPTIONS = (
     joinedload(Project.title).lazyload(Text.versions),

@@ -208,7 +208,7 @@ def names(kind: str, ids: Iterable[int | None]) -> dict[int, Named]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    index = _kept_index(kind)
+    index = kept_index(kind)
     found = {i: index[i] for i in wanted if i in index}
     missing = wanted - found.keys()
     if missing:
@@ -227,10 +227,6 @@ def names(kind: str, ids: Iterable[int | None]) -> dict[int, Named]:
 def kept_index(kind: str) -> dict[int, Named]:
     """The kept themes, districts or organisations (``kind``) by id; empty when the reference
     lists are not kept."""
-    return _kept_index(kind)
-
-
-def _kept_index(kind: str) -> dict[int, Named]:
     current = version()
     if current is None:
         return {}
