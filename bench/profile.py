@@ -106,13 +106,11 @@ def main() -> int:
             )
             assert response.status_code == 302, "second factor refused"
 
-    statements: list[str] = []
-    parameters: list[object] = []
+    statements: list[tuple[str, object]] = []  # each statement run, with its parameters
     origins: dict[int, str] = {}
 
     def before(conn, cursor, statement, params, *rest):
-        statements.append(statement)
-        parameters.append(params)
+        statements.append((statement, params))
         if args.trace and re.search(args.trace, statement):
             frames = [
                 f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
@@ -128,26 +126,22 @@ def main() -> int:
         response = client.get(base + args.path, headers=measured)
         assert response.status_code == 200, f"{args.path}: {response.status_code}"
     statements.clear()
-    parameters.clear()
     if args.save:
         Path(args.save).write_bytes(client.get(base + args.path).get_data())
         statements.clear()
-        parameters.clear()
     if args.sql:
         client.get(base + args.path)
-        for n, statement in enumerate(statements, start=1):
+        for n, (statement, _params) in enumerate(statements, start=1):
             print(f"{n:3}. {' '.join(statement.split())[:220]}")
             if n in origins:
                 print(f"     from {origins[n]}")
         if args.explain:
-            explained = list(zip(statements, parameters, strict=True))
             with app.app_context(), db.engine.connect() as connection:
-                for n, (statement, params) in enumerate(explained, start=1):
+                for n, (statement, params) in enumerate(statements, start=1):
                     cursor = connection.connection.driver_connection.cursor()
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
                     print(f"--- {n}.", *(line for (line,) in cursor.fetchall()), sep="\n")
         statements.clear()
-        parameters.clear()
         origins.clear()
 
     profiler = None
