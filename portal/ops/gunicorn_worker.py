@@ -1,4 +1,5 @@
-"""gunicorn's threaded worker, stopping without dropping requests already sent to it.
+"""gunicorn's threaded worker, stopping without dropping requests already sent to it, and
+leaving new connections to a worker with a free thread.
 
 A gthread worker that stops (replaced after ``max_requests``, or a graceful restart) leaves its
 loop, then waits up to ``graceful_timeout`` for the requests in its threads, and only then exits.
@@ -20,13 +21,25 @@ that were only between two requests: the 2-minute load test, whose people wait u
 seconds, lost one request of 6,460 that way, reset as its worker was replaced. The price: a
 worker whose connections stay idle (a proxy's pool, say) takes the keep-alive time to leave, and
 gunicorn starts its replacement only then.
+
+A gthread worker also accepts every connection it can, busy or not: the first to wake takes it,
+and keeps it for as long as the client keeps it alive. Sixteen keep-alive connections opened at
+once (wrk, or a proxy's pool) were split 13:3 and 14:2 between two workers, so that one process
+(one core, Python's lock) served most of them while the other idled. Here a worker stops
+accepting while as many connections as it has threads are at work (a request read or being
+answered, or just accepted and its request still to come): a new connection waits in the
+listening socket for a worker with a free thread. A connection left waiting there for
+``SHARE_PAUSE`` seconds tells a paused worker that every other one is as busy: it accepts again,
+and the connection waits behind its requests, as it would have at once before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
 import selectors
 import time
+from concurrent import futures
 from functools import partial
 from typing import Any
 
@@ -35,10 +48,97 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 # The least time the connections still open when the worker stops get to send a request, which
 # is answered (with Connection: close) before they are closed: the keep-alive time, when longer.
 DRAIN_GRACE = 1.0
+# The longest a worker with all its threads at work leaves new connections to the others.
+SHARE_PAUSE = 0.05
+# How long the loop waits for an event while accepting (gunicorn's own turn).
+TURN = 1.0
 
 
 class DrainingThreadWorker(ThreadWorker):
     _drained = False  # the drain is over: a connection finished now is closed
+    _paused = False  # not accepting: its threads are all at work
+    _waiting_since: float | None = None  # paused, and a connection waiting since then
+    _owed = False  # resumed with its threads still busy: accepts one before pausing again
+    _acceptors: list[tuple[Any, Any]]  # each listening socket and what accepts on it
+
+    def run(self) -> None:
+        """gunicorn 23's loop, whose wait for an event ends when a pause runs out."""
+        self._acceptors = []
+        for sock in self.sockets:
+            sock.setblocking(False)
+            acceptor = partial(self.accept, sock.getsockname())
+            self._acceptors.append((sock, acceptor))
+            self.poller.register(sock, selectors.EVENT_READ, acceptor)
+
+        while self.alive:
+            self.notify()
+            if self.nr_conns < self.worker_connections:
+                for key, _events in self.poller.select(self._turn()):
+                    key.data(key.fileobj)
+                result = futures.wait(self.futures, timeout=0, return_when=futures.FIRST_COMPLETED)
+            else:
+                result = futures.wait(
+                    self.futures, timeout=TURN, return_when=futures.FIRST_COMPLETED
+                )
+            for fut in result.done:
+                self.futures.remove(fut)
+            if not self.is_parent_alive():
+                break
+            self.murder_keepalived()
+
+    def _turn(self) -> float:
+        # Paused, the worker looks at its listening sockets every half pause.
+        return SHARE_PAUSE / 2 if self._paused else TURN
+
+    def accept(self, server: Any, listener: Any) -> None:
+        super().accept(server, listener)
+        with self._lock:
+            self._owed = False
+            self._share()
+
+    def on_client_socket_readable(self, conn: Any, client: Any) -> None:
+        super().on_client_socket_readable(conn, client)
+        with self._lock:
+            self._share()
+
+    def _share(self) -> None:
+        """Stop accepting while as many connections as the worker has threads are at work;
+        start again when one is done, or when a connection has been waiting in the listening
+        socket for ``SHARE_PAUSE`` (no other worker took it: all as busy). Called holding
+        ``_lock``."""
+        if not self.alive or self._drained:
+            return
+        engaged = self.nr_conns - len(self._keep)  # every open connection not idle
+        busy = engaged >= self.cfg.threads
+        if not self._paused:
+            if busy and not self._owed:
+                for sock, _acceptor in self._acceptors:
+                    with contextlib.suppress(KeyError, ValueError, OSError):
+                        self.poller.unregister(sock)
+                self._paused = True
+                self._waiting_since = None
+            return
+        if busy:
+            now = time.monotonic()
+            if not self._connection_waiting():
+                self._waiting_since = None
+                return
+            if self._waiting_since is None:
+                self._waiting_since = now
+            if now - self._waiting_since < SHARE_PAUSE:
+                return
+        for sock, acceptor in self._acceptors:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.register(sock, selectors.EVENT_READ, acceptor)
+        self._paused = False
+        self._owed = busy
+
+    def _connection_waiting(self) -> bool:
+        sockets = [sock for sock, _acceptor in self._acceptors]
+        try:
+            return bool(select.select(sockets, [], [], 0)[0])
+        except (OSError, ValueError):
+            return True  # a socket closed under the worker: accept as gunicorn would
 
     def murder_keepalived(self) -> None:
         super().murder_keepalived()
@@ -46,6 +146,9 @@ class DrainingThreadWorker(ThreadWorker):
         # the worker no longer alive.
         if not self.alive:
             self.drain()
+        else:
+            with self._lock:
+                self._share()
 
     def finish_request(self, fs: Any) -> None:
         """A request answered as kept alive while another thread's request stopped the worker
@@ -67,6 +170,8 @@ class DrainingThreadWorker(ThreadWorker):
                         )
                         return
         super().finish_request(fs)
+        with self._lock:
+            self._share()
 
     def drain(self) -> None:
         with self._lock:

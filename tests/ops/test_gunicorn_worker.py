@@ -1,6 +1,7 @@
-"""Workers replaced under load (gunicorn's max_requests) answer every request sent to them:
-a real gunicorn with gunicorn.conf.py, replacing its workers every few requests, and clients
-that keep their connections alive as browsers and locust do."""
+"""Workers replaced under load (gunicorn's max_requests) answer every request sent to them, and
+a new connection goes to a worker with a free thread: a real gunicorn with gunicorn.conf.py,
+replacing its workers every few requests, and clients that keep their connections alive as
+browsers and locust do."""
 
 from __future__ import annotations
 
@@ -30,18 +31,19 @@ def _free_port() -> int:
 
 @contextmanager
 def _gunicorn(
-    tmp_path: Path, *, workers: int, max_requests: int, jitter: int = 0
+    tmp_path: Path, *, workers: int, max_requests: int, jitter: int = 0, threads: int = 2
 ) -> Iterator[tuple[int, Path]]:
-    """A real gunicorn with gunicorn.conf.py serving slow_wsgi (two threads a worker, 5 s of
-    keep-alive), each worker replaced after ``max_requests`` (plus up to ``jitter``), up and
-    answering (its first request counted): its port and its log."""
+    """A real gunicorn with gunicorn.conf.py serving slow_wsgi (two threads a worker unless
+    told, 5 s of keep-alive), each worker replaced after ``max_requests`` (plus up to
+    ``jitter``; 0: never), up and answering (its first request counted): its port and its
+    log."""
     port = _free_port()
     log_path = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
-        "WEB_THREADS": "2",
+        "WEB_THREADS": str(threads),
         "WEB_KEEPALIVE": "5",
         "WEB_MAX_REQUESTS": str(max_requests),
         "WEB_MAX_REQUESTS_JITTER": str(jitter),
@@ -164,3 +166,80 @@ def test_an_answer_sent_as_kept_alive_as_the_worker_stops_is_followed(tmp_path):
     assert slow.startswith(b"HTTP/1.1 200") and b"connection: close" not in slow.lower()
     assert following.startswith(b"HTTP/1.1 200"), following
     assert b"connection: close" in following.lower()
+
+
+def _worker(answer: bytes) -> str:
+    for line in answer.split(b"\r\n"):
+        if line.lower().startswith(b"x-worker:"):
+            return line.split(b":", 1)[1].strip().decode()
+    raise AssertionError(answer)
+
+
+def test_a_new_connection_goes_to_a_worker_with_a_free_thread(tmp_path):
+    """Two workers of one thread, one of them answering a slow page: a new connection is
+    answered at once by the other, every time, instead of waiting behind the slow page on the
+    worker that happened to accept it."""
+    with _gunicorn(tmp_path, workers=2, max_requests=0, threads=1) as (port, log_path):
+        for _attempt in range(5):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+                slow.sendall(f"GET /slow HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+                time.sleep(0.2)  # accepted, and its page being answered
+                started = time.monotonic()
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as other:
+                    other.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+                    quick = _answer(other)
+                waited = time.monotonic() - started
+                slow_answer = _answer(slow)
+            assert quick.startswith(b"HTTP/1.1 200"), quick
+            assert waited < 0.5, (waited, log_path.read_text()[-2000:])
+            assert _worker(quick) != _worker(slow_answer)
+
+
+def test_a_busy_worker_takes_a_waiting_connection_after_a_short_pause(tmp_path):
+    """One worker of one thread, holding a connection whose request has not come yet (a
+    browser's preconnection): a new connection is accepted all the same after the short pause
+    and answered, and so is the first one's request when it comes."""
+    with _gunicorn(tmp_path, workers=1, max_requests=0, threads=1) as (port, _log_path):
+        request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as silent:
+            time.sleep(0.2)  # accepted: the worker's one thread counted as taken
+            started = time.monotonic()
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as other:
+                other.sendall(request)
+                answer = _answer(other)
+            waited = time.monotonic() - started
+            silent.sendall(request)
+            late = _answer(silent)
+    assert answer.startswith(b"HTTP/1.1 200") and waited < 0.5, waited
+    assert late.startswith(b"HTTP/1.1 200")
+
+
+def test_keep_alive_connections_opened_at_once_are_shared_by_the_workers(tmp_path):
+    """Sixteen keep-alive connections opened at once (wrk, a proxy's pool), each asking again
+    as soon as it is answered: both workers hold a fair part of them."""
+    connections = 16
+    workers_seen: list[str] = []
+    lock = threading.Lock()
+
+    def client(port: int, start: threading.Barrier) -> None:
+        start.wait()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+            answers = []
+            for _request in range(10):
+                sock.sendall(request)
+                answers.append(_worker(_answer(sock)))
+        assert len(set(answers)) == 1  # kept alive: one worker answered them all
+        with lock:
+            workers_seen.append(answers[0])
+
+    with _gunicorn(tmp_path, workers=2, max_requests=0) as (port, _log_path):
+        start = threading.Barrier(connections)
+        threads = [threading.Thread(target=client, args=(port, start)) for _n in range(connections)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(workers_seen) == connections
+    shares = sorted(workers_seen.count(worker) for worker in set(workers_seen))
+    assert len(shares) == 2 and shares[0] >= connections // 4, shares
