@@ -9,8 +9,9 @@ or shown to a reader who does not already see the same values. Who may see a row
 by the list's query before any row is looked up here.
 
 Unlike the page cache (``core.pagecache``), nothing here is shared between workers or
-invalidated by writes: there is nothing to invalidate. The least recently used pieces go first
-(``cachetools.LRUCache``); a lock keeps the two threads of a worker out of each other's way.
+invalidated by writes: there is nothing to invalidate. The oldest pieces go first; a lock keeps
+the two threads of a worker from keeping pieces at once (a look-up needs none: a dict read is
+atomic under Python's lock).
 """
 
 from __future__ import annotations
@@ -19,29 +20,50 @@ from collections.abc import Callable, Hashable, Iterable
 from threading import Lock
 from typing import Any
 
-from cachetools import LRUCache
 from markupsafe import Markup
 
 
+class _Key(list):
+    """A key whose hash is worked out once (as ``functools.lru_cache``'s): a row's key holds
+    every value the row shows, nested, and hashing it again at each look-up cost more than
+    the look-up."""
+
+    __slots__ = ("hashvalue",)
+
+    def __init__(self, key: tuple[Hashable, ...]) -> None:
+        super().__init__(key)
+        self.hashvalue = hash(key)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return self.hashvalue
+
+
 class KeptRenderings:
-    """Rendered markup by key, at most ``size`` pieces, least recently used out first."""
+    """Rendered markup by key, at most ``size`` pieces, the oldest kept out first.
+
+    A plain dict in the order pieces were kept: a piece found is compared with its key once
+    (an LRU cache compares it three times, to find it, read it and mark it used), and a piece
+    still shown after ``size`` others were kept is rendered once more."""
 
     def __init__(self, size: int) -> None:
-        self._kept: LRUCache[Hashable, Markup] = LRUCache(maxsize=size)
+        self._kept: dict[_Key, Markup] = {}
+        self._size = size
         self._lock = Lock()
 
-    def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
+    def get(self, key: tuple[Hashable, ...], render: Callable[[], str]) -> Markup:
         """What ``render()`` gave for ``key`` before, or its output now (kept from now on). A
         key that cannot be hashed (a value holding a list) is rendered and not kept."""
         try:
-            with self._lock:
-                found = self._kept.get(key)
+            hashed = _Key(key)
         except TypeError:
             return Markup(render())  # noqa: S704 - a template's own, autoescaped output
+        found = self._kept.get(hashed)
         if found is None:
             found = Markup(render())  # noqa: S704 - a template's own, autoescaped output
             with self._lock:
-                self._kept[key] = found
+                while len(self._kept) >= self._size:
+                    del self._kept[next(iter(self._kept))]
+                self._kept[hashed] = found
         return found
 
     def __len__(self) -> int:

@@ -152,3 +152,41 @@ def test_a_kept_first_page_reads_titles_in_each_readers_language(client, users):
     ):
         page = client.get(f"/needs/?lang={lang}").get_data(as_text=True)
         assert f'<span lang="{lang}">{title}</span>' in page, lang
+
+
+def test_kept_renderings_render_each_key_once_and_let_the_oldest_go():
+    from portal.core.kept import KeptRenderings
+
+    @dataclass(frozen=True)
+    class Shown:
+        title: str
+        names: tuple[str, ...]
+
+    rendered: list[str] = []
+
+    def render(text: str):
+        def made() -> str:
+            rendered.append(text)
+            return f"<li>{text}</li>"
+
+        return made
+
+    kept = KeptRenderings(2)
+    first, second, third = (Shown(t, ("a", "b")) for t in ("one", "two", "three"))
+    assert kept.get(("needs", "en", first), render("one")) == "<li>one</li>"
+    # An equal value made anew (the next request's row) finds the same piece.
+    assert kept.get(("needs", "en", Shown("one", ("a", "b"))), render("again")) == "<li>one</li>"
+    assert (
+        kept.get(("needs", "uk", first), render("one in Ukrainian")) == "<li>one in Ukrainian</li>"
+    )
+    assert rendered == ["one", "one in Ukrainian"] and len(kept) == 2
+    kept.get(("needs", "en", second), render("two"))  # full: the oldest goes
+    assert len(kept) == 2
+    kept.get(("needs", "en", first), render("one, once more"))
+    assert rendered[-1] == "one, once more"
+    # A key that cannot be hashed is rendered every time and kept nowhere.
+    kept.get(("needs", "en", ["a list"]), render("unhashable"))
+    kept.get(("needs", "en", ["a list"]), render("unhashable"))
+    assert rendered[-2:] == ["unhashable", "unhashable"] and len(kept) == 2
+    kept.get(("needs", "en", third), render("three"))
+    assert rendered[-1] == "three"
