@@ -51,10 +51,18 @@ def select_timezone() -> str | None:
     return None
 
 
+def _request_values() -> dict[str, Any]:
+    """The app context's ``g`` as the dict it is: the language and catalog are asked for by
+    every translated string and row, and each look-up through Flask's proxy costs more than
+    the answer. Outside an app context, RuntimeError (as ``g`` itself raises)."""
+    return g._get_current_object().__dict__
+
+
 def current_language() -> str:
-    cached = g.get("_portal_lang")
+    values = _request_values()
+    cached = values.get("_portal_lang")
     if cached is None:
-        cached = g._portal_lang = str(get_locale() or "en")
+        cached = values["_portal_lang"] = str(get_locale() or "en")
     return cached
 
 
@@ -125,13 +133,14 @@ class PortalDomain(Domain):
         return interpolate(message, variables)
 
     def get_translations(self) -> NullTranslations:
-        ctx = g.get("_flask_babel") if has_app_context() else None
+        values = _request_values() if has_app_context() else {}
+        ctx = values.get("_flask_babel")
         if ctx is not None:
             remembered = ctx.__dict__.get("portal_translations")
             if remembered is not None and remembered[0] is ctx.__dict__.get("babel_locale"):
                 return remembered[1]
         catalog = super().get_translations()
-        ctx = g.get("_flask_babel") if has_app_context() else None
+        ctx = values.get("_flask_babel")  # made by Flask-Babel just now, on the first string
         if ctx is not None:
             ctx.portal_translations = (ctx.__dict__.get("babel_locale"), catalog)
         return catalog
