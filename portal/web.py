@@ -30,6 +30,7 @@ from portal.core.i18n import (
     format_number,
     format_percent,
     full_stop,
+    request_values,
 )
 from portal.core.kept import KeptRenderings, frozen
 from portal.core.types import utcnow
@@ -197,9 +198,7 @@ def _reader() -> tuple[str, str, str]:
     """What a kept piece is written for: the reader's language and time zone, the application
     root its links start at. Asked once per request (a list page asks for every row), again
     when Flask-Babel's time zone for the request is another object (``refresh()``)."""
-    # The request's g itself, read as a dict: a list page asks for every row, and each look-up
-    # through Flask's proxy costs more than the rest of the question.
-    values = g._get_current_object().__dict__
+    values = request_values()  # a list page asks for every row: g read as a dict, once
     babel = values.get("_flask_babel")
     tzinfo = babel.__dict__.get("babel_tzinfo") if babel is not None else None
     kept = values.get("_kept_reader")

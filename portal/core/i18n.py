@@ -51,7 +51,7 @@ def select_timezone() -> str | None:
     return None
 
 
-def _request_values() -> dict[str, Any]:
+def request_values() -> dict[str, Any]:
     """The app context's ``g`` as the dict it is: the language and catalog are asked for by
     every translated string and row, and each look-up through Flask's proxy costs more than
     the answer. Outside an app context, RuntimeError (as ``g`` itself raises)."""
@@ -59,7 +59,7 @@ def _request_values() -> dict[str, Any]:
 
 
 def current_language() -> str:
-    values = _request_values()
+    values = request_values()
     cached = values.get("_portal_lang")
     if cached is None:
         cached = values["_portal_lang"] = str(get_locale() or "en")
@@ -133,7 +133,7 @@ class PortalDomain(Domain):
         return interpolate(message, variables)
 
     def get_translations(self) -> NullTranslations:
-        values = _request_values() if has_app_context() else {}
+        values = request_values() if has_app_context() else {}
         ctx = values.get("_flask_babel")
         if ctx is not None:
             remembered = ctx.__dict__.get("portal_translations")
