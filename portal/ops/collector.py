@@ -28,7 +28,13 @@ DEFAULT_THRESHOLD = 20_000
 
 def threshold() -> int:
     value = os.environ.get("GC_THRESHOLD", "").strip()
-    return int(value) if value else DEFAULT_THRESHOLD
+    if not value:
+        return DEFAULT_THRESHOLD
+    if not value.isdigit():
+        raise ValueError(
+            f"GC_THRESHOLD must be a whole number of objects (0: Python's), not {value!r}"
+        )
+    return int(value)
 
 
 def settle(youngest: int | None = None) -> None:

@@ -48,6 +48,18 @@ def test_gc_threshold_from_the_environment(python_collector, monkeypatch):
     assert gc.get_threshold() == (50_000, 10, 10)
 
 
+@pytest.mark.parametrize("value", ["lots", "-1", "2e4"])
+def test_a_gc_threshold_that_is_no_number_is_refused_with_its_name(
+    python_collector, monkeypatch, value
+):
+    gc.set_threshold(700, 10, 10)
+    monkeypatch.setenv("GC_THRESHOLD", value)
+    with pytest.raises(ValueError, match="GC_THRESHOLD"):
+        collector.settle()
+    assert gc.get_threshold() == (700, 10, 10)
+    assert gc.get_freeze_count() == 0
+
+
 def test_gc_threshold_zero_leaves_pythons_collector_alone(python_collector, monkeypatch):
     gc.set_threshold(700, 10, 10)
     monkeypatch.setenv("GC_THRESHOLD", "0")
