@@ -14,7 +14,7 @@ Every value comes from the environment with a default that suits a small server:
 | WEB_MAX_REQUESTS_JITTER | WEB_MAX_REQUESTS / 10 | up to this many more (workers apart) |
 | WEB_ACCESS_LOG | - (stdout) | access log file; empty turns the access log off |
 | WEB_LOG_LEVEL | info | error log level |
-| GC_THRESHOLD | 20000 | new objects between collections of the youngest; 0: Python's 700 |
+| GC_THRESHOLD | 20000 | new objects between a worker's young collections; 0: Python's 700 |
 
 Workers share nothing in memory: the app is not preloaded, so each worker builds its own app and
 its own database connection pool after the fork; rate limits live in Redis (REDIS_URL); sessions

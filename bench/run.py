@@ -472,11 +472,6 @@ def refresh_benchmark(url: str) -> tuple[float | None, dict[str, Any]]:
             "SECRET_KEY": "bench-" + "x" * 40,
         }
     )
-    # As in the job worker (portal.jobs.worker): what the process loaded, frozen out of garbage
-    # collection, and the youngest objects collected every GC_THRESHOLD (0: as Python does).
-    from portal.ops.collector import settle
-
-    settle()
     with app.app_context(), app.test_request_context("/"):
         offer_id, _theme_needs = db.session.execute(
             text(

@@ -134,13 +134,10 @@ def worker(burst: bool) -> None:
     """Run the jobs queued in Redis (REDIS_URL), one after another."""
     from rq import SimpleWorker
 
-    from portal.ops.collector import settle
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not uses_redis(app):
         raise click.ClickException("REDIS_URL is not set: jobs run inside the portal's process.")
     q = queue(app)
-    settle()  # what the worker loaded, frozen out of garbage collection (portal.ops.collector)
     # SimpleWorker: jobs run in this process, which holds the app and its database pool (a
     # forked child would share the parent's connections).
     SimpleWorker([q], connection=q.connection).work(burst=burst, with_scheduler=True)

@@ -1,7 +1,6 @@
 """The garbage collector in the portal's long-running processes (portal.ops.collector): a
 gunicorn worker that has loaded the app freezes it out of collections and collects its youngest
-objects every GC_THRESHOLD, as the job worker does; GC_THRESHOLD=0 leaves Python's collector
-as it is."""
+objects every GC_THRESHOLD; GC_THRESHOLD=0 leaves Python's collector as it is."""
 
 from __future__ import annotations
 
@@ -75,30 +74,3 @@ def test_a_gunicorn_worker_settles_once_it_has_loaded_the_app(python_collector, 
     settings["post_worker_init"](object())
     assert gc.get_threshold()[0] == collector.DEFAULT_THRESHOLD
     assert gc.get_freeze_count() > 0
-
-
-def test_the_job_worker_settles_before_it_takes_jobs(runner, monkeypatch):
-    import rq
-
-    from portal import jobs
-
-    happened: list[str] = []
-
-    class Queue:
-        connection = object()
-
-    class Worker:
-        def __init__(self, queues, connection) -> None:
-            assert queues == [queue] and connection is Queue.connection
-
-        def work(self, burst: bool, with_scheduler: bool) -> None:
-            happened.append("work")
-
-    queue = Queue()
-    monkeypatch.setattr(jobs, "uses_redis", lambda app: True)
-    monkeypatch.setattr(jobs, "queue", lambda app: queue)
-    monkeypatch.setattr(rq, "SimpleWorker", Worker)
-    monkeypatch.setattr(collector, "settle", lambda: happened.append("settle"))
-    result = runner.invoke(args=["jobs", "worker", "--burst"])
-    assert result.exit_code == 0, result.output
-    assert happened == ["settle", "work"]

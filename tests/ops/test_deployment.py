@@ -408,7 +408,12 @@ def test_gunicorn_serves_the_portal_in_production_mode(database_url, redis_prefi
             "wsgi:app",
         ]
     server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: every child can be ended if it hangs
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -425,7 +430,15 @@ def test_gunicorn_serves_the_portal_in_production_mode(database_url, redis_prefi
         assert refused.value.code == 400
     finally:
         server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=60)
+        try:
+            output, _ = server.communicate(timeout=60)
+        except subprocess.TimeoutExpired as still_running:
+            # serve.sh or one of its children (gunicorn, the job worker, the scheduler) did
+            # not stop: end them all and show what they said.
+            os.killpg(server.pid, signal.SIGKILL)
+            server.communicate(timeout=10)
+            log = (still_running.output or b"").decode("utf-8", "replace")
+            raise AssertionError(f"still running 60 s after SIGTERM:\n{log[-6000:]}") from None
     log = access_log.read_text()
     assert "GET /healthz HTTP/1.1" in log and '"GET / HTTP/1.1" 200' in log
     assert "/password/reset/[redacted]" in log
