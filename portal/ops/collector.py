@@ -27,8 +27,8 @@ from __future__ import annotations
 import gc
 import os
 
-# The youngest generation's threshold in the portal's processes, unless GC_THRESHOLD says
-# otherwise (0: Python's own collector, untouched).
+# The youngest generation's threshold in a gunicorn worker, unless GC_THRESHOLD says otherwise
+# (0: Python's own collector, untouched).
 DEFAULT_THRESHOLD = 20_000
 
 
@@ -43,12 +43,12 @@ def threshold() -> int:
     return int(value)
 
 
-def settle(youngest: int | None = None) -> None:
-    """Once a process has loaded what it keeps (the app, its templates, the catalogs): collect
+def settle() -> None:
+    """Once a worker has loaded what it keeps (the app, its templates, the catalogs): collect
     what loading left behind, freeze the rest out of later collections and collect the youngest
-    generation after ``youngest`` new objects (None: ``threshold()``). With 0 the collector is
-    left as Python sets it."""
-    youngest = threshold() if youngest is None else youngest
+    generation after ``threshold()`` new objects. With 0 the collector is left as Python sets
+    it."""
+    youngest = threshold()
     if youngest <= 0:
         return
     gc.collect()
