@@ -506,6 +506,10 @@ def main() -> int:
                 failures.append(f"{len(late)} 503s outside the outage (+5 s for the pool)")
     elif five_xx:
         failures.append(f"5xx responses: {five_xx}")
+    # Every form is sent with the token its page gave (none is sent when the page did not
+    # answer): a 400 is the portal refusing a person's valid form, in any run.
+    if statuses.get(400):
+        failures.append(f"{statuses[400]} forms refused with 400")
     # A request without any response (the connection closed or reset before an answer) is lost
     # as surely as a 5xx. Only a worker killed mid-request (--fault worker) may cause one.
     if statuses.get(0) and args.fault != "worker":
