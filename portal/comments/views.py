@@ -17,7 +17,9 @@ from portal.comments.forms import CommentForm, EditCommentForm
 from portal.comments.models import COMMENT_KINDS, Comment
 from portal.comments.rendering import render_comment
 from portal.core.http import actor, load_visible_or_404, record_page_url, wants_fragment
+from portal.core.i18n import current_language
 from portal.core.records import kind_of, load_record
+from portal.web import BlankForm
 
 bp = Blueprint("comments", __name__, template_folder="templates")
 
@@ -47,7 +49,12 @@ def discussion(record: Any, form: CommentForm | None = None) -> SimpleNamespace:
     kind = kind_of(record)
     can_post = services.can_comment(current_user, record)
     if form is None and can_post:
-        form = CommentForm(formdata=None, prefix=f"comment-{kind}-{record.id}")
+        prefix = f"comment-{kind}-{record.id}"
+        # Built only if its kept markup is not found (its language is the reader's).
+        form = BlankForm(
+            lambda: CommentForm(formdata=None, prefix=prefix),
+            (CommentForm, prefix, current_language()),
+        )
     return SimpleNamespace(
         record=record,
         kind=kind,

@@ -74,7 +74,9 @@ def field_label(name: str) -> str:
 @bp.app_template_global()
 def may_translate(record: object) -> bool:
     """For templates: may the reader add or correct versions of this record's texts?"""
-    return services.can_translate_record(current_user, record)
+    # The person itself, not Flask-Login's proxy: the rules ask it several questions per
+    # record, and a page asks for each of its texts.
+    return services.can_translate_record(current_user._get_current_object(), record)
 
 
 @bp.app_template_global()

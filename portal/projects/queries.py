@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, func, inspect, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
@@ -289,7 +289,10 @@ def _collections() -> tuple[tuple[str, str | None, Select[Any]], ...]:
             .where(StatusReport.project_id == project_id)
             .options(
                 joinedload(StatusReport.body).lazyload(Text.versions),
-                joinedload(StatusReport.author).lazyload(User.organisation),
+                # The page shows the author's name only (a users row has 46 columns).
+                joinedload(StatusReport.author).options(
+                    load_only(User.id, User.name), lazyload(User.organisation)
+                ),
                 joinedload(StatusReport.organisation).options(_NAMED),
             )
             .order_by(StatusReport.created_at.desc()),

@@ -40,10 +40,10 @@ from portal.projects.forms import (
     ReportForm,
     StatusForm,
 )
-from portal.projects.models import Milestone, Project
+from portal.projects.models import Milestone, Project, StatusReport
 from portal.projects.services import ProjectRuleError
 from portal.reference.models import Organisation
-from portal.web import render_text
+from portal.web import BlankForm, render_text
 
 bp = Blueprint("projects", __name__, template_folder="templates", url_prefix="/projects")
 
@@ -108,33 +108,57 @@ def _prefill_from_match(form: Any, match: Match, agreement: Agreement) -> None:
 
 
 def _permissions(project: Project) -> dict[str, Any]:
+    user = current_user._get_current_object()
     return {
-        "can_manage": services.may_manage(current_user, project),
-        "can_report": services.may_report(current_user, project),
-        "can_change_status": services.may_change_status(current_user, project),
+        "can_manage": services.may_manage(user, project),
+        "can_report": services.may_report(user, project),
+        "can_change_status": services.may_change_status(user, project),
     }
+
+
+def _blank(form: Any, lang: str) -> Any:
+    """A new milestone's or status report's form as the page offers it: in the reader's
+    language, with the report's statuses to choose from."""
+    form.lang.data = lang
+    if isinstance(form, ReportForm):
+        form.set_choices()
+    return form
+
+
+def _with_targets(form: StatusForm, targets: tuple[ProjectStatus, ...]) -> StatusForm:
+    form.set_choices(list(targets))
+    return form
 
 
 def _render_detail(
     project: Project,
     *,
-    milestone_form: MilestoneForm | None = None,
-    report_form: ReportForm | None = None,
-    status_form: StatusForm | None = None,
+    milestone_form: MilestoneForm | BlankForm | None = None,
+    report_form: ReportForm | BlankForm | None = None,
+    status_form: StatusForm | BlankForm | None = None,
     code: int = 200,
 ):
     perms = _permissions(project)
+    lang = current_language()
     if perms["can_manage"] and milestone_form is None:
-        milestone_form = MilestoneForm(formdata=None, prefix="milestone")
-        milestone_form.lang.data = current_language()
+        milestone_form = BlankForm(
+            lambda: _blank(MilestoneForm(formdata=None, prefix="milestone"), lang),
+            (MilestoneForm, "milestone", lang),
+        )
     if perms["can_report"] and report_form is None:
-        report_form = ReportForm(formdata=None, prefix="report")
-        report_form.lang.data = current_language()
-    if report_form is not None:
+        report_form = BlankForm(
+            lambda: _blank(ReportForm(formdata=None, prefix="report"), lang),
+            (ReportForm, "report", lang),
+        )
+    elif report_form is not None:
         report_form.set_choices()
     if perms["can_change_status"] and status_form is None:
-        status_form = StatusForm(formdata=None, prefix="status")
-    if status_form is not None:
+        targets = tuple(services.allowed_targets(project))
+        status_form = BlankForm(
+            lambda: _with_targets(StatusForm(formdata=None, prefix="status"), targets),
+            (StatusForm, "status", targets),
+        )
+    elif status_form is not None:
         status_form.set_choices(services.allowed_targets(project))
     return (
         render_template(
@@ -171,6 +195,26 @@ def milestone_shown(milestone: Milestone, can_report: bool, focus: Any) -> tuple
         may_translate(milestone),
         can_report,
         focus == milestone.id,
+    )
+
+
+@bp.app_template_global()
+def report_shown(report: StatusReport) -> tuple[Any, ...]:
+    """Everything a status report's article on the project page shows, its key as a kept part:
+    its organisation's and author's names, status and time, its text in every language, and
+    whether the reader may translate it (the language versions' links come back to this page)."""
+    body = report.body
+    return (
+        report.id,
+        report.organisation.name,
+        report.author.name,
+        report.status,
+        report.created_at,
+        body.id,
+        body.original_lang,
+        tuple((v.lang, v.body, v.is_machine) for v in body.versions),
+        may_translate(report),
+        request.full_path,
     )
 
 

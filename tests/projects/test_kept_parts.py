@@ -12,13 +12,14 @@ from datetime import timedelta
 import pytest
 
 from portal import web
+from portal.accounts.models import User
 from portal.comments import services as comments
 from portal.comments.models import EDIT_WINDOW, Comment
 from portal.content.models import TextVersion
 from portal.core.enums import ProjectStatus, Visibility
 from portal.documents import services as documents
 from portal.extensions import db
-from portal.projects.models import Milestone, Project
+from portal.projects.models import Milestone, Project, StatusReport
 from tests.conftest import EMAILS
 from tests.projects import factories as f
 
@@ -266,3 +267,41 @@ def test_a_ticked_or_translated_milestone_is_a_new_row(client, login, project):
     )
     db.session.commit()
     assert "Kartläggning av tryckzoner" in row()
+
+
+def report_article(page: str, text: str) -> str:
+    """The status report's article that shows ``text``."""
+    at = page.index(text)
+    return page[page.rindex("<article", 0, at) : page.index("</article>", at)]
+
+
+def test_a_status_report_is_kept_and_shows_every_change_at_once(client, login, project, users):
+    login("requester")
+    written = client.post(
+        f"/projects/{project.id}/reports",
+        data={"report-status": "at_risk", "report-body": "Pipes are late.", "report-lang": "en"},
+    )
+    assert written.status_code == 302
+    login("coordinator")
+    path = f"/projects/{project.id}?lang=en"
+    fresh = client.get(path).get_data(as_text=True)
+    assert sum(1 for key in web._kept_parts._kept if key[0] == "status-report") == 1
+    kept = client.get(path).get_data(as_text=True)
+    assert without_tokens(report_article(kept, "Pipes are late.")) == without_tokens(
+        report_article(fresh, "Pipes are late.")
+    )
+
+    # Its author's new name, then a Swedish version of its text: each shown on the next visit.
+    report = db.session.scalar(db.select(StatusReport).where(StatusReport.project_id == project.id))
+    db.session.get(User, users["requester"].id).name = "Olena Renamed-Kovalenko"
+    db.session.commit()
+    article = report_article(client.get(path).get_data(as_text=True), "Pipes are late.")
+    assert "Olena Renamed-Kovalenko" in article
+
+    db.session.add(TextVersion(text_id=report.body_id, lang="sv", body="Rören är sena."))
+    db.session.commit()
+    article = report_article(client.get(path).get_data(as_text=True), "Pipes are late.")
+    swedish_item = article.split(f'id="text-{report.body_id}-sv"')[1].split("</li>")[0]
+    assert "Swedish version" in swedish_item and "add one" not in swedish_item
+    swedish = client.get(f"/projects/{project.id}?lang=sv").get_data(as_text=True)
+    assert "Rören är sena." in swedish and "Pipes are late." not in swedish
