@@ -26,14 +26,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core import limits
 from portal.core.http import actor, load_visible_or_404, record_page_url
-from portal.core.i18n import format_date, format_number
+from portal.core.i18n import current_language, format_date, format_number
 from portal.core.records import kind_of, load_record
 from portal.documents import scanner, services, storage
 from portal.documents.forms import UploadForm, VersionForm
 from portal.documents.models import DOCUMENT_KINDS, Document, DocumentVersion
 from portal.errors import render_error
 from portal.extensions import db
-from portal.web import render_text
+from portal.web import BlankForm, render_text
 
 bp = Blueprint("documents", __name__, template_folder="templates")
 
@@ -114,6 +114,27 @@ def label_of(record: Any) -> str:
     return render_text(record.title).body
 
 
+def _labelled(record: Any) -> tuple[Any, ...]:
+    """What ``label_of`` makes ``record``'s label from (to key a kept upload form by)."""
+    kind = kind_of(record)
+    if kind == "status_report":
+        return (kind, record.id, record.organisation.name, record.created_at)
+    if kind == "project":
+        return (kind, record.id)
+    title = record.title
+    versions = tuple((v.lang, v.body, v.is_machine) for v in title.versions)
+    return (kind, record.id, title.id, title.original_lang, versions)
+
+
+def _attach_choices(form: UploadForm, uploadable: list[Any], record: Any) -> UploadForm:
+    """The records ``form`` may attach a document to, the page's own chosen unless another
+    was."""
+    form.attach_to.choices = [(f"{kind_of(t)}:{t.id}", label_of(t)) for t in uploadable]
+    if form.attach_to.data is None and uploadable:
+        form.attach_to.data = f"{kind_of(record)}:{record.id}"
+    return form
+
+
 def _targets(record: Any) -> list[Any]:
     """The page's record and, on a project's page, its milestones and status reports."""
     if kind_of(record) == "project":
@@ -140,11 +161,14 @@ def listing(record: Any, form: UploadForm | None = None) -> SimpleNamespace | No
     else:
         uploadable = [t for t in targets if services.can_upload(current_user, t)]
     if uploadable and form is None:
-        form = UploadForm(formdata=None)
-    if form is not None:
-        form.attach_to.choices = [(f"{kind_of(t)}:{t.id}", label_of(t)) for t in uploadable]
-        if form.attach_to.data is None and uploadable:
-            form.attach_to.data = f"{kind}:{record.id}"
+        # Built only if its kept markup is not found: its choices' labels are made from what
+        # ``_labelled`` gives for each record they name (and the reader's language and time zone).
+        form = BlankForm(
+            lambda: _attach_choices(UploadForm(formdata=None), uploadable, record),
+            (UploadForm, current_language(), tuple(_labelled(t) for t in uploadable)),
+        )
+    elif form is not None:
+        _attach_choices(form, uploadable, record)
     return SimpleNamespace(
         record=record,
         kind=kind,

@@ -14,11 +14,14 @@ import pytest
 from portal import web
 from portal.accounts.models import User
 from portal.comments import services as comments
+from portal.comments.forms import CommentForm
 from portal.comments.models import EDIT_WINDOW, Comment
 from portal.content.models import TextVersion
 from portal.core.enums import ProjectStatus, Visibility
 from portal.documents import services as documents
+from portal.documents.forms import UploadForm
 from portal.extensions import db
+from portal.projects.forms import MilestoneForm, ReportForm, StatusForm
 from portal.projects.models import Milestone, Project, StatusReport
 from tests.conftest import EMAILS
 from tests.projects import factories as f
@@ -305,3 +308,42 @@ def test_a_status_report_is_kept_and_shows_every_change_at_once(client, login, p
     assert "Swedish version" in swedish_item and "add one" not in swedish_item
     swedish = client.get(f"/projects/{project.id}?lang=sv").get_data(as_text=True)
     assert "Rören är sena." in swedish and "Pipes are late." not in swedish
+
+
+def test_a_blank_form_whose_markup_is_kept_is_not_built(client, login, project, monkeypatch):
+    login("coordinator")
+    path = f"/projects/{project.id}?lang=en"
+    client.get(path)
+    built: set[type] = set()
+    build = web.BlankForm.form.fget
+
+    def counted(self):
+        built.add(self.key[0])
+        return build(self)
+
+    monkeypatch.setattr(web.BlankForm, "form", property(counted))
+    page = client.get(path).get_data(as_text=True)
+    assert built == set()
+    assert 'id="milestone-title"' in page and 'id="report-body"' in page
+    assert 'name="status-status"' in page and f'id="comment-project-{project.id}-body"' in page
+    assert 'enctype="multipart/form-data"' in page
+    # A reader of another language is offered them in Swedish: each built once for it.
+    page = client.get(f"/projects/{project.id}?lang=sv").get_data(as_text=True)
+    assert built == {MilestoneForm, ReportForm, StatusForm, CommentForm, UploadForm}
+    assert "Skriv en lägesrapport" in page
+
+
+def test_the_upload_forms_choices_follow_a_renamed_milestone(client, login, project):
+    login("coordinator")
+    path = f"/projects/{project.id}?lang=en"
+    upload = form_of(client.get(path).get_data(as_text=True), f"/r/project/{project.id}/documents")
+    assert "Milestone: Survey of pressure zones</option>" in upload
+
+    milestone = db.session.scalar(db.select(Milestone).where(Milestone.project_id == project.id))
+    version = db.session.scalar(
+        db.select(TextVersion).where(TextVersion.text_id == milestone.title_id)
+    )
+    version.body = "Survey of pressure zones, north bank"
+    db.session.commit()
+    upload = form_of(client.get(path).get_data(as_text=True), f"/r/project/{project.id}/documents")
+    assert "Milestone: Survey of pressure zones, north bank</option>" in upload
