@@ -8,6 +8,7 @@ status 200 (as in ``content``); without JavaScript the refusal is a 409 (or 422)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ from portal.matching.scoring import Reason, reasons_of, score
 from portal.matching.suggestions import ShownRecord, Suggestion
 from portal.needs.models import Need
 from portal.offers.models import Offer
+from portal.reference import lists as reference_lists
 
 bp = Blueprint("matching", __name__, template_folder="templates", url_prefix="/matches")
 
@@ -68,21 +70,32 @@ def suggestion_shown(
 ) -> tuple[Any, ...] | None:
     """Everything a suggestion's row shows (``matching/_suggestions.html``), its key as a kept
     part: the other side as read from the stored list (its id, title in each language and
-    organisation), the score, the reasons in the reader's words, the pair and where the
-    proposal returns to. None for a suggestion computed live (ORM records): rendered each time."""
+    organisation), the score, the reasons, the pair and where the proposal returns to (the
+    other side's address is made from its id). None for a suggestion computed live (ORM
+    records): rendered each time."""
     other = suggestion.offer if for_need else suggestion.need
     if not isinstance(other, ShownRecord):
         return None
     return (
         other,
         suggestion.score,
-        tuple(reason.text for reason in suggestion.reasons),
+        _reasons_shown(suggestion.reasons),
         suggestion.need.id,
         suggestion.offer.id,
         kind,
         return_to,
-        match_record_url("offer" if for_need else "need", other.id),
     )
+
+
+def _reasons_shown(reasons: Sequence[Reason]) -> tuple[Any, ...]:
+    """What a suggestion's reasons say, as a key: their codes and parameters, which the
+    catalogs put in words (the reader's language is in every kept part's key), and the themes'
+    names, which come from the kept reference lists under their version. Without kept lists a
+    theme's name is read from its row: then the reasons in words."""
+    version = reference_lists.version()
+    if version is None:
+        return tuple(reason.text for reason in reasons)
+    return (version, tuple(reasons))
 
 
 @bp.app_template_global("match_reasons")

@@ -14,6 +14,7 @@ from portal.content.models import TextVersion
 from portal.extensions import db
 from portal.matching.models import SuggestionList
 from portal.offers.models import Offer
+from portal.reference import lists as reference_lists
 from portal.reference.models import Theme
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -76,3 +77,28 @@ def test_a_new_title_version_or_theme_name_is_a_new_row(client, login, pair):
     row = suggestion_row(client.get(f"/needs/{need.id}?lang=sv").get_data(as_text=True), offer.id)
     assert "Vatten, avlopp och dagvatten" in row
     assert kept_suggestions() == 3
+
+
+def test_with_kept_reference_lists_a_renamed_theme_is_a_new_row(
+    app, client, login, pair, monkeypatch
+):
+    """With the reference lists kept, a row's reasons are keyed by their codes under the lists'
+    version: the theme's new name shows once the lists are read anew (as ``flask seed
+    reference`` and the admin's changes have them)."""
+    monkeypatch.setitem(app.config, "REFERENCE_CACHE_SECONDS", 300)
+    need, offer = pair
+    login("coordinator")
+    path = f"/needs/{need.id}?lang=sv"
+    theme = db.session.get(Theme, db.session.get(Offer, offer.id).themes[0].id)
+    old_name = theme.name_sv
+    assert old_name in suggestion_row(client.get(path).get_data(as_text=True), offer.id)
+    assert old_name in suggestion_row(client.get(path).get_data(as_text=True), offer.id)
+    assert kept_suggestions() == 1
+
+    theme.name_sv = "Vatten, avlopp och dagvatten"
+    db.session.commit()
+    with app.test_request_context():
+        reference_lists.forget()
+    row = suggestion_row(client.get(path).get_data(as_text=True), offer.id)
+    assert "Vatten, avlopp och dagvatten" in row and old_name not in row
+    assert kept_suggestions() == 2
