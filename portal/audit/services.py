@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import enum
+import functools
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, and_, inspect, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.audit.models import AuditEvent
 from portal.content.search import like_pattern
+from portal.core.statements import read_columns
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -84,23 +86,29 @@ def history(record_type: str, record_id: int, limit: int = 50) -> list[AuditEven
     )
 
 
+@functools.cache
+def _shown_history_statement() -> Any:
+    """``shown_history``'s statement, built once: the record and the limit are parameters."""
+    from portal.accounts.models import User
+
+    return (
+        select(AuditEvent.at, AuditEvent.action, AuditEvent.after, User.name.label("actor_name"))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.record_type == bindparam("record_type"),
+            AuditEvent.record_id == bindparam("record_id", type_=Integer),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
 def shown_history(record_type: str, record_id: int, limit: int = 50) -> list[Any]:
     """What a record's page shows of its history, newest first, as rows of the shown columns:
     ``at``, ``action``, ``after`` (what a change left, for the changed fields) and
     ``actor_name`` (None for the system)."""
-    from portal.accounts.models import User
-
-    return list(
-        db.session.execute(
-            select(
-                AuditEvent.at, AuditEvent.action, AuditEvent.after, User.name.label("actor_name")
-            )
-            .outerjoin(User, User.id == AuditEvent.actor_id)
-            .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )
+    values = {"record_type": record_type, "record_id": record_id, "limit": limit}
+    return list(read_columns(_shown_history_statement(), values))
 
 
 # ---------------------------------------------------------------- reading the log
