@@ -40,6 +40,7 @@ from tests.conftest import (
     count_queries,
     masked,
 )
+from tests.test_reference_lists import _new_organisation
 from tests.test_visibility_crawl import MARKER, _crawl, _file_text, _seed_restricted
 
 SCOPES = (None, "requester", "other_expert", "coordinator")
@@ -1008,3 +1009,36 @@ def test_a_packed_answer_follows_the_encoding_the_unread_count_and_the_session(
         signed_out = browser.post("/logout", data={"csrf_token": token.group(1)}, csrf=False)
         assert signed_out.status_code == 302
         assert browser.get("/dashboard/").status_code == 302
+
+
+def test_a_page_reads_the_reference_lists_version_with_the_page_caches(
+    app, users, database_url, redis_prefix, monkeypatch
+):
+    """The reference lists' version comes in the round trip that reads the data version, not in
+    one of its own; a change of organisations on one worker is in the other's filters at once."""
+    first, second = _worker(database_url, redis_prefix), _worker(database_url, redis_prefix)
+    for worker in (first, second):
+        worker.config["REFERENCE_CACHE_SECONDS"] = 300
+    asked: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **kw: asked.append(key) or real_get(key))
+    expert = second.test_client()
+    expert.login(EMAILS["other_expert"])
+    expert.get("/needs/?q=pipes")  # the lists' version started, the lists kept
+    asked.clear()
+    page = expert.get("/needs/?q=leaks").get_data(as_text=True)
+    assert "Kyivvodokanal" in page  # the organisation filter, from the kept lists
+    assert pagecache.REFERENCE_VERSION_KEY not in asked
+
+    admin = first.test_client()
+    admin.login(EMAILS["admin"])
+    with first.app_context():
+        token = cache.get(pagecache.REFERENCE_VERSION_KEY)
+        _new_organisation(db.session.merge(users["admin"]), "Kyiv Ferry Company")
+        db.session.remove()
+        assert cache.get(pagecache.REFERENCE_VERSION_KEY) != token
+    page = expert.get("/needs/?q=leaks").get_data(as_text=True)
+    assert "Kyiv Ferry Company" in page
+    for worker in (first, second):
+        with worker.app_context():
+            db.engine.dispose()

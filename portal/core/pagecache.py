@@ -77,6 +77,8 @@ log = logging.getLogger(__name__)
 VERSION_KEY = "pagecache:version"
 INBOX_VERSION_KEY = "pagecache:inbox-version"
 ACCOUNTS_VERSION_KEY = "pagecache:accounts-version"
+# The reference lists' version (portal.reference.lists), read with the others when a page asks.
+REFERENCE_VERSION_KEY = "reference:version"
 _DIRTY = "pagecache_dirty"
 _INBOX_DIRTY = "pagecache_inbox_dirty"
 _ACCOUNTS_DIRTY = "pagecache_accounts_dirty"
@@ -152,10 +154,23 @@ def _read_versions(*also: str) -> list[Any]:
     version: int | None
     inbox: int | None
     accounts: int | None
+    # The reference lists' version too (portal.reference.lists.version), which a rendered page
+    # asks for: in this round trip instead of one of its own.
+    reference = "reference_version" not in g and bool(
+        current_app.config.get("REFERENCE_CACHE_SECONDS", 0)
+    )
     try:
         version, inbox, accounts, *found = cache.get_many(
-            VERSION_KEY, INBOX_VERSION_KEY, ACCOUNTS_VERSION_KEY, *also
+            VERSION_KEY,
+            INBOX_VERSION_KEY,
+            ACCOUNTS_VERSION_KEY,
+            *also,
+            *((REFERENCE_VERSION_KEY,) if reference else ()),
         )
+        if reference:
+            token = found.pop()
+            if token is not None:  # else lists.version() starts one
+                g.reference_version = token
         if version is None:
             version = _start_version(VERSION_KEY)
         if inbox is None:

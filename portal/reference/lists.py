@@ -29,6 +29,7 @@ from portal.agreements.models import Agreement
 from portal.core.collation import by_name
 from portal.core.i18n import NamedInThreeLanguages, current_language
 from portal.core.kept import KeptChoices
+from portal.core.pagecache import REFERENCE_VERSION_KEY
 from portal.extensions import cache, db
 from portal.reference.models import District, Organisation, Theme
 
@@ -94,10 +95,10 @@ def version() -> str | None:
     if "reference_version" in g:
         return g.reference_version
     try:
-        token = cache.get("reference:version")
+        token = cache.get(REFERENCE_VERSION_KEY)
         if token is None:
             token = uuid.uuid4().hex
-            cache.set("reference:version", token, timeout=int(seconds))
+            cache.set(REFERENCE_VERSION_KEY, token, timeout=int(seconds))
     except Exception as error:  # Redis unreachable: read the tables, as without a cache
         log.warning("reference cache unavailable: %s", error)
         token = None
@@ -250,6 +251,6 @@ def forget() -> None:
         g.pop("reference_version", None)
     try:
         cache.delete_many(*("reference:" + key for key in KEYS))
-        cache.set("reference:version", uuid.uuid4().hex)
+        cache.set(REFERENCE_VERSION_KEY, uuid.uuid4().hex)
     except Exception as error:  # nothing kept is reachable either
         log.warning("reference cache unavailable: %s", error)
