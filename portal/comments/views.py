@@ -44,7 +44,7 @@ def page_of(record: Any) -> str:
     )
 
 
-def discussion(record: Any, form: CommentForm | None = None) -> SimpleNamespace:
+def discussion(record: Any, form: CommentForm | BlankForm | None = None) -> SimpleNamespace:
     """What the thread fragment shows for ``record`` to the current user."""
     kind = kind_of(record)
     can_post = services.can_comment(current_user, record)

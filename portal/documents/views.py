@@ -142,7 +142,7 @@ def _targets(record: Any) -> list[Any]:
     return [record]
 
 
-def listing(record: Any, form: UploadForm | None = None) -> SimpleNamespace | None:
+def listing(record: Any, form: UploadForm | BlankForm | None = None) -> SimpleNamespace | None:
     """What the documents list on ``record``'s page shows to the current user."""
     kind = kind_of(record)
     if kind not in DOCUMENT_KINDS:
@@ -167,7 +167,7 @@ def listing(record: Any, form: UploadForm | None = None) -> SimpleNamespace | No
             lambda: _attach_choices(UploadForm(formdata=None), uploadable, record),
             (UploadForm, current_language(), tuple(_labelled(t) for t in uploadable)),
         )
-    elif form is not None:
+    elif isinstance(form, UploadForm):  # the one a refused upload sent back
         _attach_choices(form, uploadable, record)
     return SimpleNamespace(
         record=record,
