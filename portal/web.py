@@ -255,11 +255,14 @@ def kept_part(name: str, shown: Hashable | None, caller: Callable[[], str]) -> M
 
 
 class BlankForm:
-    """A blank form a record page offers, not built until its markup is: ``build`` makes it and
-    ``key`` names everything it is made from (its class, prefix, the data and choices given to
-    its fields), so that ``kept_form`` finds its kept markup without building it. Building a
-    WTForms form binds every field and its CSRF token (60-110 microseconds each; a project page
-    offers five). Anything else asked of it builds it, once."""
+    """A form not built until its markup is: a blank form a record page offers, or a list's
+    filters read from a query (``postings.views.filter_form``). ``build`` makes it and ``key``
+    names everything it is made from (its class, prefix, the data and choices given to its
+    fields, the query it reads), so that ``kept_form`` finds its kept markup without building
+    it. Building a WTForms form binds every field and its CSRF token (60-110 microseconds each;
+    a project page offers five; a list's filters, eight fields and some eighty options, cost
+    more). Anything else asked of it builds it, once. It shows no errors: a record page's forms
+    are offered empty, and a list's filters drop what they cannot read."""
 
     __slots__ = ("_build", "_form", "key")
 

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from portal import create_app
 from portal.admin import services as admin
 from portal.core.collation import by_name, sort_key
-from portal.core.enums import OrganisationKind, Visibility
+from portal.core.enums import OrganisationKind, Priority, Visibility
 from portal.extensions import cache, db
 from portal.reference import lists
 from portal.reference.models import City, District, Organisation, Theme
@@ -377,3 +377,76 @@ def test_kept_project_and_dashboard_filters_are_the_filter_forms(
     db.session.commit()
     lists.forget()  # as the admin's change does
     assert f'value="{value}">Harbours and piers</option>' in filters_of(f"{path}?lang=en")
+
+
+def _titles(page: str) -> set[str]:
+    return {title for title in ("Harbour cranes", "Tram depot roofs") if title in page}
+
+
+def test_a_kept_query_builds_no_filter_form_and_filters_the_same(client, users, kept, monkeypatch):
+    """A list's filters are read from a query once per form, language and reference data's
+    version (postings.views.filter_form): asked again, neither the form nor its fields are
+    built, and the list is filtered as the form read it the first time; in another language the
+    form is built once more, for its fields' labels."""
+    from portal.needs.forms import NeedFilterForm
+
+    factories.make_need(
+        users["requester"],
+        title="Harbour cranes",
+        priority=Priority.HIGH,
+        lang="en",
+        visibility=Visibility.PUBLIC,
+    )
+    factories.make_need(
+        users["requester"],
+        title="Tram depot roofs",
+        priority=Priority.LOW,
+        lang="en",
+        visibility=Visibility.PUBLIC,
+    )
+    built: list[object] = []
+    original = NeedFilterForm.__init__
+
+    def counted(form, *args, **kwargs):
+        built.append(form)
+        original(form, *args, **kwargs)
+
+    monkeypatch.setattr(NeedFilterForm, "__init__", counted)
+    first = client.get("/needs/?priority=high&lang=en").get_data(as_text=True)
+    assert len(built) == 1 and _titles(first) == {"Harbour cranes"}
+    again = client.get("/needs/?priority=high&lang=en").get_data(as_text=True)
+    assert len(built) == 1 and again == first
+    # The htmx answer to the same filters needs no form at all.
+    fragment = client.get("/needs/?priority=high&lang=en", headers={"HX-Request": "true"})
+    assert len(built) == 1 and _titles(fragment.get_data(as_text=True)) == {"Harbour cranes"}
+    # Another page of the same filters is the same form.
+    client.get("/needs/?priority=high&lang=en&page=1")
+    assert len(built) == 1
+    swedish = client.get("/needs/?priority=high&lang=sv").get_data(as_text=True)
+    assert len(built) == 2 and _titles(swedish) == {"Harbour cranes"}
+    everything = client.get("/needs/?lang=en").get_data(as_text=True)
+    assert len(built) == 3 and _titles(everything) == {"Harbour cranes", "Tram depot roofs"}
+
+
+def test_kept_filters_follow_the_reference_data(app, client, users, kept):
+    """An organisation's filter is read under the reference data's version: once an admin
+    deactivates the organisation it is no longer a choice, and the same query lists every
+    organisation's needs at once (it would still be filtered if the filters were kept by the
+    query alone)."""
+    from portal.reference.models import Organisation
+
+    factories.make_need(
+        users["requester"], title="Harbour cranes", lang="en", visibility=Visibility.PUBLIC
+    )
+    factories.make_need(
+        users["other_requester"],
+        title="Tram depot roofs",
+        lang="en",
+        visibility=Visibility.PUBLIC,
+    )
+    other = db.session.get(Organisation, users["other_requester"].organisation_id)
+    url = f"/needs/?organisation={other.id}&lang=en"
+    assert _titles(client.get(url).get_data(as_text=True)) == {"Tram depot roofs"}
+    assert admin.deactivate_organisation(users["admin"], other)
+    db.session.commit()
+    assert _titles(client.get(url).get_data(as_text=True)) == {"Harbour cranes", "Tram depot roofs"}
