@@ -8,6 +8,7 @@ from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 import jinja2
@@ -35,6 +36,7 @@ from portal.core.i18n import (
 from portal.core.kept import KeptRenderings, frozen
 from portal.core.types import utcnow
 from portal.extensions import htmx
+from portal.reference import lists as reference_lists
 
 LANGUAGE_NAMES_IN = {
     # "Original in Ukrainian" needs the language's name in the reader's language.
@@ -289,6 +291,52 @@ class BlankForm:
 
     def __getitem__(self, name: str) -> Any:
         return self.form[name]
+
+
+# Where on a list a query is (an old page number or a cursor, a download's separator): no field
+# of a list's filter form reads it.
+NOT_FILTERS = frozenset({"page", "after", "before", "sep"})
+
+
+def query_form(form_class: type, args: Any, build: Callable[[], Any] | None = None) -> Any:
+    """A list's filter form reading the query ``args`` (made by ``build()``, by default
+    ``form_class(formdata=args)``): unbuilt (a ``BlankForm``) while the reference data its
+    options come from is kept under a version, keyed by the form's class, that version, the
+    reader's language and the query's filter arguments; built now when it is not (its options
+    then come from their tables on every request)."""
+    build = build or (lambda: form_class(formdata=args))
+    version = reference_lists.version()
+    if version is None:
+        return build()
+    given = tuple((name, tuple(values)) for name, values in args.lists() if name not in NOT_FILTERS)
+    # An empty query leaves every field at its default; any argument at all makes WTForms read
+    # the fields from it, so whether there was one is part of what the form is made from.
+    return BlankForm(build, (form_class, version, current_language(), bool(args), given))
+
+
+# What lists read from their query forms (the filters, the values a form accepted), by the form's
+# key (``query_form``) and what was read: the same for every reader of the same query. Five
+# hundred per worker, the oldest forgotten first.
+_kept_readings: dict[Hashable, Any] = {}
+_kept_readings_lock = Lock()
+KEPT_READINGS = 512
+
+
+def read_query_form(form: Any, name: str, read: Callable[[Any], Any]) -> Any:
+    """``read(form)`` for a list's query form (``query_form``), read once per form key and kept
+    (``name`` says what is read): the form is not built again for a query whose markup and
+    reading are kept. What is kept is shared by every request: never change it."""
+    if not isinstance(form, BlankForm):
+        return read(form)
+    key = (name, form.key)
+    found = _kept_readings.get(key)
+    if found is None:
+        found = read(form.form)
+        with _kept_readings_lock:
+            while len(_kept_readings) >= KEPT_READINGS:
+                del _kept_readings[next(iter(_kept_readings))]
+            _kept_readings[key] = found
+    return found
 
 
 def kept_form(name: str, form: Any, shown: Hashable, caller: Callable[[], str]) -> Markup:

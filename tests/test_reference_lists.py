@@ -450,3 +450,58 @@ def test_kept_filters_follow_the_reference_data(app, client, users, kept):
     assert admin.deactivate_organisation(users["admin"], other)
     db.session.commit()
     assert _titles(client.get(url).get_data(as_text=True)) == {"Harbour cranes", "Tram depot roofs"}
+
+
+def test_the_projects_filter_form_is_built_once_per_query_and_language(
+    client, login, kept, monkeypatch
+):
+    """The projects list's filter fields, kept rendered, are found by the query that fills
+    them (web.query_form): the form is built for a query's first visit in a language only, and
+    its fields show the query's own selection."""
+    from portal.projects.forms import ProjectFilterForm
+
+    theme = db.session.scalars(db.select(Theme).order_by(Theme.id)).first()
+    built: list[object] = []
+    original = ProjectFilterForm.__init__
+
+    def counted(form, *args, **kwargs):
+        built.append(form)
+        original(form, *args, **kwargs)
+
+    monkeypatch.setattr(ProjectFilterForm, "__init__", counted)
+    login("coordinator")
+    url = f"/projects/?theme={theme.code}&lang=en"
+    first = client.get(url).get_data(as_text=True)
+    assert len(built) == 1 and f'<option selected value="{theme.code}">' in first
+    assert client.get(url).get_data(as_text=True) == first and len(built) == 1
+    assert client.get(f"{url}&page=1").status_code == 200 and len(built) == 1
+    other = client.get("/projects/?lang=en").get_data(as_text=True)
+    assert len(built) == 2 and f'<option selected value="{theme.code}">' not in other
+    client.get(f"/projects/?theme={theme.code}&lang=uk")
+    assert len(built) == 3
+
+
+def test_the_dashboards_filters_are_read_once_per_query_and_language(
+    client, login, kept, monkeypatch
+):
+    """The dashboard reads its filter form once per query, language and reference data's
+    version: on a repeat visit the form is not built, and an unknown theme in the address is
+    still ignored with its message, and still marked beside the field."""
+    from portal.dashboard.forms import DashboardFilterForm
+
+    built: list[object] = []
+    original = DashboardFilterForm.__init__
+
+    def counted(form, *args, **kwargs):
+        built.append(form)
+        original(form, *args, **kwargs)
+
+    monkeypatch.setattr(DashboardFilterForm, "__init__", counted)
+    login("coordinator")
+    unknown = "The theme in the address is unknown; showing all themes."
+    first = client.get("/dashboard/?theme=999999&lang=en").get_data(as_text=True)
+    assert len(built) == 1 and unknown in first
+    again = client.get("/dashboard/?theme=999999&lang=en").get_data(as_text=True)
+    assert len(built) == 1 and again == first
+    plain = client.get("/dashboard/?lang=en").get_data(as_text=True)
+    assert len(built) == 2 and unknown not in plain

@@ -11,8 +11,20 @@ from portal.core.http import wants_fragment
 from portal.core.i18n import current_language
 from portal.dashboard import charts, services
 from portal.dashboard.forms import DashboardFilterForm
+from portal.web import query_form, read_query_form
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", url_prefix="/dashboard")
+
+
+def _checked(form: DashboardFilterForm) -> DashboardFilterForm:
+    """The form as its kept markup shows it: checked, an unknown value's error beside it."""
+    form.validate()
+    return form
+
+
+def _valid_ids(form: DashboardFilterForm) -> tuple[int | None, int | None, tuple[str, ...]]:
+    theme_id, district_id, ignored = form.valid_ids()
+    return theme_id, district_id, tuple(ignored)
 
 
 @bp.route("/")
@@ -22,8 +34,12 @@ def index():
     themes = services.themes()
     districts = services.districts()
     agreement = find_default_agreement()
-    form = DashboardFilterForm(request.args, themes=themes, districts=districts)
-    theme_id, district_id, ignored = form.valid_ids()
+    form = query_form(
+        DashboardFilterForm,
+        request.args,
+        lambda: _checked(DashboardFilterForm(request.args, themes=themes, districts=districts)),
+    )
+    theme_id, district_id, ignored = read_query_form(form, "valid_ids", _valid_ids)
     filters = services.Filters(
         theme_id=theme_id,
         district_id=district_id,

@@ -10,8 +10,7 @@ see, authorise, validate, call one service, render. The request commits or rolls
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable
-from threading import Lock
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,13 +24,11 @@ from portal.content.models import load_versions
 from portal.core import pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.http import actor, load_visible_or_404, wants_fragment
-from portal.core.i18n import current_language
 from portal.core.statements import KeptStatements
 from portal.core.text import clean_text
 from portal.postings.forms import PostingFilterForm, PostingForm
 from portal.postings.services import InvalidPosting, PostingService
-from portal.reference import lists as reference_lists
-from portal.web import BlankForm
+from portal.web import query_form, read_query_form
 
 # The shared templates (postings/…), found through each kind's blueprint.
 templates = Blueprint("postings", __name__, template_folder="templates")
@@ -40,41 +37,13 @@ templates = Blueprint("postings", __name__, template_folder="templates")
 # posting is asked of the loaded row (``can_view``), so the statement holds no reader.
 _DETAIL = KeptStatements()
 
-# A list's filters as its form reads them from a query, by what the form is made from (its class,
-# the query's filter arguments, the reference data's version, the language): the filters are
-# the same for every reader of the same query, so the form is built only when its markup is not
-# kept either (web.kept_form). Five hundred queries per worker, the oldest forgotten first.
-_kept_filters: dict[Hashable, Any] = {}
-_kept_filters_lock = Lock()
-KEPT_FILTERS = 512
-# Where on the list a query is (an old page number or a cursor, a download's separator): not a
-# filter, and no field of the form reads it.
-_NOT_FILTERS = frozenset({"page", "after", "before", "sep"})
-
 
 def filter_form(form_class: type[PostingFilterForm], args: Any) -> tuple[Any, Any]:
-    """The list's filter form for the query ``args`` and the filters it gives, as a form built
-    on first use (``web.BlankForm``) when the reference data is kept under a version; built
-    now, and its filters read, when it is not (a theme's or an organisation's options then come
-    from their tables on every request, and so could the filters)."""
-    version = reference_lists.version()
-    if version is None:
-        built = form_class(formdata=args)
-        return built, built.filters()
-    given = tuple(
-        (name, tuple(values)) for name, values in args.lists() if name not in _NOT_FILTERS
-    )
-    # An empty query leaves every field at its default; any argument at all makes WTForms read
-    # the fields from it, so whether there was one is part of what the form is made from.
-    key = (form_class, version, current_language(), bool(args), given)
-    form = BlankForm(lambda: form_class(formdata=args), key)
-    filters = _kept_filters.get(key)
-    if filters is None:
-        filters = form.form.filters()
-        with _kept_filters_lock:
-            while len(_kept_filters) >= KEPT_FILTERS:
-                del _kept_filters[next(iter(_kept_filters))]
-            _kept_filters[key] = filters
+    """The list's filter form for the query ``args`` (``web.query_form``) and the filters it
+    gives, read once per query, language and reference data's version (``read_query_form``):
+    the same for every reader of the same query."""
+    form = query_form(form_class, args)
+    filters = read_query_form(form, "filters", lambda built: built.filters())
     # Each request its own copy: the kept filters are never changed by a request.
     return form, dataclasses.replace(filters)
 

@@ -43,7 +43,7 @@ from portal.projects.forms import (
 from portal.projects.models import Milestone, Project, StatusReport
 from portal.projects.services import ProjectRuleError
 from portal.reference.models import Organisation
-from portal.web import BlankForm, render_text
+from portal.web import BlankForm, query_form, render_text
 
 bp = Blueprint("projects", __name__, template_folder="templates", url_prefix="/projects")
 
@@ -225,6 +225,12 @@ def _progress_text(project: Project) -> str:
 # ---------------------------------------------------------------- list
 
 
+def _filter_form(args: Any) -> ProjectFilterForm:
+    form = ProjectFilterForm(formdata=args)
+    form.set_choices()
+    return form
+
+
 @bp.route("/")
 @pagecache.kept_for_viewers()
 def index():
@@ -245,8 +251,7 @@ def index():
     results = pagecache.list_fragment("projects", (filters, paging), render_results)
     if wants_fragment():
         return render_template("_list_update.html", results=results, count_id="project-count")
-    form = ProjectFilterForm(formdata=request.args)
-    form.set_choices()
+    form = query_form(ProjectFilterForm, request.args, lambda: _filter_form(request.args))
     return render_template(
         "projects/index.html",
         results=results,
