@@ -68,6 +68,19 @@ class PortalRequest(Request):
             self.__dict__["form"] = ImmutableMultiDict(_without_nul(form))
 
 
+# What every answer of the portal says about itself, unless its view said otherwise.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+)
+
+
 def register_request_hooks(app: Flask) -> None:
     app.request_class = PortalRequest
     if not isinstance(app.session_interface, PortalSessionInterface):
@@ -100,16 +113,14 @@ def register_request_hooks(app: Flask) -> None:
         if session or session.modified:
             response.vary.add("Cookie")
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        )
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Each header a view has not set already (asked of a set of the names: werkzeug's
+        # ``Headers.setdefault`` raises and catches an exception for every absent one).
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - names, not pairs
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if request.is_secure and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # A signed-in session's pages are never stored. Asked of the session, not of the user's
         # row: the request has committed by now, which expired the row, and reloading it here
         # would cost a query per page and fail when the database has just gone away.

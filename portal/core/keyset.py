@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from flask import current_app
@@ -89,8 +89,15 @@ class Order:
 def _serializer() -> URLSafeSerializer:
     # Signed with the current key; a link made before a key rotation still reads.
     config = current_app.config
-    keys = [*reversed(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
-    return URLSafeSerializer(keys, salt="list-cursor")
+    return _serializer_of(
+        (*reversed(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"])
+    )
+
+
+@lru_cache(maxsize=8)
+def _serializer_of(keys: tuple[str, ...]) -> URLSafeSerializer:
+    """One serializer per set of keys, made once: a list page makes two cursors."""
+    return URLSafeSerializer(list(keys), salt="list-cursor")
 
 
 def _plain(value: Any) -> Any:
