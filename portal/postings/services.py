@@ -20,9 +20,10 @@ from flask import has_request_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.exceptions import Forbidden
 
+from portal.agreements.models import Agreement
 from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES, ShownText, Text, shown_texts, with_text_in
 from portal.content.search import any_version_contains
@@ -36,6 +37,7 @@ from portal.core.transitions import IllegalTransition
 from portal.core.types import utcnow
 from portal.core.visibility import Scope, is_signed_in
 from portal.extensions import db
+from portal.reference.models import Organisation
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -193,12 +195,17 @@ class PostingService(Generic[Posting]):
         model imported.)"""
         # The agreement: whether it has expired decides the buttons of a signed-in reader.
         # The title's and the description's versions: both in one query after it
-        # (``load_versions``), not one query each.
+        # (``load_versions``), not one query each. No city: the page names none, and the
+        # organisation's and the agreement's two would join the cities table three times
+        # (21 of the statement's 81 columns).
         return (
             *self.list_options(),
+            joinedload(self.model.organisation).lazyload(Organisation.city),
             joinedload(self.model.title).lazyload(Text.versions),
             joinedload(self.model.description).lazyload(Text.versions),
-            joinedload(self.model.agreement),
+            joinedload(self.model.agreement).options(
+                lazyload(Agreement.requester_city), lazyload(Agreement.expert_city)
+            ),
         )
 
     # ------------------------------------------------------------ writes
