@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from portal.config import config_from_name
+from portal.core.limits import search_limit
 from portal.extensions import (
     babel,
     cache,
@@ -141,20 +142,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
 
-# Free-text search is the most expensive thing an anonymous visitor can ask for: limited per
-# address across these lists together; browsing without a search term is not limited.
+# The lists whose search is limited per address (``core.limits.search_limit``).
 SEARCHABLE = ("needs", "offers", "projects", "matching", "audit", "admin", "content", "exports")
-SEARCH_LIMIT = "60 per minute; 600 per hour"
-
-
-def _not_a_search() -> bool:
-    from flask import request
-
-    return not request.args.get("q")
 
 
 def register_blueprints(app: Flask) -> None:
-    search_limit = limiter.shared_limit(SEARCH_LIMIT, scope="search", exempt_when=_not_a_search)
     for package in BLUEPRINT_PACKAGES:
         module = importlib.import_module(f"portal.{package}.views")
         if package in SEARCHABLE and not getattr(module.bp, "_search_limited", False):
