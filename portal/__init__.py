@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from portal.config import config_from_name
+from portal.core.http import PortalFlask
 from portal.core.limits import search_limit
 from portal.extensions import (
     babel,
@@ -51,7 +52,7 @@ BLUEPRINT_PACKAGES = (
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     """Build the portal. ``config`` is a config name or a dict of overrides for testing."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = PortalFlask(__name__, instance_relative_config=True)
     overrides: dict[str, Any] = {}
     name: str | None = None
     if isinstance(config, dict):

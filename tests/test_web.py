@@ -151,3 +151,23 @@ def test_a_select_field_with_kept_choices_accepts_exactly_their_values(app):
             listed.theme.choices = list(kept)  # wtforms' own check: the same answers
             assert listed.validate() is valid, value
     assert kept.accepted(int) == frozenset({1, 7})
+
+
+def test_the_portal_asks_once_whether_a_function_is_a_coroutine(app, client, monkeypatch):
+    """Flask asks whether each view, hook and context processor is a coroutine function on
+    every request; the portal's app keeps the answer per function."""
+    import flask.app
+
+    asked: list[object] = []
+    original = flask.app.iscoroutinefunction
+
+    def counted(func):
+        asked.append(func)
+        return original(func)
+
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", counted)
+    assert client.get("/needs/").status_code == 200
+    first = len(asked)
+    assert first > 0
+    assert client.get("/needs/").status_code == 200
+    assert len(asked) == first

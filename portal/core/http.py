@@ -191,3 +191,29 @@ class PortalSessionInterface(SecureCookieSessionInterface):
         if not session and not session.modified and isinstance(session, SecureCookieSession):
             session.accessed = False
         super().save_session(app, session, response)
+
+
+class PortalFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask passes every view, before- and after-request function, context processor and
+    teardown through ``ensure_sync`` on each request (some forty on a page), and each time
+    ``inspect.iscoroutinefunction`` unwraps the function to find out. The answer does not change:
+    it is kept per function (the functions are the app's own, registered once)."""
+
+    _KEPT_AT_MOST = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._synchronous[func]
+        except KeyError:
+            made = super().ensure_sync(func)
+            if len(self._synchronous) < self._KEPT_AT_MOST:
+                self._synchronous[func] = made
+            return made
+        except TypeError:  # a callable that cannot be a key
+            return super().ensure_sync(func)
