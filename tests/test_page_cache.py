@@ -1011,14 +1011,18 @@ def test_a_packed_answer_follows_the_encoding_the_unread_count_and_the_session(
         assert browser.get("/dashboard/").status_code == 302
 
 
+@pytest.mark.parametrize("page_seconds", [300, 0])
 def test_a_page_reads_the_reference_lists_version_with_the_page_caches(
-    app, users, database_url, redis_prefix, monkeypatch
+    app, users, database_url, redis_prefix, monkeypatch, page_seconds
 ):
     """The reference lists' version comes in the round trip that reads the data version, not in
-    one of its own; a change of organisations on one worker is in the other's filters at once."""
+    one of its own, whether pages are kept or not (the list's count is kept under the data
+    version either way, and its filters are read first); a change of organisations on one
+    worker is in the other's filters at once."""
     first, second = _worker(database_url, redis_prefix), _worker(database_url, redis_prefix)
     for worker in (first, second):
         worker.config["REFERENCE_CACHE_SECONDS"] = 300
+        worker.config["PAGE_CACHE_SECONDS"] = page_seconds
     asked: list[str] = []
     real_get = cache.get
     monkeypatch.setattr(cache, "get", lambda key, *a, **kw: asked.append(key) or real_get(key))

@@ -148,6 +148,15 @@ def inbox_version() -> int | None:
     return g.pagecache_inbox_version
 
 
+def read_versions() -> bool:
+    """Read the versions now, if this request has not (``_read_versions``): whether it had not.
+    The reference lists ask first when a page needs their version before the data version."""
+    if "pagecache_version" in g:
+        return False
+    _read_versions()
+    return True
+
+
 def _read_versions(*also: str) -> list[Any]:
     """Read the data, inbox and accounts versions (started when missing) and the entries
     ``also`` in one round trip; returns the latter (None each when Redis does not answer)."""

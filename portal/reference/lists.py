@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from portal.agreements.models import Agreement
+from portal.core import pagecache
 from portal.core.collation import by_name
 from portal.core.i18n import NamedInThreeLanguages, current_language
 from portal.core.kept import KeptChoices
@@ -93,6 +94,9 @@ def version() -> str | None:
     if not seconds:
         return None
     if "reference_version" in g:
+        return g.reference_version
+    # Read with the page caches' versions, which a list asks for too: one round trip.
+    if has_request_context() and pagecache.read_versions() and "reference_version" in g:
         return g.reference_version
     try:
         token = cache.get(REFERENCE_VERSION_KEY)
