@@ -267,6 +267,24 @@ def kept_part(name: str, shown: Hashable | None, caller: Callable[[], str]) -> M
     return Markup(str(kept).replace(_TOKEN_MARK, token or generate_csrf()))  # noqa: S704
 
 
+# What a page shows about its own address (its language links: the same address in each
+# language), kept by that address: every list query and record has one. Its own store, so that
+# many addresses do not push record pages' kept parts out.
+_kept_by_address = KeptRenderings(2048)
+
+
+def kept_for_address(name: str, caller: Callable[[], str]) -> Markup:
+    """The markup ``caller()`` renders from the current address alone (its endpoint, the
+    values in its path, its query), kept under it with the reader's language, time zone and
+    application root: ``{% call kept_for_address("languages") %}…{% endcall %}``."""
+    address = (
+        request.endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        tuple(request.args.items(multi=True)),
+    )
+    return _kept_by_address.get(_reader_key(name, address), caller)
+
+
 class BlankForm:
     """A form not built until its markup is: a blank form a record page offers, or a list's
     filters read from a query (``postings.views.filter_form``). ``build`` makes it and ``key``
@@ -484,6 +502,7 @@ def register_template_helpers(app: Flask) -> None:
         status_badge=status_badge,
         kept_row=kept_row,
         kept_part=kept_part,
+        kept_for_address=kept_for_address,
         kept_form=kept_form,
         priority_badge=priority_badge,
         period=date_period,

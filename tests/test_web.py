@@ -171,3 +171,30 @@ def test_the_portal_asks_once_whether_a_function_is_a_coroutine(app, client, mon
     assert first > 0
     assert client.get("/needs/").status_code == 200
     assert len(asked) == first
+
+
+def test_the_language_links_are_kept_per_address_and_are_the_addresses_own(app, client):
+    """A page's links to itself in the other languages are kept rendered per address (endpoint,
+    path values, query): a kept rendering is the one rendered afresh, and another query or
+    record gets links of its own."""
+    import re
+
+    from portal import web
+
+    def links(path: str) -> list[str]:
+        page = client.get(path).get_data(as_text=True)
+        nav = page.split('class="languages"', 1)[1].split("</nav>", 1)[0]
+        return re.findall(r'href="([^"]+)"', nav)
+
+    for path in ("/needs/?theme=2&lang=sv", "/offers/?q=pumps&lang=uk", "/needs/?lang=en", "/"):
+        web._kept_by_address.clear()
+        fresh = links(path)
+        assert links(path) == fresh, path
+    assert len(web._kept_by_address) == 1
+    filtered = links("/needs/?theme=2")
+    assert all("theme=2" in href for href in filtered) and len(filtered) == 3
+    assert not any("theme=" in href for href in links("/needs/?priority=high"))
+    page = client.get("/needs/?lang=uk").get_data(as_text=True)
+    nav = page.split('class="languages"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'hreflang="uk"\s*aria-current="true"', nav)
+    assert not re.search(r'hreflang="en"\s*aria-current="true"', nav)
