@@ -43,6 +43,11 @@ def count(path: str, repeat: int, args: argparse.Namespace, extra: list[str]) ->
     }
     if args.miss:
         env["PAGE_CACHE_SECONDS"] = "0"
+    # Nothing kept for a while expires during a run: under callgrind thirty requests take
+    # minutes, and the reference lists (kept five minutes) or a list's count (one) made again
+    # in one of the two runs and not in the other would be counted as the pages' own work.
+    env.setdefault("REFERENCE_CACHE_SECONDS", "86400")
+    env.setdefault("LIST_COUNT_SECONDS", "86400")
     command = [
         "valgrind",
         "--tool=callgrind",

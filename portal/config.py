@@ -235,6 +235,12 @@ class Config:
         self.CLAMD_SOCKET = env.get("CLAMD_SOCKET") or None
         self.PAGE_CACHE_SECONDS = _env_int(env, "PAGE_CACHE_SECONDS", self.PAGE_CACHE_SECONDS)
         self.PAGE_CACHE_MAX_AGE = _env_int(env, "PAGE_CACHE_MAX_AGE", self.PAGE_CACHE_MAX_AGE)
+        # Backstops of what an admin's change or a write forgets at once anyway (a longer one
+        # only for measuring: bench/instructions.py).
+        self.REFERENCE_CACHE_SECONDS = _env_int(
+            env, "REFERENCE_CACHE_SECONDS", self.REFERENCE_CACHE_SECONDS
+        )
+        self.LIST_COUNT_SECONDS = _env_int(env, "LIST_COUNT_SECONDS", self.LIST_COUNT_SECONDS)
         # Behind a reverse proxy: how many proxy hops to trust for X-Forwarded-* (ProxyFix).
         self.TRUST_PROXY = _env_int(env, "TRUST_PROXY", 0)
         for key, value in (overrides or {}).items():
