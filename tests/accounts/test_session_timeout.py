@@ -11,6 +11,7 @@ import pytest
 
 from portal.accounts import services, views
 from portal.core.types import utcnow
+from tests.conftest import EMAILS
 
 STATUS = "/session"
 EXTEND = "/session/extend"
@@ -74,6 +75,27 @@ def test_signed_in_pages_carry_the_timeout_warning(app, login):
     # The words come from the page, translated; the dialog is announced and named.
     assert 'role="alertdialog"' in html and 'aria-labelledby="session-timeout-title"' in html
     assert "You will soon be signed out" in html and "Stay signed in" in html
+
+
+def test_the_kept_warning_is_the_addresses_own_with_each_sessions_token(app, login):
+    """The warning is kept rendered per address and reader (web.kept_part): the sign-in link
+    returns to the page it is on, and its sign-out form carries the token of the session
+    reading it (the seconds left are a hole, the request's own)."""
+    from portal import web
+
+    web._kept_parts.clear()
+    first = login("requester")
+    first.get("/needs/?status=open")
+    again = first.get("/needs/?status=open").get_data(as_text=True)
+    assert any(key[0] == "session-timeout" for key in web._kept_parts._kept)
+    other = app.test_client()
+    other.login(EMAILS["other_requester"])
+    theirs = other.get("/needs/?status=open").get_data(as_text=True)
+    token = re.compile(r'data-session-close hidden>.*?name="csrf_token" value="([^"]+)"', re.S)
+    assert token.search(again).group(1) != token.search(theirs).group(1)
+    assert token.search(theirs).group(1) in theirs.split('<template id="session-timeout"')[0]
+    elsewhere = first.get("/offers/").get_data(as_text=True)
+    assert _template(elsewhere)["signin-url"] == "/login?next=/offers/&amp;lang=en"
 
 
 def test_the_warning_speaks_the_readers_language(login):
