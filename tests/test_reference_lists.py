@@ -379,6 +379,19 @@ def test_kept_project_and_dashboard_filters_are_the_filter_forms(
     assert f'value="{value}">Harbours and piers</option>' in filters_of(f"{path}?lang=en")
 
 
+def _builds_of(form_class: type, monkeypatch) -> list[object]:
+    """Every form of ``form_class`` built from now on, in order."""
+    built: list[object] = []
+    original = form_class.__init__
+
+    def counted(form, *args, **kwargs):
+        built.append(form)
+        original(form, *args, **kwargs)
+
+    monkeypatch.setattr(form_class, "__init__", counted)
+    return built
+
+
 def _titles(page: str) -> set[str]:
     return {title for title in ("Harbour cranes", "Tram depot roofs") if title in page}
 
@@ -390,28 +403,15 @@ def test_a_kept_query_builds_no_filter_form_and_filters_the_same(client, users, 
     form is built once more, for its fields' labels."""
     from portal.needs.forms import NeedFilterForm
 
-    factories.make_need(
-        users["requester"],
-        title="Harbour cranes",
-        priority=Priority.HIGH,
-        lang="en",
-        visibility=Visibility.PUBLIC,
-    )
-    factories.make_need(
-        users["requester"],
-        title="Tram depot roofs",
-        priority=Priority.LOW,
-        lang="en",
-        visibility=Visibility.PUBLIC,
-    )
-    built: list[object] = []
-    original = NeedFilterForm.__init__
-
-    def counted(form, *args, **kwargs):
-        built.append(form)
-        original(form, *args, **kwargs)
-
-    monkeypatch.setattr(NeedFilterForm, "__init__", counted)
+    for title, priority in (("Harbour cranes", Priority.HIGH), ("Tram depot roofs", Priority.LOW)):
+        factories.make_need(
+            users["requester"],
+            title=title,
+            priority=priority,
+            lang="en",
+            visibility=Visibility.PUBLIC,
+        )
+    built = _builds_of(NeedFilterForm, monkeypatch)
     first = client.get("/needs/?priority=high&lang=en").get_data(as_text=True)
     assert len(built) == 1 and _titles(first) == {"Harbour cranes"}
     again = client.get("/needs/?priority=high&lang=en").get_data(as_text=True)
@@ -461,14 +461,7 @@ def test_the_projects_filter_form_is_built_once_per_query_and_language(
     from portal.projects.forms import ProjectFilterForm
 
     theme = db.session.scalars(db.select(Theme).order_by(Theme.id)).first()
-    built: list[object] = []
-    original = ProjectFilterForm.__init__
-
-    def counted(form, *args, **kwargs):
-        built.append(form)
-        original(form, *args, **kwargs)
-
-    monkeypatch.setattr(ProjectFilterForm, "__init__", counted)
+    built = _builds_of(ProjectFilterForm, monkeypatch)
     login("coordinator")
     url = f"/projects/?theme={theme.code}&lang=en"
     first = client.get(url).get_data(as_text=True)
@@ -489,14 +482,7 @@ def test_the_dashboards_filters_are_read_once_per_query_and_language(
     still ignored with its message, and still marked beside the field."""
     from portal.dashboard.forms import DashboardFilterForm
 
-    built: list[object] = []
-    original = DashboardFilterForm.__init__
-
-    def counted(form, *args, **kwargs):
-        built.append(form)
-        original(form, *args, **kwargs)
-
-    monkeypatch.setattr(DashboardFilterForm, "__init__", counted)
+    built = _builds_of(DashboardFilterForm, monkeypatch)
     login("coordinator")
     unknown = "The theme in the address is unknown; showing all themes."
     first = client.get("/dashboard/?theme=999999&lang=en").get_data(as_text=True)
