@@ -126,6 +126,12 @@ def main() -> int:
         response = client.get(base + args.path, headers=measured)
         assert response.status_code == 200, f"{args.path}: {response.status_code}"
     statements.clear()
+    # Python's collector as a gunicorn worker has it once loaded (portal.ops.collector): with
+    # Python's own thresholds a walk of the whole heap falls into some runs and not others, a
+    # million instructions a request apart under bench/instructions.py.
+    from portal.ops.collector import settle
+
+    settle()
     if args.save:
         Path(args.save).write_bytes(client.get(base + args.path).get_data())
         statements.clear()
