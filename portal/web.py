@@ -8,7 +8,6 @@ from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 import jinja2
@@ -33,7 +32,7 @@ from portal.core.i18n import (
     full_stop,
     request_values,
 )
-from portal.core.kept import KeptRenderings, frozen
+from portal.core.kept import KeptRenderings, KeptValues, frozen
 from portal.core.types import utcnow
 from portal.extensions import htmx
 from portal.reference import lists as reference_lists
@@ -344,11 +343,8 @@ def query_form(form_class: type, args: Any, build: Callable[[], Any] | None = No
 
 
 # What lists read from their query forms (the filters, the values a form accepted), by the form's
-# key (``query_form``) and what was read: the same for every reader of the same query. Five
-# hundred per worker, the oldest forgotten first.
-_kept_readings: dict[Hashable, Any] = {}
-_kept_readings_lock = Lock()
-KEPT_READINGS = 512
+# key (``query_form``) and what was read: the same for every reader of the same query.
+_kept_readings = KeptValues(512)
 
 
 def read_query_form(form: Any, name: str, read: Callable[[Any], Any]) -> Any:
@@ -357,15 +353,7 @@ def read_query_form(form: Any, name: str, read: Callable[[Any], Any]) -> Any:
     reading are kept. What is kept is shared by every request: never change it."""
     if not isinstance(form, BlankForm):
         return read(form)
-    key = (name, form.key)
-    found = _kept_readings.get(key)
-    if found is None:
-        found = read(form.form)
-        with _kept_readings_lock:
-            while len(_kept_readings) >= KEPT_READINGS:
-                del _kept_readings[next(iter(_kept_readings))]
-            _kept_readings[key] = found
-    return found
+    return _kept_readings.get((name, form.key), lambda: read(form.form))
 
 
 def kept_form(name: str, form: Any, shown: Hashable, caller: Callable[[], str]) -> Markup:

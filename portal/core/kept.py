@@ -38,33 +38,36 @@ class _Key(list):
         return self.hashvalue
 
 
-class KeptRenderings:
-    """Rendered markup by key, at most ``size`` pieces, the oldest kept out first.
+class KeptValues:
+    """Values by key, at most ``size``, the oldest kept out first.
 
-    A plain dict in the order pieces were kept: a piece found is compared with its key once
-    (an LRU cache compares it three times, to find it, read it and mark it used), and a piece
-    still shown after ``size`` others were kept is rendered once more."""
+    A plain dict in the order values were kept: a value found is compared with its key once
+    (an LRU cache compares it three times, to find it, read it and mark it used), and a value
+    still asked for after ``size`` others were kept is made once more."""
 
     def __init__(self, size: int) -> None:
-        self._kept: dict[_Key, Markup] = {}
+        self._kept: dict[_Key, Any] = {}
         self._size = size
         self._lock = Lock()
 
-    def get(self, key: tuple[Hashable, ...], render: Callable[[], str]) -> Markup:
-        """What ``render()`` gave for ``key`` before, or its output now (kept from now on). A
-        key that cannot be hashed (a value holding a list) is rendered and not kept."""
+    def get(self, key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
+        """What ``make()`` gave for ``key`` before, or what it gives now (kept from now on). A
+        key that cannot be hashed (a value holding a list) is made and not kept."""
         try:
             hashed = _Key(key)
         except TypeError:
-            return Markup(render())  # noqa: S704 - a template's own, autoescaped output
+            return self._made(make)
         found = self._kept.get(hashed)
         if found is None:
-            found = Markup(render())  # noqa: S704 - a template's own, autoescaped output
+            found = self._made(make)
             with self._lock:
                 while len(self._kept) >= self._size:
                     del self._kept[next(iter(self._kept))]
                 self._kept[hashed] = found
         return found
+
+    def _made(self, make: Callable[[], Any]) -> Any:
+        return make()
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -72,6 +75,17 @@ class KeptRenderings:
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+
+
+class KeptRenderings(KeptValues):
+    """Rendered markup by key (``KeptValues``): ``get(key, render)`` keeps what ``render()``
+    writes, as markup."""
+
+    def get(self, key: tuple[Hashable, ...], render: Callable[[], str]) -> Markup:
+        return super().get(key, render)
+
+    def _made(self, make: Callable[[], Any]) -> Markup:
+        return Markup(make())  # noqa: S704 - a template's own, autoescaped output
 
 
 def frozen(value: Any) -> Hashable:
