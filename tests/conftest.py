@@ -302,6 +302,11 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     app.test_client_class = PortalClient
+    # Each test's people have the ids of the last test's: what a worker remembers of a person
+    # (the scope their header was last counted under) starts empty, as in a new worker.
+    from portal.notifications import queries
+
+    queries._LAST_KEY.clear()
     with app.app_context():
         yield app
         db.session.remove()

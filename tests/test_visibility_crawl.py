@@ -418,6 +418,27 @@ def test_notifications_about_restricted_records_never_leak(app, client, users, l
     assert "/notifications/" in seen
 
 
+def test_the_header_count_follows_a_person_who_no_longer_sees_the_records(
+    app, client, users, login
+):
+    """The header's count is read with the person's row under the scope they had at their
+    last count: a coordinator who becomes an expert of another organisation is counted under
+    their new scope at once, not the one guessed."""
+    from portal.core.enums import Role
+
+    ids = _seed_restricted(users)
+    _notify_everyone_about(ids, users)
+    login("coordinator")
+    for _ in range(2):  # counted apart, then read with the person's row
+        assert 'class="badge">4' in client.get("/needs/").get_data(as_text=True)
+    coordinator = db.session.get(type(users["coordinator"]), users["coordinator"].id)
+    coordinator.role = Role.EXPERT
+    coordinator.organisation_id = users["other_expert"].organisation_id
+    db.session.commit()
+    for url in ("/needs/", "/", "/needs/"):
+        assert 'class="badge"' not in client.get(url).get_data(as_text=True), url
+
+
 def test_notifications_about_restricted_records_reach_those_who_may_see_them(
     app, client, users, login
 ):

@@ -9,8 +9,11 @@ import hashlib
 import logging
 import math
 import secrets
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from flask import current_app, session
 from flask_babel import gettext as _
@@ -33,6 +36,7 @@ from portal.accounts.viewer import KeptViewer, facts_of, viewer_of
 from portal.audit import services as audit
 from portal.core import pagecache
 from portal.core.enums import Role
+from portal.core.statements import KeptStatements
 from portal.core.types import utcnow
 from portal.extensions import cache, db
 from portal.reference.models import Organisation
@@ -72,6 +76,28 @@ def _session_user_statement() -> Select[User, SiteSetting]:
     )
 
 
+@dataclass(frozen=True)
+class ReadWithPerson:
+    """One more column for the statement that loads the signed-in person (the header's unread
+    count), by the module that shows it: ``column`` is kept under ``key`` (a statement is built
+    once per key), and ``found(user, key, value)`` is given the loaded row and the value."""
+
+    key: Hashable
+    column: Any
+    found: Callable[[User, Hashable, Any], None]
+
+
+_read_with_person: Callable[[int], ReadWithPerson | None] | None = None
+_WITH_COLUMN = KeptStatements()
+
+
+def read_with_person(reading: Callable[[int], ReadWithPerson | None]) -> None:
+    """Register ``reading(person)``: the column to read with that person's row in this request,
+    or None (portal.notifications.queries)."""
+    global _read_with_person
+    _read_with_person = reading
+
+
 def load_user_from_session(session_id: str) -> User | KeptViewer | None:
     user_id, _sep, generation = session_id.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
@@ -86,15 +112,25 @@ def load_user_from_session(session_id: str) -> User | KeptViewer | None:
         return kept
     # The user and the site's "second factor for everyone" setting in one query: every
     # signed-in request needs both (enforce_session_rules); twofactor keeps the setting for the
-    # rest of the request.
-    row = db.session.execute(_session_user_statement(), {"user_id": int(user_id)}).first()
+    # rest of the request. A page's GET reads its header's unread count with them.
+    extra = _read_with_person(int(user_id)) if _read_with_person is not None else None
+    statement = (
+        _session_user_statement()
+        if extra is None
+        else _WITH_COLUMN.get(
+            extra.key, lambda: _session_user_statement().add_columns(extra.column)
+        )
+    )
+    row = db.session.execute(statement, {"user_id": int(user_id)}).first()
     if row is None:
         return None
-    user, setting = row
+    user, setting = row[0], row[1]
     twofactor.remember_setting(setting)
     pagecache.keep_viewer(user.id, lambda: facts_of(user, setting))
     if user.session_generation != int(generation) or not user.is_active:
         return None
+    if extra is not None:
+        extra.found(user, extra.key, row[2])
     return user
 
 

@@ -35,6 +35,10 @@ class KeptStatements:
             statement = self._kept[key] = build()
         return statement
 
+    def find(self, key: Hashable) -> Any | None:
+        """The statement kept under ``key``, if one was built."""
+        return self._kept.get(key)
+
 
 def read_columns(statement: Any, values: dict[str, Any]) -> Any:
     """A reading statement run on the session's connection, past the ORM's execution layer

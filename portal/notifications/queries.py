@@ -7,10 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context, request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Integer, bindparam, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Integer, bindparam, event, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.core.statements import KeptStatements, read_columns
 from portal.core.visibility import Scope
@@ -26,6 +28,18 @@ COUNT_CAP = 100  # the header says "99+" beyond this; counting stops there
 # rule of notifications is made of); the person is a parameter. Built and hashed per request
 # it cost more than the count.
 _UNREAD = KeptStatements()
+# The same count as a column of the statement that loads the signed-in person, per the same key.
+_UNREAD_COLUMN = KeptStatements()
+# What each person's count was last read under in this worker: the key a page's GET guesses
+# before their row says what it is now. At the limit they are all forgotten (a guess missing
+# costs one statement, never a wrong count).
+_LAST_KEY: dict[int, tuple[Scope, bool]] = {}
+_LAST_KEY_LIMIT = 10_000
+_PREFETCHED = "notifications_unread_read_with_person"
+
+
+def _key(user: Any) -> tuple[Scope, bool]:
+    return Scope.of(user), bool(user.is_admin)
 
 
 def _unread_statement(user: User) -> Any:
@@ -42,13 +56,62 @@ def _unread_statement(user: User) -> Any:
         )
         return select(func.count()).select_from(unread)
 
-    return _UNREAD.get((Scope.of(user), bool(user.is_admin)), build)
+    return _UNREAD.get(_key(user), build)
 
 
 def unread_count(user: User) -> int:
     """Unread notifications about records ``user`` may see, up to COUNT_CAP: one query on the
-    (user, read_at) index."""
-    return int(read_columns(_unread_statement(user), {"user_id": user.id}).scalar() or 0)
+    (user, read_at) index, unless it came with the person's own row (``_with_person``)."""
+    key = _key(user)
+    if has_request_context():
+        prefetched = g.pop(_PREFETCHED, None)
+        if prefetched is not None and prefetched[:2] == (user.id, key):
+            return prefetched[2]
+    count = int(read_columns(_unread_statement(user), {"user_id": user.id}).scalar() or 0)
+    if len(_LAST_KEY) >= _LAST_KEY_LIMIT:
+        _LAST_KEY.clear()
+    _LAST_KEY[user.id] = key
+    return count
+
+
+def _with_person(person: int) -> accounts.ReadWithPerson | None:
+    """The header's unread count, read in the statement that loads the signed-in person, for a
+    GET that renders a page (the header shows it): one round trip to the database fewer on
+    every signed-in page. The person's scope is known only from the row that statement loads,
+    so the count is read under the scope of their last count here and kept for the page only
+    if the row says it is still theirs (``_read_with_person``); otherwise the header counts
+    again as before. Not when the page cache already holds the count (read with its versions)."""
+    if (
+        request.method != "GET"
+        or request.headers.get("HX-Request")
+        or request.blueprint == "api"
+        or g.get("pagecache_unread_kept") is not None
+    ):
+        return None
+    key = _LAST_KEY.get(person)
+    if key is None:
+        return None
+    statement = _UNREAD.find(key)
+    if statement is None:
+        return None
+    column = _UNREAD_COLUMN.get(key, lambda: statement.correlate(None).scalar_subquery())
+    return accounts.ReadWithPerson(key, column, _read_with_person)
+
+
+def _read_with_person(user: User, key: Any, value: Any) -> None:
+    if _key(user) == key:
+        setattr(g, _PREFETCHED, (user.id, key, int(value or 0)))
+
+
+accounts.read_with_person(_with_person)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_prefetched(session: Session, _context: Any) -> None:
+    """A request that writes anything counts again: the count read with the person was read
+    before it (notifications are marked read by POSTs, which never read it early)."""
+    if has_request_context():
+        g.pop(_PREFETCHED, None)
 
 
 @dataclass

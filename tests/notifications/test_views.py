@@ -51,6 +51,49 @@ def test_the_header_counts_unread_without_javascript(users, login):
     assert 'class="badge">1' in fragment.get_data(as_text=True)
 
 
+def test_a_page_reads_the_header_count_with_the_person(app, users, login):
+    """A signed-in page's GET reads the unread count in the statement that loads the person
+    (one statement fewer), once this worker has counted for them; the count is the same."""
+    from portal.notifications import queries
+    from tests.conftest import count_queries
+
+    proposal_for_expert(users)
+    client = login("expert")
+    badge = re.compile(r'id="notification-count"[^>]*>\s*Notifications <span class="badge">1')
+    queries._LAST_KEY.clear()
+    with count_queries(app) as counted_apart:
+        first = client.get("/needs/").get_data(as_text=True)
+    with count_queries(app) as read_with_person:
+        again = client.get("/needs/").get_data(as_text=True)
+    assert badge.search(first) and badge.search(again)
+    assert len(read_with_person) == len(counted_apart) - 1
+    assert "FROM notifications" in read_with_person[0]  # the person's own statement
+    # An htmx request shows no header: the person's statement reads no count.
+    with count_queries(app) as fragment:
+        client.get("/needs/?priority=high", headers={"HX-Request": "true"})
+    assert not any("FROM notifications" in statement for statement in fragment)
+
+
+def test_a_count_read_with_the_person_is_dropped_once_the_request_writes(app, users):
+    """What the request writes after the person was loaded (a notification read, say) is
+    counted again, not taken from the statement that ran before it."""
+    from flask import g
+
+    from portal.notifications import queries
+
+    proposal_for_expert(users)
+    expert = users["expert"]
+    with app.test_request_context("/needs/"):
+        setattr(g, queries._PREFETCHED, (expert.id, queries._key(expert), 7))
+        assert queries.unread_count(expert) == 7
+        setattr(g, queries._PREFETCHED, (expert.id, queries._key(expert), 7))
+        notifications.mark_all_read(expert)
+        expert.name = "Anna Lindqvist"
+        db.session.flush()
+        assert queries.unread_count(expert) == 0
+        db.session.rollback()
+
+
 def test_the_inbox_lists_marks_read_and_filters(users, login):
     need, _, _ = proposal_for_expert(users)
     notify("comment", need, users["requester"], mentioned=[users["expert"]])
