@@ -112,6 +112,9 @@ def register_extensions(app: Flask) -> None:
     from portal.core.i18n import install_fast_gettext, select_locale, select_timezone
 
     db.init_app(app)
+    from portal.core.statements import keep_long_queries_converted
+
+    keep_long_queries_converted()
     migrate.init_app(
         app,
         db,

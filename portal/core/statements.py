@@ -46,3 +46,27 @@ def read_columns(statement: Any, values: dict[str, Any]) -> Any:
     session are flushed first, as the session's own execute would."""
     db.session.flush()
     return db.session.connection().execute(statement, values)
+
+
+# psycopg turns a query's %(name)s placeholders into PostgreSQL's $1, $2 with a regular
+# expression, and keeps the result only for queries of at most 4,096 bytes and 50 parameters.
+# The portal runs a fixed set of statements; a few are longer (a signed-in page's person with
+# the header's unread count: 5.3 kB, 48 parameters), and those were converted again on every
+# request: a fifth of the needs list's instructions. Kept up to these sizes instead.
+PSYCOPG_KEPT_QUERY_BYTES = 16_384
+PSYCOPG_KEPT_QUERY_PARAMETERS = 200
+
+
+def keep_long_queries_converted() -> None:
+    """Let psycopg keep the conversion of the portal's longer statements (once per process)."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return
+    limits = (
+        ("MAX_CACHED_STATEMENT_LENGTH", PSYCOPG_KEPT_QUERY_BYTES),
+        ("MAX_CACHED_STATEMENT_PARAMS", PSYCOPG_KEPT_QUERY_PARAMETERS),
+    )
+    for name, value in limits:
+        if isinstance(getattr(_queries, name, None), int):
+            setattr(_queries, name, max(getattr(_queries, name), value))

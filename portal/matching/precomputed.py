@@ -33,7 +33,19 @@ from datetime import date
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Date, Integer, Table, bindparam, delete, event, insert, inspect, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    event,
+    insert,
+    inspect,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from portal import jobs
@@ -501,29 +513,41 @@ def _ask_again(kind: str, posting_id: int) -> None:
 
 
 def _first_distinct(
-    kind: str, viewer: User, by_organisation: bool, values: dict[str, Any], limit: int
-) -> list[tuple[ShownRecord, int, list[str], dict[str, str], str]]:
-    """The first ``limit`` stored pairs of the posting's list that are not copies of an earlier
-    one (the same organisation offering the same title twice), in the list's order. Asks the
-    database for a few more than wanted, and for the whole list only when copies left too few."""
+    kind: str,
+    viewer: User,
+    by_organisation: bool,
+    values: dict[str, Any],
+    limit: int,
+    usable: Callable[[Any], bool],
+) -> tuple[Any, list[tuple[ShownRecord, int, list[str], dict[str, str], str]]]:
+    """The posting's ``SuggestionList`` row (None if it has none) and the first ``limit`` stored
+    pairs of its list that are not copies of an earlier one (the same organisation offering
+    the same title twice), in the list's order, read in one statement. Asks the database for a
+    few more than wanted, and for the whole list only when copies left too few of a list that
+    is ``usable``."""
     window = limit + COPY_ALLOWANCE
-    rows = _shown(_reading(kind, viewer, by_organisation, window), values)
+    state, rows = _shown(_reading(kind, viewer, by_organisation, window), values)
     found = _without_copies(rows, limit)
-    if len(found) < limit and len(rows) == window:
-        found = _without_copies(
-            _shown(_reading(kind, viewer, by_organisation, None), values), limit
-        )
-    return found
+    if len(found) < limit and len(rows) == window and usable(state):
+        _state, rows = _shown(_reading(kind, viewer, by_organisation, None), values)
+        found = _without_copies(rows, limit)
+    return state, found
 
 
 def _shown(
     statement: Any, values: dict[str, Any]
-) -> list[tuple[ShownRecord, int, list[str], dict[str, str], str, Any]]:
-    """The stored pairs a reading statement gives (one row per pair and version of the title),
-    as (record, score, reason codes, terms, the record's original language, copy key)."""
-    pairs = []
+) -> tuple[Any, list[tuple[ShownRecord, int, list[str], dict[str, str], str, Any]]]:
+    """The list's state and the stored pairs a reading statement gives (a row per pair and
+    version of the title, each with the state; a row of the state alone when no pair is
+    there; none when the list was never computed), as (record, score, reason codes, terms,
+    the record's original language, copy key)."""
     rows = read_columns(statement, values).all()
-    for _position, group in groupby(rows, key=lambda row: row.position):
+    if not rows:
+        return None, []
+    pairs = []
+    for position, group in groupby(rows, key=lambda row: row.position):
+        if position is None:
+            continue
         versions = list(group)
         first = versions[0]
         title = ShownText(
@@ -537,7 +561,7 @@ def _shown(
         pairs.append(
             (record, first.score, first.reasons, first.terms, first.original_lang, first.copy_key)
         )
-    return pairs
+    return rows[0], pairs
 
 
 def _without_copies(
@@ -552,23 +576,6 @@ def _without_copies(
         if len(found) == limit:
             break
     return found
-
-
-_STATE = select(
-    SuggestionList.computed_for,
-    SuggestionList.computed_at,
-    SuggestionList.is_complete,
-    SuggestionList.has_restricted,
-    SuggestionList.is_capped,
-).where(
-    SuggestionList.posting_kind == bindparam("kind"),
-    SuggestionList.posting_id == bindparam("posting_id"),
-)
-
-
-def _state(kind: str, posting_id: int) -> Any:
-    """The posting's ``SuggestionList`` row, as a plain row (what ``_usable`` reads)."""
-    return read_columns(_STATE, {"kind": kind, "posting_id": posting_id}).first()
 
 
 # The reading statements, built once per list kind, reader's scope, narrowing to one
@@ -589,8 +596,8 @@ def _build_reading(kind: str, viewer: User, by_organisation: bool, rows: int | N
     """A need's list (``kind`` "need": offers) or an offer's (needs): the other side's id, title
     id, the title's original language, its organisation's names and the stored columns, in the
     list's order, cut to ``rows`` pairs; then the title's versions joined to those (one row per
-    version). Parameters: posting_id, day (the first day the other side must still be there)
-    and organisation_id."""
+    version), each row with the list's ``SuggestionList`` state. Parameters: posting_id, day
+    (the first day the other side must still be there) and organisation_id."""
     posting_id = bindparam("posting_id", type_=Integer)
     day = bindparam("day", type_=Date)
     if kind == "need":
@@ -638,10 +645,31 @@ def _build_reading(kind: str, viewer: User, by_organisation: bool, rows: int | N
         .order_by(StoredSuggestion.position)
     )
     cut = (listed.limit(rows) if rows is not None else listed).subquery()
-    return (
-        select(cut, TextVersion.lang, TextVersion.body, TextVersion.is_machine)
+    shown = (
+        select(
+            cut,
+            TextVersion.lang,
+            TextVersion.body,
+            TextVersion.is_machine,
+            TextVersion.id.label("version_id"),
+        )
         .outerjoin(TextVersion, TextVersion.text_id == cut.c.title_id)
-        .order_by(cut.c.position, TextVersion.id)
+        .subquery()
+    )
+    # The list's state on every row, and alone when the list holds no pair the reader sees.
+    return (
+        select(
+            SuggestionList.computed_for,
+            SuggestionList.computed_at,
+            SuggestionList.is_complete,
+            SuggestionList.has_restricted,
+            SuggestionList.is_capped,
+            *[column for column in shown.c if column.key != "version_id"],
+        )
+        .select_from(SuggestionList)
+        .outerjoin(shown, true())
+        .where(SuggestionList.posting_kind == kind, SuggestionList.posting_id == posting_id)
+        .order_by(shown.c.position, shown.c.version_id)
     )
 
 
@@ -656,15 +684,20 @@ def stored_offers(
 ) -> list[Suggestion] | None:
     """The need's suggested offers from its stored list, or None where only the live
     computation can tell (see the module docstring)."""
-    state = _state("need", need.id)
-    if not _usable(state, need, viewer, today, organisation_id):
-        return None
     values = {
         "posting_id": need.id,
         "day": max(need.wanted_from or today, today),
         "organisation_id": organisation_id,
     }
-    pairs = _first_distinct("need", viewer, organisation_id is not None, values, limit)
+
+    def usable(state: Any) -> bool:
+        return _usable(state, need, viewer, today, organisation_id)
+
+    state, pairs = _first_distinct(
+        "need", viewer, organisation_id is not None, values, limit, usable
+    )
+    if not usable(state):
+        return None
     reader = lang or need.title.original_lang
     found = [
         Suggestion(need, offer, score, _reasons(codes, terms, reader))
@@ -685,11 +718,16 @@ def stored_needs(
     lang: str | None,
 ) -> list[Suggestion] | None:
     """The offer's suggested needs from its stored list, or None (see ``stored_offers``)."""
-    state = _state("offer", offer.id)
-    if not _usable(state, offer, viewer, today, organisation_id):
-        return None
     values = {"posting_id": offer.id, "day": today, "organisation_id": organisation_id}
-    pairs = _first_distinct("offer", viewer, organisation_id is not None, values, limit)
+
+    def usable(state: Any) -> bool:
+        return _usable(state, offer, viewer, today, organisation_id)
+
+    state, pairs = _first_distinct(
+        "offer", viewer, organisation_id is not None, values, limit, usable
+    )
+    if not usable(state):
+        return None
     found = [
         Suggestion(need, offer, score, _reasons(codes, terms, lang or original))
         for need, score, codes, terms, original in pairs

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context, request
+from flask_login import user_logged_in
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Integer, bindparam, event, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -68,10 +69,14 @@ def unread_count(user: User) -> int:
         if prefetched is not None and prefetched[:2] == (user.id, key):
             return prefetched[2]
     count = int(read_columns(_unread_statement(user), {"user_id": user.id}).scalar() or 0)
+    _remember(user.id, key)
+    return count
+
+
+def _remember(person: int, key: tuple[Scope, bool]) -> None:
     if len(_LAST_KEY) >= _LAST_KEY_LIMIT:
         _LAST_KEY.clear()
-    _LAST_KEY[user.id] = key
-    return count
+    _LAST_KEY[person] = key
 
 
 def _with_person(person: int) -> accounts.ReadWithPerson | None:
@@ -104,6 +109,14 @@ def _read_with_person(user: User, key: Any, value: Any) -> None:
 
 
 accounts.read_with_person(_with_person)
+
+
+@user_logged_in.connect
+def _signed_in(_app: Any, user: Any) -> None:
+    """A person who signs in is known to this worker from then on: the page they go to reads
+    its header's count with them at once."""
+    _unread_statement(user)
+    _remember(user.id, _key(user))
 
 
 @event.listens_for(Session, "after_flush")

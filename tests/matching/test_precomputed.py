@@ -102,10 +102,10 @@ def test_a_need_page_reads_the_stored_list_with_a_constant_few_queries(demo_app)
         # Read from the stored list: no candidate query (the live one reads offer_themes).
         assert not any("offer_themes" in q for q in queries)
         assert any("suggestions" in q for q in queries)
-        # The list's state, then the pairs with what is shown of each offer: two statements.
+        # The list's state with the pairs and what is shown of each offer: one statement.
         with count_queries(demo_app) as queries:
             precomputed.offers_for(coordinator, need, lang="en")
-        assert len(queries) == 2, queries
+        assert len(queries) == 1, queries
         db.session.rollback()
 
 
