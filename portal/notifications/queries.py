@@ -87,9 +87,10 @@ def _with_person(person: int) -> accounts.ReadWithPerson | None:
     if the row says it is still theirs (``_read_with_person``); otherwise the header counts
     again as before. Not when the page cache already holds the count (read with its versions)."""
     if (
-        request.method != "GET"
+        not has_request_context()
+        or request.method != "GET"
         or request.headers.get("HX-Request")
-        or request.blueprint == "api"
+        or request.path.startswith("/api/")
         or g.get("pagecache_unread_kept") is not None
     ):
         return None
