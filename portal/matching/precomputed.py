@@ -515,20 +515,25 @@ def _ask_again(kind: str, posting_id: int) -> None:
 def _first_distinct(
     kind: str,
     viewer: User,
-    by_organisation: bool,
+    posting: Any,
     values: dict[str, Any],
     limit: int,
-    usable: Callable[[Any], bool],
-) -> tuple[Any, list[tuple[ShownRecord, int, list[str], dict[str, str], str]]]:
-    """The posting's ``SuggestionList`` row (None if it has none) and the first ``limit`` stored
-    pairs of its list that are not copies of an earlier one (the same organisation offering
-    the same title twice), in the list's order, read in one statement. Asks the database for a
-    few more than wanted, and for the whole list only when copies left too few of a list that
-    is ``usable``."""
+    *,
+    today: date,
+    organisation_id: int | None,
+) -> tuple[Any, list[tuple[ShownRecord, int, list[str], dict[str, str], str]]] | None:
+    """The posting's ``SuggestionList`` row and the first ``limit`` stored pairs of its list
+    that are not copies of an earlier one (the same organisation offering the same title
+    twice), in the list's order, read in one statement; None when the list cannot tell
+    (``_usable``). Asks the database for a few more than wanted, and for the whole list only
+    when copies left too few."""
+    by_organisation = organisation_id is not None
     window = limit + COPY_ALLOWANCE
     state, rows = _shown(_reading(kind, viewer, by_organisation, window), values)
+    if not _usable(state, posting, viewer, today, organisation_id):
+        return None
     found = _without_copies(rows, limit)
-    if len(found) < limit and len(rows) == window and usable(state):
+    if len(found) < limit and len(rows) == window:
         _state, rows = _shown(_reading(kind, viewer, by_organisation, None), values)
         found = _without_copies(rows, limit)
     return state, found
@@ -689,15 +694,12 @@ def stored_offers(
         "day": max(need.wanted_from or today, today),
         "organisation_id": organisation_id,
     }
-
-    def usable(state: Any) -> bool:
-        return _usable(state, need, viewer, today, organisation_id)
-
-    state, pairs = _first_distinct(
-        "need", viewer, organisation_id is not None, values, limit, usable
+    read = _first_distinct(
+        "need", viewer, need, values, limit, today=today, organisation_id=organisation_id
     )
-    if not usable(state):
+    if read is None:
         return None
+    state, pairs = read
     reader = lang or need.title.original_lang
     found = [
         Suggestion(need, offer, score, _reasons(codes, terms, reader))
@@ -719,15 +721,12 @@ def stored_needs(
 ) -> list[Suggestion] | None:
     """The offer's suggested needs from its stored list, or None (see ``stored_offers``)."""
     values = {"posting_id": offer.id, "day": today, "organisation_id": organisation_id}
-
-    def usable(state: Any) -> bool:
-        return _usable(state, offer, viewer, today, organisation_id)
-
-    state, pairs = _first_distinct(
-        "offer", viewer, organisation_id is not None, values, limit, usable
+    read = _first_distinct(
+        "offer", viewer, offer, values, limit, today=today, organisation_id=organisation_id
     )
-    if not usable(state):
+    if read is None:
         return None
+    state, pairs = read
     found = [
         Suggestion(need, offer, score, _reasons(codes, terms, lang or original))
         for need, score, codes, terms, original in pairs
