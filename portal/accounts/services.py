@@ -79,11 +79,11 @@ def _session_user_statement() -> Select[User, SiteSetting]:
 @dataclass(frozen=True)
 class ReadWithPerson:
     """One more column for the statement that loads the signed-in person (the header's unread
-    count), by the module that shows it: ``column`` is kept under ``key`` (a statement is built
-    once per key), and ``found(user, key, value)`` is given the loaded row and the value."""
+    count), by the module that shows it: the statement with ``column()`` is built once per
+    ``key`` and kept, and ``found(user, key, value)`` is given the loaded row and the value."""
 
     key: Hashable
-    column: Any
+    column: Callable[[], Any]
     found: Callable[[User, Hashable, Any], None]
 
 
@@ -118,7 +118,7 @@ def load_user_from_session(session_id: str) -> User | KeptViewer | None:
         _session_user_statement()
         if extra is None
         else _WITH_COLUMN.get(
-            extra.key, lambda: _session_user_statement().add_columns(extra.column)
+            extra.key, lambda: _session_user_statement().add_columns(extra.column())
         )
     )
     row = db.session.execute(statement, {"user_id": int(user_id)}).first()

@@ -29,8 +29,6 @@ COUNT_CAP = 100  # the header says "99+" beyond this; counting stops there
 # rule of notifications is made of); the person is a parameter. Built and hashed per request
 # it cost more than the count.
 _UNREAD = KeptStatements()
-# The same count as a column of the statement that loads the signed-in person, per the same key.
-_UNREAD_COLUMN = KeptStatements()
 # What each person's count was last read under in this worker: the key a page's GET guesses
 # before their row says what it is now. At the limit they are all forgotten (a guess missing
 # costs one statement, never a wrong count).
@@ -100,8 +98,9 @@ def _with_person(person: int) -> accounts.ReadWithPerson | None:
     statement = _UNREAD.find(key)
     if statement is None:
         return None
-    column = _UNREAD_COLUMN.get(key, lambda: statement.correlate(None).scalar_subquery())
-    return accounts.ReadWithPerson(key, column, _read_with_person)
+    return accounts.ReadWithPerson(
+        key, lambda: statement.correlate(None).scalar_subquery(), _read_with_person
+    )
 
 
 def _read_with_person(user: User, key: Any, value: Any) -> None:
