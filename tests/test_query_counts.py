@@ -100,7 +100,8 @@ def _probes(users) -> SimpleNamespace:
     """A public open need of the requester, a public open offer of the expert with a match
     between them, and a public project of both with a milestone and a report. Another open need
     and offer of the same organisations make sure that the probes' pages have suggestions at
-    either size (a page without any runs fewer queries, whatever the data)."""
+    either size (a page without any runs fewer queries, whatever the data); the probe need and
+    project lie in a district, so that the lists look districts up at either size too."""
     req, exp, coord = users["requester"], users["expert"], users["coordinator"]
     need = b.need(
         req,
@@ -123,6 +124,7 @@ def _probes(users) -> SimpleNamespace:
         "Probe project",
         visibility=Visibility.PUBLIC,
         latest=ReportStatus.AT_RISK,
+        district_name="Darnytskyi",
     )
     b.milestone(project, "Probe milestone", 5)
     b.report(project, req, 2)

@@ -208,6 +208,7 @@ NEED_STATUS_WEIGHTS = {  # needs that are not part of a project
     NeedStatus.CLOSED: 12,
     NeedStatus.WITHDRAWN: 10,
 }
+OFFER_STATUS_WEIGHTS = {OfferStatus.DRAFT: 7, OfferStatus.WITHDRAWN: 6, OfferStatus.OPEN: 87}
 PROJECT_STATUS_WEIGHTS = {
     ProjectStatus.PLANNED: 15,
     ProjectStatus.ACTIVE: 45,
@@ -405,6 +406,7 @@ class BulkPlanner:
         self.matches: list[MatchPlan] = []
         self.projects: list[ProjectPlan] = []
         self._planned = False
+        self._unseen: dict[str, list] = {}
 
     # ------------------------------------------------------------------ reference data
 
@@ -541,7 +543,15 @@ class BulkPlanner:
             return start
         return start + timedelta(days=self.rng.randint(0, (end - start).days))
 
-    def _weighted(self, weights: dict) -> Any:
+    def _weighted(self, weights: dict, *, cover: str | None = None) -> Any:
+        """A value drawn by its weight. The draws named by *cover* first take every value once,
+        in an order the seed decides: a small data set shows every status, whatever the day it
+        is made (the day moves the draws in between, and a rare value could be missed)."""
+        if cover is not None:
+            if cover not in self._unseen:
+                self._unseen[cover] = self.rng.sample(list(weights), len(weights))
+            if self._unseen[cover]:
+                return self._unseen[cover].pop()
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
     def _extra_langs(self, options: dict[str, float]) -> tuple[str, ...]:
@@ -582,9 +592,7 @@ class BulkPlanner:
                 if more not in themes:
                     themes.append(more)
             created = self._moment(self.start, self.now)
-            status = self._weighted(
-                {OfferStatus.DRAFT: 7, OfferStatus.WITHDRAWN: 6, OfferStatus.OPEN: 87}
-            )
+            status = self._weighted(OFFER_STATUS_WEIGHTS, cover="offer status")
             published = (
                 None
                 if status == OfferStatus.DRAFT
@@ -601,7 +609,7 @@ class BulkPlanner:
                     themes=themes,
                     help_kind=rng.choice(list(HelpKind)),
                     status=status,
-                    visibility=self._weighted(OFFER_VISIBILITY_WEIGHTS),
+                    visibility=self._weighted(OFFER_VISIBILITY_WEIGHTS, cover="offer visibility"),
                     available_from=min(available_from, available_until),
                     available_until=available_until,
                     created_at=created,
@@ -639,11 +647,17 @@ class BulkPlanner:
             author=rng.choice(org.users),
             theme=theme,
             district=rng.randrange(len(self.district_ids)) if rng.random() < 0.85 else None,
-            priority=self._weighted(CRITICAL_PRIORITY_WEIGHTS if critical else PRIORITY_WEIGHTS),
+            priority=(
+                self._weighted(CRITICAL_PRIORITY_WEIGHTS)
+                if critical
+                else self._weighted(PRIORITY_WEIGHTS, cover="need priority")
+            ),
             help_kind=rng.choice(list(HelpKind)),
             status=status,
             visibility=(
-                Visibility.RESTRICTED if critical else self._weighted(NEED_VISIBILITY_WEIGHTS)
+                Visibility.RESTRICTED
+                if critical
+                else self._weighted(NEED_VISIBILITY_WEIGHTS, cover="need visibility")
             ),
             person_days=rng.choice((3, 5, 5, 10, 10, 15, 20, 20, 30, 40, 60, 80)),
             wanted_from=wanted_from,
@@ -662,7 +676,7 @@ class BulkPlanner:
             if i in in_project:
                 status = NeedStatus.IN_PROJECT
             else:
-                status = self._weighted(NEED_STATUS_WEIGHTS)
+                status = self._weighted(NEED_STATUS_WEIGHTS, cover="need status")
             self.needs.append(self._new_need(status, self._moment(self.start, self.now)))
 
     def _pick_offer(self, need_index: int, before: datetime, pool: str = "theme") -> int | None:
@@ -730,7 +744,7 @@ class BulkPlanner:
         rng = self.rng
         for index in self.project_needs:
             need = self.needs[index]
-            status = self._weighted(PROJECT_STATUS_WEIGHTS)
+            status = self._weighted(PROJECT_STATUS_WEIGHTS, cover="project status")
             starts, ends, created = self._project_period(status)
             # The need was posted, published and matched before the project was created.
             decided = max(created - timedelta(days=rng.uniform(1, 15)), self.start)
@@ -876,7 +890,9 @@ class BulkPlanner:
                     author=rng.choice(org.users),
                     organisation=org.id,
                     lang="uk" if org.city == "kyiv" else "sv",
-                    status=self._weighted(weights),
+                    status=self._weighted(
+                        weights, cover="report status" if len(weights) > 1 else None
+                    ),
                     created_at=moment + timedelta(seconds=n),  # distinct, in order
                 )
             )

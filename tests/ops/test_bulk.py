@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
 from bench.bulk import BULK_EMAIL_DOMAIN, DEFAULT_PASSWORD
+from bench.bulk.planner import BulkPlanner
 from portal import create_app
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
@@ -411,3 +412,22 @@ def test_phrase_banks_are_parallel_translations():
         assert not cyrillic.search(p.sv) and not cyrillic.search(p.en), p
         assert ("{n}" in p.uk) == ("{n}" in p.sv) == ("{n}" in p.en) == bool(p.n), p
     assert set(ph.THEMES) >= {"water_sewage", "electricity", "district_heating", "democracy"}
+
+
+def test_a_small_plan_shows_every_status_whatever_the_day_it_is_made(app):
+    """The day moves the draws between the seed and a rare status; none may go missing."""
+    agreement = db.session.scalar(select(Agreement).filter_by(is_default=True))
+    first = agreement.valid_from + timedelta(days=60)
+    days = [first + timedelta(days=d) for d in range(0, (agreement.valid_until - first).days, 23)]
+    assert len(days) > 50
+    for today in days:
+        planner = BulkPlanner(300, 90, 40, seed=20221128, today=today)
+        planner.plan()
+        reports = {r.status for p in planner.projects for r in p.reports}
+        assert {p.status for p in planner.projects} == set(ProjectStatus), today
+        assert reports == set(ReportStatus), today
+        assert {o.visibility for o in planner.offers} == set(Visibility), today
+        assert {OfferStatus.DRAFT, OfferStatus.WITHDRAWN} <= {o.status for o in planner.offers}
+        assert {n.priority for n in planner.needs} == set(Priority), today
+        assert {n.visibility for n in planner.needs} == set(Visibility), today
+        db.session.rollback()
