@@ -47,6 +47,30 @@ class TimelineEntry:
     def sort_key(self) -> tuple[date, float]:
         return (self.day, self.at.timestamp() if self.at else 0.0)
 
+    def shown(self) -> tuple[Any, ...]:
+        """Everything the entry's line on the project page shows: its day or time, the
+        statuses and who changed them, the milestone's title in every language and whether it
+        is overdue today, the report's organisation and status."""
+        milestone, report = self.milestone, self.report
+        title = milestone.title if milestone is not None else None
+        return (
+            self.kind,
+            self.day,
+            self.at,
+            self.status,
+            self.previous,
+            self.actor.name if self.actor is not None else None,
+            (
+                title.id,
+                title.original_lang,
+                tuple((v.lang, v.body, v.is_machine) for v in title.versions),
+                milestone.is_overdue(),
+            )
+            if milestone is not None and title is not None
+            else None,
+            (report.organisation.name, report.status) if report is not None else None,
+        )
+
 
 def _local_day(at: datetime) -> date:
     try:

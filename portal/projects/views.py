@@ -218,6 +218,14 @@ def report_shown(report: StatusReport) -> tuple[Any, ...]:
     )
 
 
+@bp.app_template_global()
+def timeline_shown(project: Project, entries: list[timeline.TimelineEntry]) -> tuple[Any, ...]:
+    """Everything the project page's timeline shows, its key as a kept part: a project's
+    timeline changes only when one of its entries does (and with the reader's language and
+    time zone, which the kept part's key holds), and formatting its dates is most of its cost."""
+    return (project.id, tuple(entry.shown() for entry in entries))
+
+
 def _progress_text(project: Project) -> str:
     return format_percent(project.progress / 100)
 

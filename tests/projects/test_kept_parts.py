@@ -347,3 +347,45 @@ def test_the_upload_forms_choices_follow_a_renamed_milestone(client, login, proj
     db.session.commit()
     upload = form_of(client.get(path).get_data(as_text=True), f"/r/project/{project.id}/documents")
     assert "Milestone: Survey of pressure zones, north bank</option>" in upload
+
+
+def timeline_of(page: str) -> str:
+    start = page.index('<h2 id="timeline-heading">')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_timeline_is_kept_and_shows_every_change_at_once(client, login, project):
+    login("coordinator")
+    path = f"/projects/{project.id}?lang=sv"
+    fresh = timeline_of(client.get(path).get_data(as_text=True))
+    assert kept_forms("timeline") == 1
+    assert timeline_of(client.get(path).get_data(as_text=True)) == fresh
+    assert kept_forms("timeline") == 1  # the second visit read it from the store
+    assert "Survey of pressure zones" in fresh and "Delmål klart:" not in fresh
+
+    # The milestone done, the project started, the title in Swedish: each shown on the next visit.
+    milestone = db.session.scalar(db.select(Milestone).where(Milestone.project_id == project.id))
+    ticked = client.post(
+        f"/projects/{project.id}/milestones/{milestone.id}/toggle", data={"done": "1"}
+    )
+    assert ticked.status_code in (200, 302)
+    db.session.expire_all()
+    assert db.session.get(Milestone, milestone.id).done_on is not None
+    assert "Delmål klart:" in timeline_of(client.get(path).get_data(as_text=True))
+
+    started = client.post(f"/projects/{project.id}/status", data={"status-status": "active"})
+    assert started.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Project, project.id).status == ProjectStatus.ACTIVE
+    timeline = timeline_of(client.get(path).get_data(as_text=True))
+    assert "Statusen ändrades från" in timeline
+
+    db.session.add(
+        TextVersion(text_id=milestone.title_id, lang="sv", body="Kartläggning av tryckzoner")
+    )
+    db.session.commit()
+    timeline = timeline_of(client.get(path).get_data(as_text=True))
+    assert "Kartläggning av tryckzoner" in timeline and "Survey of pressure zones" not in timeline
+    # Another language is another part, rendered in that language.
+    english = timeline_of(client.get(f"/projects/{project.id}?lang=en").get_data(as_text=True))
+    assert "Milestone done:" in english and "Survey of pressure zones" in english
