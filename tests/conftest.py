@@ -303,10 +303,13 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     )
     app.test_client_class = PortalClient
     # Each test's people have the ids of the last test's: what a worker remembers of a person
-    # (the scope their header was last counted under) starts empty, as in a new worker.
+    # (the scope their header was last counted under) and the default agreement's terms it
+    # keeps start empty, as in a new worker.
+    from portal.agreements import services as agreements
     from portal.notifications import queries
 
     queries._LAST_KEY.clear()
+    agreements._kept_terms = None
     with app.app_context():
         yield app
         db.session.remove()

@@ -46,7 +46,40 @@ class AgreementExpired(Exception):
         )
 
 
-class Agreement(Model):
+class AgreementPeriod:
+    """What an agreement's titles and period answer, for its row and for the terms a page keeps
+    of the default one (``services.AgreementTerms``)."""
+
+    title_en: str
+    title_sv: str
+    title_uk: str
+    valid_from: date
+    valid_until: date
+
+    @property
+    def title(self) -> str:
+        from portal.core.i18n import current_language
+
+        try:
+            lang = current_language()
+        except RuntimeError:
+            lang = "en"
+        return getattr(self, f"title_{lang}", None) or self.title_en
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day <= self.valid_until
+
+    def has_expired(self, today: date | None = None) -> bool:
+        return (today or date.today()) > self.valid_until
+
+    def days_left(self, today: date | None = None) -> int:
+        return max((self.valid_until - (today or date.today())).days, 0)
+
+    def period_fits(self, start: date, end: date) -> bool:
+        return self.valid_from <= start <= end <= self.valid_until
+
+
+class Agreement(AgreementPeriod, Model):
     __tablename__ = "agreements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,31 +102,9 @@ class Agreement(Model):
         back_populates="agreement", order_by="Amendment.recorded_at"
     )
 
-    @property
-    def title(self) -> str:
-        from portal.core.i18n import current_language
-
-        try:
-            lang = current_language()
-        except RuntimeError:
-            lang = "en"
-        return getattr(self, f"title_{lang}", None) or self.title_en
-
-    def is_valid_on(self, day: date) -> bool:
-        return self.valid_from <= day <= self.valid_until
-
-    def has_expired(self, today: date | None = None) -> bool:
-        return (today or date.today()) > self.valid_until
-
-    def days_left(self, today: date | None = None) -> int:
-        return max((self.valid_until - (today or date.today())).days, 0)
-
     def ensure_writable(self, today: date | None = None) -> None:
         if self.has_expired(today):
             raise AgreementExpired(self)
-
-    def period_fits(self, start: date, end: date) -> bool:
-        return self.valid_from <= start <= end <= self.valid_until
 
     def __repr__(self) -> str:
         return f"<Agreement {self.reference}>"

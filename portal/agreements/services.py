@@ -7,8 +7,10 @@ its records become writable again.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
+from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -16,9 +18,10 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
 from portal.accounts.models import User
-from portal.agreements.models import Agreement, Amendment
+from portal.agreements.models import Agreement, AgreementPeriod, Amendment
 from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES
+from portal.core import pagecache
 from portal.core.enums import AmendmentKind
 from portal.core.i18n import format_date
 from portal.core.visibility import is_signed_in
@@ -59,6 +62,52 @@ def is_ending_soon(agreement: Agreement, today: date | None = None) -> bool:
 def find_default_agreement() -> Agreement | None:
     """The agreement new needs and offers fall under, when reference data has been loaded."""
     return db.session.scalar(select(Agreement).where(Agreement.is_default.is_(True)))
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementTerms(AgreementPeriod):
+    """The default agreement as the projects list and the dashboard show it: its reference,
+    titles and period (days left, whether it has expired)."""
+
+    id: int
+    reference: str
+    title_en: str
+    title_sv: str
+    title_uk: str
+    valid_from: date
+    valid_until: date
+
+
+# (the data version it was read under, the default agreement's terms): an amendment, as any
+# committed write, makes a new data version, and the next page reads the terms again.
+_kept_terms: tuple[int, AgreementTerms | None] | None = None
+
+
+def default_terms() -> AgreementTerms | None:
+    """The default agreement's terms (None before reference data is loaded), read once per data
+    version by each worker: a page showing whether new projects may start, or the days left,
+    sends no statement for it (the row with its two cities cost a coordinator's page about
+    a tenth of its CPU). Without a data version (outside a request, the cache away) it is read."""
+    global _kept_terms
+    version = pagecache.data_version() if has_request_context() else None
+    kept = _kept_terms
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
+    row = db.session.execute(
+        select(
+            Agreement.id,
+            Agreement.reference,
+            Agreement.title_en,
+            Agreement.title_sv,
+            Agreement.title_uk,
+            Agreement.valid_from,
+            Agreement.valid_until,
+        ).where(Agreement.is_default.is_(True))
+    ).first()
+    terms = AgreementTerms(*row) if row is not None else None
+    if version is not None:
+        _kept_terms = (version, terms)
+    return terms
 
 
 def default_agreement() -> Agreement:

@@ -46,6 +46,7 @@ from sqlalchemy import (
 )
 
 from portal.agreements.models import Agreement
+from portal.agreements.services import AgreementTerms
 from portal.content.models import ShownText, load_texts
 from portal.core import current
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus
@@ -205,7 +206,7 @@ class Capped:
 
 @dataclass
 class AgreementCountdown:
-    agreement: Agreement
+    agreement: Agreement | AgreementTerms
     days_left: int
     has_expired: bool
     is_ending_soon: bool
@@ -694,7 +695,9 @@ def projects_ending_soon(
     )
 
 
-def agreement_countdown(agreement: Agreement | None, today: date) -> AgreementCountdown | None:
+def agreement_countdown(
+    agreement: Agreement | AgreementTerms | None, today: date
+) -> AgreementCountdown | None:
     if agreement is None:
         return None
     days_left = agreement.days_left(today)
@@ -723,7 +726,7 @@ def build(
     filters: Filters,
     *,
     all_themes: list[Theme],
-    agreement: Agreement | None,
+    agreement: Agreement | AgreementTerms | None,
     today: date | None = None,
     now: datetime | None = None,
 ) -> Dashboard:
@@ -744,7 +747,7 @@ def _build(
     viewer: Any,
     filters: Filters,
     all_themes: list[Theme],
-    agreement: Agreement | None,
+    agreement: Agreement | AgreementTerms | None,
     today: date,
     now: datetime | None,
     counted: list[tuple[str, float, bool]],

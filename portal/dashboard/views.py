@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from portal.agreements.services import find_default_agreement
+from portal.agreements.services import default_terms
 from portal.core import pagecache
 from portal.core.http import wants_fragment
 from portal.core.i18n import current_language
@@ -33,7 +33,7 @@ def _valid_ids(form: DashboardFilterForm) -> tuple[int | None, int | None, tuple
 def index():
     themes = services.themes()
     districts = services.districts()
-    agreement = find_default_agreement()
+    agreement = default_terms()
     form = query_form(
         DashboardFilterForm,
         request.args,

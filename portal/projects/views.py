@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from portal.agreements.models import Agreement
-from portal.agreements.services import default_agreement
+from portal.agreements.services import default_agreement, default_terms
 from portal.content.views import may_translate
 from portal.core import pagecache
 from portal.core.conflicts import EditConflict
@@ -266,7 +266,8 @@ def index():
         form=form,
         can_start=current_user.is_authenticated
         and current_user.is_coordinator
-        and not default_agreement().has_expired(),
+        and (terms := default_terms()) is not None
+        and not terms.has_expired(),
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from portal.agreements.models import Amendment
 from portal.agreements.services import default_agreement
 from portal.extensions import db
+from tests.conftest import count_queries
 
 ROLES = ["requester", "expert", "coordinator", "admin", "other_requester", "other_expert"]
 TODAY = date.today()
@@ -168,3 +169,29 @@ def test_anonymous_is_sent_to_sign_in_for_amendments(client):
     response = client.get(f"/agreements/{default_agreement().id}/amendments/new")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_the_dashboard_and_the_projects_list_follow_an_amendment_at_once(app, login, client):
+    """The default agreement's terms are kept per data version: the next visit reads no
+    agreement, and an amendment or the agreement's end shows on the very next page."""
+    agreement = default_agreement()
+    days = (agreement.valid_until - TODAY).days
+    login("coordinator")
+    client.get("/dashboard/")
+    with count_queries(app) as statements:
+        html = body(client.get("/dashboard/"))
+    assert f"{days} days left in the agreement." in html
+    assert not [s for s in statements if "FROM agreements" in str(s)]
+    start = "Start a project from agreed matches"
+    assert start in body(client.get("/projects/"))
+
+    url = f"/agreements/{agreement.id}/amendments/new"
+    assert client.post(url, data=amendment_data(agreement)).status_code == 302
+    db.session.expire_all()
+    assert (default_agreement().valid_until - TODAY).days == days + 365
+    assert f"{days + 365} days left in the agreement." in body(client.get("/dashboard/"))
+
+    default_agreement().valid_until = TODAY - timedelta(days=1)
+    db.session.commit()
+    assert start not in body(client.get("/projects/"))
+    assert "The agreement expired on" in body(client.get("/dashboard/"))

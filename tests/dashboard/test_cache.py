@@ -51,8 +51,8 @@ def test_aggregates_are_kept_per_scope_and_for_a_while(app, client, login, users
     assert services.funnel(users["coordinator"], as_on_the_page)[0].count == 1
     kept[0] += 61  # ...and is once they have expired: all five are counted again, and the
     # lists below them, kept until a write (core.current), are read again after this one
-    # (milestones, their totals, two project lists, their titles)
-    assert _queries(app, client) == again + 5 + 5
+    # (milestones, their totals, two project lists, their titles), and the agreement's terms
+    assert _queries(app, client) == again + 5 + 5 + 1
     assert services.funnel(users["coordinator"], as_on_the_page)[0].count == 2
 
 
@@ -235,10 +235,10 @@ def test_kept_panels_are_read_in_one_round_trip(app, client, login, users, kept,
     monkeypatch.setattr(cache, "get", one)
     monkeypatch.setattr(cache, "get_many", many)
     # A new need: the kept panels still say one, read from the one round trip (the lists
-    # below them are read again: they are kept only until a write, core.current).
+    # below them and the agreement's terms are read again: they are kept only until a write).
     b.need(users["requester"], "water_sewage", "Later need", visibility=Visibility.PUBLIC)
     db.session.commit()
-    assert _queries(app, client) == before + 5
+    assert _queries(app, client) == before + 5 + 1
     assert reads == [("get_many", 6)]  # five panels and the lists below them
     reads.clear()
     as_on_the_page = services.Filters(agreement_id=b.agreement().id)
