@@ -19,6 +19,7 @@ from portal.comments.rendering import render_comment
 from portal.core.http import actor, load_visible_or_404, record_page_url, wants_fragment
 from portal.core.i18n import current_language
 from portal.core.records import kind_of, load_record
+from portal.core.types import utcnow
 from portal.web import BlankForm
 
 bp = Blueprint("comments", __name__, template_folder="templates")
@@ -76,6 +77,24 @@ def comment_thread(record: Any) -> SimpleNamespace | None:
     except LookupError:
         return None
     return discussion(record) if kind in COMMENT_KINDS else None
+
+
+@bp.app_template_global()
+def comments_shown(thread: SimpleNamespace, posted: int | None) -> tuple[Any, ...]:
+    """Everything a thread's list of comments shows, its key as a kept part: each comment's
+    shown values (``ShownComment``) with what the reader may do with it now (correct it while
+    the edit window is open, remove it), and the comment an htmx answer puts the focus on.
+    Fifty comments included one by one cost the page more than the rest of it."""
+    user = current_user._get_current_object()
+    now = utcnow()
+    return (
+        thread.anchor,
+        posted,
+        tuple(
+            (comment, comment.can_edit(user, now), comment.can_remove(user))
+            for comment in thread.comments
+        ),
+    )
 
 
 @bp.app_template_filter("comment_body")

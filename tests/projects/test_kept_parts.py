@@ -18,6 +18,7 @@ from portal.comments.forms import CommentForm
 from portal.comments.models import EDIT_WINDOW, Comment
 from portal.content.models import TextVersion
 from portal.core.enums import ProjectStatus, Visibility
+from portal.core.types import utcnow
 from portal.documents import services as documents
 from portal.documents.forms import UploadForm
 from portal.extensions import db
@@ -389,3 +390,50 @@ def test_the_timeline_is_kept_and_shows_every_change_at_once(client, login, proj
     # Another language is another part, rendered in that language.
     english = timeline_of(client.get(f"/projects/{project.id}?lang=en").get_data(as_text=True))
     assert "Milestone done:" in english and "Survey of pressure zones" in english
+
+
+def comments_of(page: str) -> str:
+    start = page.index('<ol class="comments">')
+    return page[start : page.index("</ol>", start)]
+
+
+def test_a_thread_is_kept_whole_and_follows_the_clock_and_the_reader(
+    app, client, login, users, project, monkeypatch
+):
+    with app.test_request_context():
+        comments.post(users["requester"], project, "The pressure logs are uploaded.", "en")
+        db.session.commit()
+    login("requester")
+    path = f"/projects/{project.id}?lang=uk"
+    fresh = client.get(path).get_data(as_text=True)
+    assert kept_forms("comments") == 1
+    kept = client.get(path).get_data(as_text=True)
+    assert kept_forms("comments") == 1  # the second visit read the whole list from the store
+    assert without_tokens(comments_of(kept)) == without_tokens(comments_of(fresh))
+    assert "/edit" in comments_of(kept)
+    # Each token in the kept list is this session's.
+    assert set(TOKEN.findall(comments_of(kept))) == set(META_TOKEN.findall(kept))
+
+    # Nothing in the thread changed, but the time to correct the comment has passed.
+    later = utcnow() + EDIT_WINDOW + timedelta(minutes=1)
+    monkeypatch.setattr("portal.comments.views.utcnow", lambda: later)
+    monkeypatch.setattr("portal.comments.models.utcnow", lambda: later)
+    mine = comments_of(client.get(path).get_data(as_text=True))
+    assert "/edit" not in mine and "/remove" in mine
+
+    # The htmx answer to a new comment puts the focus on it, the page after does not.
+    posted = client.post(
+        f"/r/project/{project.id}/comments",
+        data={
+            f"comment-project-{project.id}-body": "Valves arrive on Friday.",
+            f"comment-project-{project.id}-lang": "en",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert posted.status_code == 200
+    newest = db.session.scalar(db.select(Comment).where(Comment.body == "Valves arrive on Friday."))
+    assert newest is not None
+    answer = posted.get_data(as_text=True)
+    assert f'<li id="comment-{newest.id}" class="comment" data-focus-after-swap>' in answer
+    page = client.get(path).get_data(as_text=True)
+    assert "Valves arrive on Friday." in page and "data-focus-after-swap" not in comments_of(page)
