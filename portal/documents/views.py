@@ -195,6 +195,13 @@ def document_list(record: Any) -> SimpleNamespace | None:
 
 
 @bp.app_template_global()
+def documents_shown(docs: SimpleNamespace) -> tuple[Any, ...]:
+    """Everything a record's list of documents shows, its key as a kept part: the record's
+    kind, each group's heading and its documents' shown values (the list holds no form)."""
+    return (docs.kind, tuple((group.label, tuple(group.documents)) for group in docs.groups))
+
+
+@bp.app_template_global()
 def file_size(size: int) -> str:
     """A file's size as the reader writes numbers: kB below a megabyte, MB above."""
     if size < 1024 * 1024:

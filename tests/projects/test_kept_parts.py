@@ -437,3 +437,51 @@ def test_a_thread_is_kept_whole_and_follows_the_clock_and_the_reader(
     assert f'<li id="comment-{newest.id}" class="comment" data-focus-after-swap>' in answer
     page = client.get(path).get_data(as_text=True)
     assert "Valves arrive on Friday." in page and "data-focus-after-swap" not in comments_of(page)
+
+
+def documents_of(page: str) -> str:
+    start = page.index('<h2 id="documents-heading">')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_documents_list_is_kept_and_shows_a_renamed_milestone_and_a_new_file(
+    app, client, login, users, project
+):
+    milestone = db.session.scalar(db.select(Milestone).where(Milestone.project_id == project.id))
+    with app.test_request_context():
+        documents.upload(
+            users["coordinator"],
+            milestone,
+            title="Pressure readings",
+            lang="en",
+            stream=io.BytesIO(b"Zone 1: 3.1 bar."),
+            filename="readings.csv",
+        )
+        db.session.commit()
+    login("coordinator")
+    path = f"/projects/{project.id}?lang=en"
+    fresh = documents_of(client.get(path).get_data(as_text=True))
+    assert kept_forms("documents") == 1
+    assert documents_of(client.get(path).get_data(as_text=True)) == fresh
+    assert kept_forms("documents") == 1  # the second visit read it from the store
+    assert "<h3>Milestone: Survey of pressure zones</h3>" in fresh and "readings.csv" in fresh
+
+    version = db.session.scalar(
+        db.select(TextVersion).where(TextVersion.text_id == milestone.title_id)
+    )
+    version.body = "Survey of pressure zones, north bank"
+    db.session.commit()
+    renamed = documents_of(client.get(path).get_data(as_text=True))
+    assert "<h3>Milestone: Survey of pressure zones, north bank</h3>" in renamed
+
+    with app.test_request_context():
+        documents.upload(
+            users["coordinator"],
+            project,
+            title="Valve schedule",
+            lang="en",
+            stream=io.BytesIO(b"Friday: 12 valves."),
+            filename="valves.txt",
+        )
+        db.session.commit()
+    assert "valves.txt" in documents_of(client.get(path).get_data(as_text=True))
