@@ -288,3 +288,20 @@ def test_a_thread_of_200_comments_and_20_documents_costs_what_one_of_each_does(
     assert "Comment 198" in page and "Document 18" in page
     assert small[0] == large[0] == 200
     assert small[1] == large[1], f"{small[1]} -> {large[1]} queries"
+
+
+def test_record_pages_read_no_city(app, client, users):
+    """A need's, an offer's and a project's page name no city: none of their statements joins
+    the cities table (the agreement and organisations load theirs when asked, by default). Read
+    by a visitor: a person's own statement reads their organisation's city, for its time zone."""
+    probes = _probes(users)
+    for path in (
+        f"/needs/{probes.need_id}",
+        f"/offers/{probes.offer_id}",
+        f"/projects/{probes.project_id}",
+    ):
+        client.get(path)
+        with count_queries(app) as statements:
+            assert client.get(path).status_code == 200
+        assert statements, path
+        assert not [s for s in statements if "cities" in str(s)], path

@@ -248,7 +248,11 @@ DETAIL_OPTIONS = (
     joinedload(Project.description).lazyload(Text.versions),
     joinedload(Project.theme),
     joinedload(Project.district),
-    joinedload(Project.agreement),
+    # The page shows the agreement's reference and whether it has expired, not its two cities
+    # (the agreement's own joined loads: two more joins of every project page's statement).
+    joinedload(Project.agreement).options(
+        lazyload(Agreement.requester_city), lazyload(Agreement.expert_city)
+    ),
     joinedload(Project.requester_lead).options(_NAMED),
     joinedload(Project.expert_lead).options(_NAMED),
     lazyload(Project.organisations),
