@@ -355,13 +355,20 @@ def timeline_of(page: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
+def kept_twice(client, path: str, part_of, name: str) -> str:
+    """The part of ``path``'s page that ``part_of`` cuts out, as its first visit renders it and
+    kept under ``name``: the second visit renders the same, read from the store."""
+    fresh = part_of(client.get(path).get_data(as_text=True))
+    assert kept_forms(name) == 1
+    assert part_of(client.get(path).get_data(as_text=True)) == fresh
+    assert kept_forms(name) == 1  # nothing new: the second visit read it from the store
+    return fresh
+
+
 def test_the_timeline_is_kept_and_shows_every_change_at_once(client, login, project):
     login("coordinator")
     path = f"/projects/{project.id}?lang=sv"
-    fresh = timeline_of(client.get(path).get_data(as_text=True))
-    assert kept_forms("timeline") == 1
-    assert timeline_of(client.get(path).get_data(as_text=True)) == fresh
-    assert kept_forms("timeline") == 1  # the second visit read it from the store
+    fresh = kept_twice(client, path, timeline_of, "timeline")
     assert "Survey of pressure zones" in fresh and "Delmål klart:" not in fresh
 
     # The milestone done, the project started, the title in Swedish: each shown on the next visit.
@@ -444,26 +451,23 @@ def documents_of(page: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
+def upload(app, user: User, record, title: str, filename: str, content: bytes) -> None:
+    with app.test_request_context():
+        documents.upload(
+            user, record, title=title, lang="en", stream=io.BytesIO(content), filename=filename
+        )
+        db.session.commit()
+
+
 def test_the_documents_list_is_kept_and_shows_a_renamed_milestone_and_a_new_file(
     app, client, login, users, project
 ):
     milestone = db.session.scalar(db.select(Milestone).where(Milestone.project_id == project.id))
-    with app.test_request_context():
-        documents.upload(
-            users["coordinator"],
-            milestone,
-            title="Pressure readings",
-            lang="en",
-            stream=io.BytesIO(b"Zone 1: 3.1 bar."),
-            filename="readings.csv",
-        )
-        db.session.commit()
+    coordinator = users["coordinator"]
+    upload(app, coordinator, milestone, "Pressure readings", "readings.csv", b"Zone 1: 3.1 bar.")
     login("coordinator")
     path = f"/projects/{project.id}?lang=en"
-    fresh = documents_of(client.get(path).get_data(as_text=True))
-    assert kept_forms("documents") == 1
-    assert documents_of(client.get(path).get_data(as_text=True)) == fresh
-    assert kept_forms("documents") == 1  # the second visit read it from the store
+    fresh = kept_twice(client, path, documents_of, "documents")
     assert "<h3>Milestone: Survey of pressure zones</h3>" in fresh and "readings.csv" in fresh
 
     version = db.session.scalar(
@@ -474,14 +478,5 @@ def test_the_documents_list_is_kept_and_shows_a_renamed_milestone_and_a_new_file
     renamed = documents_of(client.get(path).get_data(as_text=True))
     assert "<h3>Milestone: Survey of pressure zones, north bank</h3>" in renamed
 
-    with app.test_request_context():
-        documents.upload(
-            users["coordinator"],
-            project,
-            title="Valve schedule",
-            lang="en",
-            stream=io.BytesIO(b"Friday: 12 valves."),
-            filename="valves.txt",
-        )
-        db.session.commit()
+    upload(app, coordinator, project, "Valve schedule", "valves.txt", b"Friday: 12 valves.")
     assert "valves.txt" in documents_of(client.get(path).get_data(as_text=True))
