@@ -134,6 +134,16 @@ class Text(Model):
     def render(self, lang: str) -> Rendered:
         return render_versions(self.versions, self.original_lang, lang)
 
+    def shown(self) -> tuple[Any, ...]:
+        """Everything a rendering of the text can show, in any language: its id, original
+        language and each version (language, body, whether a machine wrote it). Part of the key
+        of a kept part that shows it."""
+        return (
+            self.id,
+            self.original_lang,
+            tuple((v.lang, v.body, v.is_machine) for v in self.versions),
+        )
+
     def missing_languages(self) -> list[str]:
         """Languages without a version a person wrote or approved (a machine draft awaits one)."""
         present = {v.lang for v in self.versions if v.body and not v.is_machine}

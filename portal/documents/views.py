@@ -121,9 +121,7 @@ def _labelled(record: Any) -> tuple[Any, ...]:
         return (kind, record.id, record.organisation.name, record.created_at)
     if kind == "project":
         return (kind, record.id)
-    title = record.title
-    versions = tuple((v.lang, v.body, v.is_machine) for v in title.versions)
-    return (kind, record.id, title.id, title.original_lang, versions)
+    return (kind, record.id, record.title.shown())
 
 
 def _attach_choices(form: UploadForm, uploadable: list[Any], record: Any) -> UploadForm:

@@ -52,7 +52,6 @@ class TimelineEntry:
         statuses and who changed them, the milestone's title in every language and whether it
         is overdue today, the report's organisation and status."""
         milestone, report = self.milestone, self.report
-        title = milestone.title if milestone is not None else None
         return (
             self.kind,
             self.day,
@@ -60,14 +59,7 @@ class TimelineEntry:
             self.status,
             self.previous,
             self.actor.name if self.actor is not None else None,
-            (
-                title.id,
-                title.original_lang,
-                tuple((v.lang, v.body, v.is_machine) for v in title.versions),
-                milestone.is_overdue(),
-            )
-            if milestone is not None and title is not None
-            else None,
+            (milestone.title.shown(), milestone.is_overdue()) if milestone is not None else None,
             (report.organisation.name, report.status) if report is not None else None,
         )
 

@@ -181,13 +181,10 @@ def milestone_shown(milestone: Milestone, can_report: bool, focus: Any) -> tuple
     part: its title in every language, due date, weight, whether it is done (and when) or
     overdue today, whether the reader may translate its title and tick it, and whether the
     tick button takes the focus after an htmx swap."""
-    title = milestone.title
     return (
         milestone.project_id,
         milestone.id,
-        title.id,
-        title.original_lang,
-        tuple((v.lang, v.body, v.is_machine) for v in title.versions),
+        milestone.title.shown(),
         milestone.due_on,
         milestone.weight,
         milestone.done_on,
@@ -203,16 +200,13 @@ def report_shown(report: StatusReport) -> tuple[Any, ...]:
     """Everything a status report's article on the project page shows, its key as a kept part:
     its organisation's and author's names, status and time, its text in every language, and
     whether the reader may translate it (the language versions' links come back to this page)."""
-    body = report.body
     return (
         report.id,
         report.organisation.name,
         report.author.name,
         report.status,
         report.created_at,
-        body.id,
-        body.original_lang,
-        tuple((v.lang, v.body, v.is_machine) for v in body.versions),
+        report.body.shown(),
         may_translate(report),
         request.full_path,
     )
