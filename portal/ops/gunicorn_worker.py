@@ -60,10 +60,12 @@ class DrainingThreadWorker(ThreadWorker):
     _waiting_since: float | None = None  # paused, and a connection waiting since then
     _owed = False  # resumed with its threads still busy: accepts one before pausing again
     _acceptors: list[tuple[Any, Any]]  # each listening socket and what accepts on it
+    _in_hand: set[Any]  # connections handed to a thread and neither kept nor closed yet
 
     def run(self) -> None:
         """gunicorn 23's loop, whose wait for an event ends when a pause runs out."""
         self._acceptors = []
+        self._in_hand = set()
         for sock in self.sockets:
             sock.setblocking(False)
             acceptor = partial(self.accept, sock.getsockname())
@@ -150,26 +152,43 @@ class DrainingThreadWorker(ThreadWorker):
             with self._lock:
                 self._share()
 
+    def _wrap_future(self, fs: Any, conn: Any) -> None:
+        with self._lock:
+            self._in_hand.add(conn)
+        super()._wrap_future(fs, conn)
+
     def finish_request(self, fs: Any) -> None:
-        """A request answered as kept alive while another thread's request stopped the worker
-        (its headers were sent before): its client may send the next request at once (a
-        redirect followed, a form posted after the page that holds it), so the connection is
-        kept for the drain to answer, as an idle one, instead of being closed under it."""
-        if not self.alive and not fs.cancelled() and fs.exception() is None:
-            keepalive, conn = fs.result()
-            if keepalive:
-                with self._lock:
-                    if not self._drained:
-                        conn.sock.setblocking(False)
-                        conn.set_timeout()
-                        self._keep.append(conn)
-                        self.poller.register(
-                            conn.sock,
-                            selectors.EVENT_READ,
-                            partial(self.on_client_socket_readable, conn),
-                        )
-                        return
-        super().finish_request(fs)
+        """A connection whose answer was sent as kept alive is kept for its next request, even
+        when another thread's request has stopped the worker meanwhile (its headers were sent
+        before): its client may send the next request at once (a redirect followed, a form
+        posted after the page that holds it), and the drain answers it, with Connection: close,
+        instead of closing the connection under it. The decision is taken once, under the lock
+        the drain takes: gunicorn's own asks ``alive`` a second time, and a stop between the
+        two closed a connection its client had just been told to keep. The connection stays
+        in hand until it is kept or given up, and the drain waits for it: a request's future is
+        done before this callback has run, and the drain, seeing nothing to answer, closed the
+        connection the callback was about to keep."""
+        conn = fs.conn
+        keepalive = False
+        if not fs.cancelled():
+            try:
+                keepalive, conn = fs.result()
+            except Exception:  # as gunicorn: the connection is closed
+                keepalive = False
+        kept = False
+        with self._lock:
+            if keepalive and not self._drained:
+                conn.sock.setblocking(False)
+                conn.set_timeout()
+                self._keep.append(conn)
+                self.poller.register(
+                    conn.sock, selectors.EVENT_READ, partial(self.on_client_socket_readable, conn)
+                )
+                kept = True
+            self._in_hand.discard(fs.conn)
+        if not kept:
+            self.nr_conns -= 1
+            conn.close()
         with self._lock:
             self._share()
 
@@ -185,7 +204,10 @@ class DrainingThreadWorker(ThreadWorker):
         # client is sending on it right then (it would get no answer at all).
         deadline = time.monotonic() + max(float(self.cfg.keepalive), DRAIN_GRACE)
         self._serve_ready(0)
-        while (self._waiting() or self._answering()) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._waiting() and not self._in_hand:
+                    break
             self.notify()
             self._serve_ready(0.05)
         # Connections that stayed idle all that time: closed now.
@@ -198,9 +220,6 @@ class DrainingThreadWorker(ThreadWorker):
         for conn in late:
             self.nr_conns -= 1
             conn.close()
-
-    def _answering(self) -> bool:
-        return any(not fs.done() for fs in list(self.futures))
 
     def _serve_ready(self, timeout: float) -> None:
         """Hand every connection with a request waiting to a thread (as the loop does); the
