@@ -9,8 +9,8 @@ import hashlib
 import logging
 import math
 import secrets
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -79,23 +79,34 @@ def _session_user_statement() -> Select[User, SiteSetting]:
 @dataclass(frozen=True)
 class ReadWithPerson:
     """One more column for the statement that loads the signed-in person (the header's unread
-    count), by the module that shows it: the statement with ``column()`` is built once per
-    ``key`` and kept, and ``found(user, key, value)`` is given the loaded row and the value."""
+    count, the page's follow button), by the module that shows it: the statement with the
+    columns of a request's readings is built once per their ``key``s and kept; ``params`` are
+    bound with it, and ``found(user, key, value)`` is given the loaded row and the value."""
 
     key: Hashable
     column: Callable[[], Any]
     found: Callable[[User, Hashable, Any], None]
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
-_read_with_person: Callable[[int], ReadWithPerson | None] | None = None
-_WITH_COLUMN = KeptStatements()
+_readings: list[Callable[[int], ReadWithPerson | None]] = []
+_WITH_COLUMNS = KeptStatements()
 
 
 def read_with_person(reading: Callable[[int], ReadWithPerson | None]) -> None:
-    """Register ``reading(person)``: the column to read with that person's row in this request,
-    or None (portal.notifications.queries)."""
-    global _read_with_person
-    _read_with_person = reading
+    """Register ``reading(person)``: a column to read with that person's row in this request,
+    or None (portal.notifications)."""
+    if reading not in _readings:
+        _readings.append(reading)
+
+
+def _person_statement(extras: list[ReadWithPerson]) -> Any:
+    if not extras:
+        return _session_user_statement()
+    return _WITH_COLUMNS.get(
+        tuple(extra.key for extra in extras),
+        lambda: _session_user_statement().add_columns(*(extra.column() for extra in extras)),
+    )
 
 
 def load_user_from_session(session_id: str) -> User | KeptViewer | None:
@@ -113,15 +124,11 @@ def load_user_from_session(session_id: str) -> User | KeptViewer | None:
     # The user and the site's "second factor for everyone" setting in one query: every
     # signed-in request needs both (enforce_session_rules); twofactor keeps the setting for the
     # rest of the request. A page's GET reads its header's unread count with them.
-    extra = _read_with_person(int(user_id)) if _read_with_person is not None else None
-    statement = (
-        _session_user_statement()
-        if extra is None
-        else _WITH_COLUMN.get(
-            extra.key, lambda: _session_user_statement().add_columns(extra.column())
-        )
-    )
-    row = db.session.execute(statement, {"user_id": int(user_id)}).first()
+    extras = [extra for reading in _readings if (extra := reading(int(user_id))) is not None]
+    params: dict[str, Any] = {"user_id": int(user_id)}
+    for extra in extras:
+        params.update(extra.params)
+    row = db.session.execute(_person_statement(extras), params).first()
     if row is None:
         return None
     user, setting = row[0], row[1]
@@ -129,8 +136,8 @@ def load_user_from_session(session_id: str) -> User | KeptViewer | None:
     pagecache.keep_viewer(user.id, lambda: facts_of(user, setting))
     if user.session_generation != int(generation) or not user.is_active:
         return None
-    if extra is not None:
-        extra.found(user, extra.key, row[2])
+    for extra, value in zip(extras, row[2:], strict=True):
+        extra.found(user, extra.key, value)
     return user
 
 

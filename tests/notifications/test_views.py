@@ -145,6 +145,39 @@ def test_follow_and_unfollow_without_and_with_htmx(users, login):
     assert factories.reload(follow).active is False
 
 
+def test_a_record_page_reads_the_follow_choice_with_the_person(app, users, login):
+    """A record page's GET reads the reader's follow choice in the statement that loads them
+    (no statement of its own), and its button says what the database holds after each change:
+    a choice made, unmade, and none at all (the owner follows what they take part in)."""
+    from tests.conftest import count_queries
+
+    need = factories.make_need(users["requester"], title="Leak detection")
+    offer = factories.make_offer(users["expert"], title="Acoustic loggers")
+    db.session.commit()
+    client = login("other_expert")
+
+    def button(path: str, reader=client) -> str:
+        with count_queries(app) as statements:
+            page = reader.get(path).get_data(as_text=True)
+        reading = [statement for statement in statements if "FROM follows" in statement]
+        assert len(reading) == 1 and "FROM users" in reading[0], reading
+        found = re.search(r'id="follow-button-[a-z]+-\d+">([^<]+)</button>', page)
+        assert found, page
+        return found.group(1)
+
+    assert button(f"/needs/{need.id}") == "Follow"
+    assert client.post(f"/follow/need/{need.id}", data={"follow": "1"}).status_code == 302
+    assert db.session.scalar(db.select(Follow.active).filter_by(record_id=need.id)) is True
+    assert button(f"/needs/{need.id}") == "Unfollow"
+    assert button(f"/offers/{offer.id}") == "Follow"  # the choice is the page's record's
+    assert client.post(f"/follow/need/{need.id}", data={"follow": "0"}).status_code == 302
+    assert button(f"/needs/{need.id}") == "Follow"
+
+    # The owner made no choice: they follow what they take part in.
+    client.logout()
+    assert button(f"/needs/{need.id}", login("requester")) == "Unfollow"
+
+
 def test_following_a_record_one_may_not_see_is_a_404(users, login):
     need = factories.make_need(users["requester"], visibility=Visibility.RESTRICTED)
     client = login("other_expert")
