@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.bulk import BulkLoader
+from portal.comments.models import Comment
 from portal.core.enums import MatchStatus, NeedStatus, ProjectStatus, ReportStatus, Visibility
 from portal.extensions import db
 from portal.needs.models import Need
@@ -305,3 +306,53 @@ def test_record_pages_read_no_city(app, client, users):
             assert client.get(path).status_code == 200
         assert statements, path
         assert not [s for s in statements if "cities" in str(s)], path
+
+
+def _lists_read(statements: list[str]) -> set[str]:
+    """The lists a page read with statements of their own (a record's statement asks whether
+    anything is in them as well: those are not counted)."""
+    return {
+        listed
+        for listed in ("comments", "documents")
+        for statement in statements
+        if f"FROM {listed}" in str(statement) and "EXISTS" not in str(statement)
+    }
+
+
+@pytest.mark.parametrize("who", [None, "requester"])
+def test_a_posting_without_comments_or_documents_reads_neither_list(app, client, login, users, who):
+    """A need's and an offer's page learn from their record's own statement that nothing is in
+    their comments and documents, and read neither list; a comment posted and a document
+    uploaded are then read and shown on the next page."""
+    from tests.projects.test_kept_parts import upload
+
+    probes = _probes(users)
+    if who:
+        login(who)
+    need_path, offer_path = f"/needs/{probes.need_id}", f"/offers/{probes.offer_id}"
+    for path in (need_path, offer_path):
+        with count_queries(app) as statements:
+            page = client.get(path).get_data(as_text=True)
+        assert _lists_read(statements) == set(), path
+        assert 'id="discussion-' in page and 'id="documents-heading"' in page
+
+    need = db.session.get(Need, probes.need_id)
+    upload(app, users["requester"], need, "Pressure readings", "readings.csv", b"Zone 1: 3.1")
+    if who is None:
+        login("requester")
+    posted = client.post(
+        f"/r/need/{probes.need_id}/comments",
+        data={
+            f"comment-need-{probes.need_id}-body": "Loggers arrive Monday.",
+            f"comment-need-{probes.need_id}-lang": "en",
+        },
+    )
+    assert posted.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+    with count_queries(app) as statements:
+        page = client.get(need_path).get_data(as_text=True)
+    assert _lists_read(statements) == {"comments", "documents"}
+    assert "Loggers arrive Monday." in page and "readings.csv" in page
+    with count_queries(app) as statements:
+        client.get(offer_path)
+    assert _lists_read(statements) == set()  # the offer's lists are still empty

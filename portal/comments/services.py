@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from werkzeug.exceptions import Forbidden
 
 from portal.accounts.models import User
 from portal.audit import services as audit
 from portal.comments.models import COMMENT_KINDS, Comment, ShownAuthor, ShownComment
 from portal.content.models import CONTENT_LANGUAGES
+from portal.core import empty
 from portal.core.i18n import ShownName
 from portal.core.records import kind_of
 from portal.core.statements import KeptStatements, read_columns
@@ -194,15 +195,22 @@ def thread(record: Any) -> list[ShownComment]:
             .order_by(Comment.created_at, Comment.id)
         )
 
-    rows = read_columns(
-        _THREAD.get("thread", build), {"record_kind": kind_of(record), "record_id": record.id}
-    )
+    kind = kind_of(record)
+    if empty.known_empty("comments", kind, record.id):
+        return []
+    rows = read_columns(_THREAD.get("thread", build), {"record_kind": kind, "record_id": record.id})
     # The comment's seven columns (ShownComment's fields, in order: mypy cannot count a slice),
     # then its author's name and organisation's three names.
     return [
         ShownComment(*row[:7], author=ShownAuthor(row[7], ShownName(*row[8:])))  # type: ignore[misc]
         for row in rows
     ]
+
+
+def any_on(kind: str, record_id: Any) -> Any:
+    """Whether any comment is on the record of ``kind`` whose id is ``record_id`` (a column):
+    a column for the statement that loads the record (``empty.found_empty``)."""
+    return exists().where(Comment.record_kind == kind, Comment.record_id == record_id)
 
 
 def count_visible(user: Any, kinds: Iterable[str] = COMMENT_KINDS) -> int:

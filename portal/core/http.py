@@ -62,16 +62,21 @@ def load_visible_or_404(
     options: Iterable[Any] = (),
     can_view: Callable[[Record], bool] | None = None,
     statement: Any = None,
+    with_row: Callable[[Any], None] | None = None,
 ) -> Record:
     """The record, or 404 when it does not exist or the viewer may not see it: the two look the
     same from outside. ``can_view`` defaults to the record's own ``can_view(current_user)``.
     ``statement``, a kept ``select(model)`` with its options and the id as the bound parameter
-    ``record_id``, reads it instead of ``Session.get`` (which builds its statement anew)."""
+    ``record_id``, reads it instead of ``Session.get`` (which builds its statement anew); any
+    more columns it reads are given, with the record first, to ``with_row`` once the viewer
+    may see the record."""
     record: Record | None
+    row = None
     if record_id > MAX_ID:
         record = None
     elif statement is not None:
-        record = db.session.scalar(statement, {"record_id": record_id})
+        row = db.session.execute(statement, {"record_id": record_id}).first()
+        record = None if row is None else row[0]
     else:
         record = db.session.get(model, record_id, options=list(options))
     if record is None:
@@ -79,6 +84,8 @@ def load_visible_or_404(
     allowed = can_view(record) if can_view is not None else record.can_view(current_user)  # type: ignore[attr-defined]
     if not allowed:
         abort(404)
+    if with_row is not None and row is not None:
+        with_row(row)
     return record
 
 

@@ -18,13 +18,14 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from werkzeug.exceptions import Forbidden
 
 from portal import jobs
 from portal.accounts.models import User
 from portal.audit import services as audit
 from portal.content.models import CONTENT_LANGUAGES
+from portal.core import empty
 from portal.core.i18n import format_number
 from portal.core.records import kind_of
 from portal.core.statements import KeptStatements, read_columns
@@ -249,6 +250,12 @@ class ListedDocument:
     uploaded_by_name: str
 
 
+def any_on(kind: str, record_id: Any) -> Any:
+    """Whether any document is attached to the record of ``kind`` whose id is ``record_id`` (a
+    column): a column for the statement that loads the record (``empty.found_empty``)."""
+    return exists().where(Document.record_kind == kind, Document.record_id == record_id)
+
+
 # The statement listing documents, one per set of record kinds listed together (a project's
 # page lists its own, its milestones' and its reports'), the ids bound as parameters.
 _LISTED = KeptStatements()
@@ -260,7 +267,9 @@ def documents_of(records: Sequence[Any]) -> dict[tuple[str, int], list[ListedDoc
     the shown columns, however many documents and versions there are."""
     by_kind: dict[str, list[int]] = {}
     for record in records:
-        by_kind.setdefault(kind_of(record), []).append(record.id)
+        kind = kind_of(record)
+        if not empty.known_empty("documents", kind, record.id):
+            by_kind.setdefault(kind, []).append(record.id)
     if not by_kind:
         return {}
     kinds = tuple(sorted(by_kind))

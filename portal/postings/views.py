@@ -20,12 +20,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
 from portal.audit.services import history, shown_history
+from portal.comments import services as comments
 from portal.content.models import load_versions
-from portal.core import pagecache
+from portal.core import empty, pagecache
 from portal.core.conflicts import EditConflict
 from portal.core.http import actor, load_visible_or_404, wants_fragment
 from portal.core.statements import KeptStatements
 from portal.core.text import clean_text
+from portal.documents import services as documents
 from portal.postings.forms import PostingFilterForm, PostingForm
 from portal.postings.services import InvalidPosting, PostingService
 from portal.web import query_form, read_query_form
@@ -106,18 +108,34 @@ class PostingViews:
         }
 
     def load(self, route: dict[str, int]) -> Any:
-        model = self.service.model
+        """The posting the address names, if the reader may see it (else 404), with its texts'
+        versions and whether anything is in its comments and documents (read in the same
+        statement: a posting without either reads neither list)."""
+        model, kind = self.service.model, self.kind
+
+        def seen(row: Any) -> None:
+            posting, has_comments, has_documents = row
+            if not has_comments:
+                empty.found_empty("comments", kind, posting.id)
+            if not has_documents:
+                empty.found_empty("documents", kind, posting.id)
+
         posting = load_visible_or_404(
             model,
             route[self.id_arg],
             statement=_DETAIL.get(
                 model,
                 lambda: (
-                    select(model)
+                    select(
+                        model,
+                        comments.any_on(kind, model.id).label("has_comments"),
+                        documents.any_on(kind, model.id).label("has_documents"),
+                    )
                     .where(model.id == bindparam("record_id"))
                     .options(*self.service.detail_options())
                 ),
             ),
+            with_row=seen,
         )
         load_versions([posting.title, posting.description])
         return posting

@@ -91,7 +91,11 @@ def test_a_participant_uploads_and_a_second_version_keeps_the_first(
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "plan v2.pdf" in page and "plan.pdf" in page
     assert [call[0:3] for call in told] == [("document", "project", project.id)] * 2
-    actions = list(db.session.scalars(select(AuditEvent.action).filter_by(record_type="document")))
+    actions = list(
+        db.session.scalars(
+            select(AuditEvent.action).filter_by(record_type="document").order_by(AuditEvent.id)
+        )
+    )
     assert actions == ["create", "new_version"]
 
 
