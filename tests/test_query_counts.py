@@ -356,3 +356,48 @@ def test_a_posting_without_comments_or_documents_reads_neither_list(app, client,
     with count_queries(app) as statements:
         client.get(offer_path)
     assert _lists_read(statements) == set()  # the offer's lists are still empty
+
+
+@pytest.mark.parametrize("who", [None, "coordinator"])
+def test_a_project_without_comments_or_documents_reads_neither_list(app, client, login, users, who):
+    """A project's page learns from its own statement that nothing is in its thread and that no
+    document is attached to it, its milestones or its reports, and reads neither list; a
+    document on its milestone and a comment on it are then read and shown."""
+    from portal.projects.models import Milestone
+    from tests.projects.test_kept_parts import upload
+
+    probes = _probes(users)
+    login(who or "coordinator")
+    path = f"/projects/{probes.project_id}"
+    if who is None:
+        client.logout()
+    with count_queries(app) as statements:
+        page = client.get(path).get_data(as_text=True)
+    assert _lists_read(statements) == set()
+    assert 'id="documents-heading"' in page
+
+    milestone = db.session.scalar(
+        select(Milestone).where(Milestone.project_id == probes.project_id)
+    )
+    upload(app, users["coordinator"], milestone, "Pressure readings", "readings.csv", b"3.1")
+    with count_queries(app) as statements:
+        page = client.get(path).get_data(as_text=True)
+    assert _lists_read(statements) == {"documents"}
+    assert "readings.csv" in page
+
+    login("coordinator")
+    posted = client.post(
+        f"/r/project/{probes.project_id}/comments",
+        data={
+            f"comment-project-{probes.project_id}-body": "Survey starts Monday.",
+            f"comment-project-{probes.project_id}-lang": "en",
+        },
+    )
+    assert posted.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+    if who is None:
+        client.logout()
+    with count_queries(app) as statements:
+        page = client.get(path).get_data(as_text=True)
+    assert _lists_read(statements) == {"comments", "documents"}
+    assert "Survey starts Monday." in page and "readings.csv" in page

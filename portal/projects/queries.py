@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, inspect, select
+from sqlalchemy import BindParameter, Select, bindparam, exists, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
+from portal.comments.models import Comment
 from portal.content.models import (
     ShownText,
     Text,
@@ -28,6 +29,7 @@ from portal.content.models import (
     with_text_in,
 )
 from portal.content.search import any_version_contains
+from portal.core import empty
 from portal.core.counts import count_list
 from portal.core.enums import MatchStatus, ProjectStatus, ReportStatus
 from portal.core.i18n import current_language
@@ -35,6 +37,7 @@ from portal.core.keyset import KeysetPage, Order, SortKey, keyset_page
 from portal.core.statements import KeptStatements, read_columns
 from portal.core.text import clean_text
 from portal.core.visibility import Scope
+from portal.documents.models import Document
 from portal.extensions import db
 from portal.matching.models import Match
 from portal.needs.models import Need
@@ -318,6 +321,30 @@ def _load_collections(project: Project) -> None:
                 set_committed_value(row, back, project)
 
 
+def _any_comment() -> Any:
+    """Whether any comment is on the project (its page's thread)."""
+    return exists().where(Comment.record_kind == "project", Comment.record_id == Project.id)
+
+
+def _any_document() -> Any:
+    """Whether any document is attached to the project, one of its milestones or one of its
+    status reports (its page lists them all): three EXISTS, each on an index."""
+    on_parts = [
+        exists()
+        .where(
+            Document.record_kind == kind,
+            Document.record_id == part.id,
+            part.project_id == Project.id,
+        )
+        .correlate(Project)
+        for kind, part in (("milestone", Milestone), ("status_report", StatusReport))
+    ]
+    return or_(
+        exists().where(Document.record_kind == "project", Document.record_id == Project.id),
+        *on_parts,
+    )
+
+
 # The project page's statement, built once per visibility scope (its tree of loader options cost
 # more to build and hash than to run).
 _DETAIL = KeptStatements()
@@ -327,27 +354,43 @@ def get_project(viewer: User | None, project_id: int) -> Project | None:
     """The project if ``viewer`` may see it, else None (the view answers 404), with what its
     page shows."""
     scope = Scope.of(viewer)
-    project = db.session.scalar(
+    row = db.session.execute(
         _DETAIL.get(
             scope,
             lambda: (
-                select(Project)
+                select(
+                    Project,
+                    _any_comment().label("has_comments"),
+                    _any_document().label("has_documents"),
+                )
                 .where(Project.id == bindparam("project_id"), Project.visible_to(viewer))
                 .options(*DETAIL_OPTIONS)
             ),
         ),
         {"project_id": project_id},
+    ).first()
+    if row is None:
+        return None
+    project: Project = row[0]
+    _load_collections(project)
+    # The thread and the documents list on the page (its own, its milestones', its reports')
+    # are read only if the statement found something in them.
+    if not row.has_comments:
+        empty.found_empty("comments", "project", project.id)
+    if not row.has_documents:
+        empty.found_empty("documents", "project", project.id)
+        for milestone in project.milestones:
+            empty.found_empty("documents", "milestone", milestone.id)
+        for report in project.reports:
+            empty.found_empty("documents", "status_report", report.id)
+    load_versions(
+        [
+            project.title,
+            project.description,
+            *(milestone.title for milestone in project.milestones),
+            *(report.body for report in project.reports),
+        ]
     )
-    if project is not None:
-        _load_collections(project)
-        load_versions(
-            [
-                project.title,
-                project.description,
-                *(milestone.title for milestone in project.milestones),
-                *(report.body for report in project.reports),
-            ]
-        )
     return project
 
 
