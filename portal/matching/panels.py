@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import Integer, Select, bindparam, exists, select
 
 from portal.content.models import ShownText, Text, shown_texts, with_text_in
+from portal.core import empty
 from portal.core.enums import MatchStatus, Side
 from portal.core.i18n import current_language
 from portal.core.statements import KeptStatements, read_columns
@@ -93,10 +94,19 @@ def _statement(kind: str, viewer: Any, lang: str) -> Select[Any]:
     return _STATEMENTS.get((kind, Scope.of(viewer), getattr(viewer, "role", None), lang), build)
 
 
+def any_on(kind: str, record_id: Any) -> Any:
+    """Whether any match, of any status, is made with the need or offer (``kind``) whose id is
+    ``record_id`` (a column): a column for the statement that loads the record
+    (``empty.found_empty``)."""
+    return exists().where(getattr(Match, f"{kind}_id") == record_id)
+
+
 def record_matches(viewer: Any, kind: str, record: Any, lang: str) -> list[PanelMatch]:
     """The matches of ``record`` (a need, ``kind`` "need", or an offer) that ``viewer`` may see,
     in the lists' order, in one statement: the other side's title in ``lang`` with them, the
     organisations' names from the kept reference lists."""
+    if empty.known_empty("matches", kind, record.id):
+        return []
     rows = read_columns(_statement(kind, viewer, lang), {"record_id": record.id}).all()
     titles = shown_texts(rows, [row.title_id for row in rows], lang)
     names = reference_lists.names(

@@ -28,6 +28,7 @@ from portal.core.http import actor, load_visible_or_404, wants_fragment
 from portal.core.statements import KeptStatements
 from portal.core.text import clean_text
 from portal.documents import services as documents
+from portal.matching import panels
 from portal.postings.forms import PostingFilterForm, PostingForm
 from portal.postings.services import InvalidPosting, PostingService
 from portal.web import query_form, read_query_form
@@ -109,16 +110,18 @@ class PostingViews:
 
     def load(self, route: dict[str, int]) -> Any:
         """The posting the address names, if the reader may see it (else 404), with its texts'
-        versions and whether anything is in its comments and documents (read in the same
-        statement: a posting without either reads neither list)."""
+        versions and whether anything is in its comments, its documents and its matches (read
+        in the same statement: a posting without any reads none of those lists)."""
         model, kind = self.service.model, self.kind
 
         def seen(row: Any) -> None:
-            posting, has_comments, has_documents = row
+            posting, has_comments, has_documents, has_matches = row
             if not has_comments:
                 empty.found_empty("comments", kind, posting.id)
             if not has_documents:
                 empty.found_empty("documents", kind, posting.id)
+            if not has_matches:
+                empty.found_empty("matches", kind, posting.id)
 
         posting = load_visible_or_404(
             model,
@@ -130,6 +133,7 @@ class PostingViews:
                         model,
                         comments.any_on(kind, model.id).label("has_comments"),
                         documents.any_on(kind, model.id).label("has_documents"),
+                        panels.any_on(kind, model.id).label("has_matches"),
                     )
                     .where(model.id == bindparam("record_id"))
                     .options(*self.service.detail_options())

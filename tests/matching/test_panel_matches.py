@@ -117,3 +117,28 @@ def test_the_need_page_shows_a_decision_at_once(login, page_cache, matched):
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert f'id="match-{match_id}"' in page
     assert "Accept the match" not in page
+
+
+def test_a_need_or_offer_without_any_match_reads_no_matches(
+    app, client, login, make_need, make_offer, make_match
+):
+    """A need's and an offer's page learn from their record's own statement that no match is
+    made with them, and read no matches; once one is proposed, the next page reads and shows
+    it (a declined one as well: any match at all is read)."""
+    need, offer = make_need("Pump station survey"), make_offer("Pump station audits")
+    db.session.commit()
+    login("requester")
+
+    def matches_read(path: str) -> tuple[int, str]:
+        with count_queries(app) as statements:
+            page = client.get(path).get_data(as_text=True)
+        return len([s for s in statements if s.lstrip().startswith("SELECT matches.")]), page
+
+    assert matches_read(f"/needs/{need.id}")[0] == 0
+    assert matches_read(f"/offers/{offer.id}")[0] == 0
+    match = make_match(need, offer, status=MatchStatus.DECLINED)
+    db.session.commit()
+    for path in (f"/needs/{need.id}", f"/offers/{offer.id}"):
+        read, page = matches_read(path)
+        assert read == 1, path
+        assert f"/matches/{match.id}" in page, path
