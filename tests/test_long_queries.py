@@ -4,21 +4,32 @@ was converted again on every request before."""
 
 from __future__ import annotations
 
+import pytest
 from psycopg import _queries
 from sqlalchemy.dialects import postgresql
 
 from portal.accounts import services as accounts
 from portal.extensions import db
 from portal.notifications import queries
+from tests import factories
 
 PSYCOPG_OWN_LIMIT = 4096
 
 
-def test_the_person_read_with_the_header_count_is_converted_once(app, users, login, monkeypatch):
+@pytest.mark.parametrize("page", ["list", "record"])
+def test_the_person_read_with_the_header_count_is_converted_once(
+    app, users, login, monkeypatch, page
+):
+    """A list reads the count with the person; a record's page the follow button's choice as
+    well: each statement is converted once."""
+    need = factories.make_need(users["requester"], title="Leak detection")
+    db.session.commit()
+    path = "/needs/" if page == "list" else f"/needs/{need.id}"
     client = login("expert")
-    assert client.get("/needs/").status_code == 200
-    statement = accounts._WITH_COLUMN.find(queries._key(users["expert"]))
-    assert statement is not None, "the page read no count with the person"
+    assert client.get(path).status_code == 200
+    keys = (queries._key(users["expert"]),) + (("follow choice",) if page == "record" else ())
+    statement = accounts._WITH_COLUMNS.find(keys)
+    assert statement is not None, "the page read nothing with the person"
     compiled = statement.compile(dialect=postgresql.psycopg.dialect())
     size = len(str(compiled).encode())
     assert size > PSYCOPG_OWN_LIMIT  # why the limit is raised
@@ -34,5 +45,5 @@ def test_the_person_read_with_the_header_count_is_converted_once(app, users, log
 
         monkeypatch.setattr(_queries, "_query2pg_nocache", recorded)
         for _ in range(2):
-            assert client.get("/needs/").status_code == 200
+            assert client.get(path).status_code == 200
         assert converted_anew == []
