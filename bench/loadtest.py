@@ -546,6 +546,8 @@ def main() -> int:
                 if end < len(lines):
                     kinds[lines[end][:200]] = kinds.get(lines[end][:200], 0) + 1
         failures.append(f"{len(errors)} unhandled errors in the server log: {kinds}")
+    if failures:
+        # Whatever failed, gunicorn's own log (workers replaced, timed out, exiting) is kept.
         keep = ROOT / "instance" / "loadtest-server.log"
         keep.parent.mkdir(exist_ok=True)
         keep.write_text(server_log)
