@@ -308,6 +308,17 @@ def test_record_pages_read_no_city(app, client, users):
         assert not [s for s in statements if "cities" in str(s)], path
 
 
+def _comment(client, kind: str, record_id: int, body: str) -> None:
+    """``body`` posted as a comment on the record by the signed-in client, and in the database."""
+    prefix = f"comment-{kind}-{record_id}"
+    posted = client.post(
+        f"/r/{kind}/{record_id}/comments", data={f"{prefix}-body": body, f"{prefix}-lang": "en"}
+    )
+    assert posted.status_code == 302
+    found = select(Comment.body).where(Comment.record_kind == kind, Comment.record_id == record_id)
+    assert db.session.scalar(found) == body
+
+
 def _lists_read(statements: list[str]) -> set[str]:
     """The lists a page read with statements of their own (a record's statement asks whether
     anything is in them as well: those are not counted)."""
@@ -340,15 +351,7 @@ def test_a_posting_without_comments_or_documents_reads_neither_list(app, client,
     upload(app, users["requester"], need, "Pressure readings", "readings.csv", b"Zone 1: 3.1")
     if who is None:
         login("requester")
-    posted = client.post(
-        f"/r/need/{probes.need_id}/comments",
-        data={
-            f"comment-need-{probes.need_id}-body": "Loggers arrive Monday.",
-            f"comment-need-{probes.need_id}-lang": "en",
-        },
-    )
-    assert posted.status_code == 302
-    assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+    _comment(client, "need", probes.need_id, "Loggers arrive Monday.")
     with count_queries(app) as statements:
         page = client.get(need_path).get_data(as_text=True)
     assert _lists_read(statements) == {"comments", "documents"}
@@ -386,15 +389,7 @@ def test_a_project_without_comments_or_documents_reads_neither_list(app, client,
     assert "readings.csv" in page
 
     login("coordinator")
-    posted = client.post(
-        f"/r/project/{probes.project_id}/comments",
-        data={
-            f"comment-project-{probes.project_id}-body": "Survey starts Monday.",
-            f"comment-project-{probes.project_id}-lang": "en",
-        },
-    )
-    assert posted.status_code == 302
-    assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+    _comment(client, "project", probes.project_id, "Survey starts Monday.")
     if who is None:
         client.logout()
     with count_queries(app) as statements:
