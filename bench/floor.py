@@ -11,12 +11,24 @@ gzip), no session, no count (a next-page link from one row more). It shares noth
 portal's code but the database and the translations, so that the portal's changes never move
 the floor.
 
+``/signed-in`` is the same least for a signed-in person's list (what the expert's filtered
+needs list, ``/needs/?theme=…&priority=high``, shows): Flask's signed session cookie naming the
+person and their session generation, the person read and checked in one statement (active, the
+generation theirs: signing out everywhere ends the session), the list under the portal's
+visibility rule for their organisation (public and partners' needs, their own drafts and
+restricted needs, and the restricted needs granted to it: ``need_access``) and the filters, and
+a header with their name and a sign-out form carrying the session's CSRF token (Flask-WTF).
+What a signed-in page costs beyond the public floor is then measured, not guessed
+(``floor_signed_in`` in bench/results/latest.json). The bench makes the cookie with
+:func:`session_cookie`; there is no sign-in route: the floor is never served to anyone.
+
 ``gunicorn -c gunicorn.conf.py bench.floor:app`` with DATABASE_URL, as ``bench/hello.py``; the
 portal's pages are measured against both (``ratio_cpu_to_floor`` in bench/results/latest.json).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -28,9 +40,11 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel.support import Translations
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request, session
 from flask_compress import Compress
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -40,8 +54,11 @@ from sqlalchemy import (
     Table,
     UnicodeText,
     and_,
+    bindparam,
     case,
     create_engine,
+    exists,
+    or_,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -79,6 +96,19 @@ text_versions = Table(
     Column("lang", String),
     Column("body", UnicodeText),
 )
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer),
+    Column("name", String),
+    Column("role", String),
+    Column("organisation_id", Integer),
+    Column("is_active", Boolean),
+    Column("session_generation", Integer),
+)
+need_access = Table(
+    "need_access", metadata, Column("need_id", Integer), Column("organisation_id", Integer)
+)
 named = {
     name: Table(
         name,
@@ -92,11 +122,12 @@ named = {
 }
 
 
-def page_statement(lang: str, limit: int = PAGE_SIZE + 1) -> Any:
+def page_statement(lang: str, limit: int = PAGE_SIZE + 1, rule: Any = None) -> Any:
     """The first page's rows: the title in ``lang`` where a version exists, else the original
     (and the language it is in). Theme, organisation and district names come from the kept
     reference data (:class:`Names`): joined here, the seven tables cost PostgreSQL 5-10 ms of
-    planning for every request, ten times the query's execution."""
+    planning for every request, ten times the query's execution. ``rule``: which needs (the
+    public list's when not given)."""
     own = text_versions.alias("own")
     original = text_versions.alias("original")
     has_own = and_(own.c.body.is_not(None), own.c.body != "")
@@ -124,10 +155,67 @@ def page_statement(lang: str, limit: int = PAGE_SIZE + 1) -> Any:
                 original.c.lang == texts.c.original_lang,
             ),
         )
-        .where(needs.c.visibility == "public", needs.c.status.in_(LIVE_STATUSES))
+        .where(
+            and_(needs.c.visibility == "public", needs.c.status.in_(LIVE_STATUSES))
+            if rule is None
+            else rule
+        )
         .order_by(needs.c.created_at.desc(), needs.c.id.desc())
         .limit(limit)
     )
+
+
+def signed_in_rule(sees_everything: bool) -> Any:
+    """The portal's rule for a signed-in person's needs list with a theme and a priority chosen
+    (``:organisation``, ``:theme``, ``:priority``): live needs of the theme and priority that
+    are theirs, or public or for partners, or restricted and granted to their organisation;
+    all live ones for a coordinator."""
+    own = needs.c.organisation_id == bindparam("organisation")
+    granted = exists(
+        select(need_access.c.need_id).where(
+            need_access.c.need_id == needs.c.id,
+            need_access.c.organisation_id == bindparam("organisation"),
+        )
+    )
+    seen = (
+        or_(own, needs.c.status != "draft")
+        if sees_everything
+        else or_(
+            own,
+            and_(
+                needs.c.status != "draft",
+                or_(
+                    needs.c.visibility.in_(("public", "partners")),
+                    and_(needs.c.visibility == "restricted", granted),
+                ),
+            ),
+        )
+    )
+    return and_(
+        seen,
+        needs.c.status.in_(LIVE_STATUSES),
+        needs.c.theme_id == bindparam("theme"),
+        needs.c.priority == bindparam("priority"),
+    )
+
+
+PERSON = select(
+    users.c.name,
+    users.c.role,
+    users.c.organisation_id,
+    users.c.is_active,
+    users.c.session_generation,
+).where(users.c.id == bindparam("person"))
+
+
+def session_cookie(app: Flask, person_id: int, generation: int) -> str:
+    """The session cookie of ``person_id`` (signed with the app's SECRET_KEY, as Flask signs
+    it): what ``make bench`` sends to ``/signed-in``."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    assert serializer is not None, "SECRET_KEY is needed"
+    # With a CSRF token already, as a signed-in person's session has (Flask-WTF's own form).
+    token = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's token, not a hash
+    return serializer.dumps({"person": person_id, "generation": generation, "csrf_token": token})
 
 
 class Names:
@@ -213,13 +301,25 @@ PRIORITIES = {"critical": "Critical", "high": "High", "medium": "Medium", "low":
 STATUSES = {"open": "Open", "matched": "Matched", "in_project": "In project"}
 
 
-def create_app(url: str | None = None) -> Flask:
+def create_app(url: str | None = None, secret_key: str | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_MIMETYPES=["text/html"])
+    app.config.update(
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIMETYPES=["text/html"],
+        SECRET_KEY=secret_key or os.environ.get("SECRET_KEY") or os.urandom(16).hex(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
     Compress(app)
     engine = make_engine(url or database_url())
     template = app.jinja_env.get_template("floor.html")  # compiled once
+    signed_in_template = app.jinja_env.get_template("floor_signed_in.html")
     statements = {lang: page_statement(lang) for lang in LANGUAGES}
+    signed_in_statements = {
+        (lang, everything): page_statement(lang, rule=signed_in_rule(everything))
+        for lang in LANGUAGES
+        for everything in (False, True)
+    }
     names = Names(engine)
 
     @app.route("/")
@@ -228,6 +328,39 @@ def create_app(url: str | None = None) -> Flask:
         with engine.connect() as conn:
             rows = conn.execute(statements[lang]).all()
         html = template.render(
+            rows=rows[:PAGE_SIZE],
+            more=len(rows) > PAGE_SIZE,
+            lang=lang,
+            reference=names(lang),
+            t=translations(lang),
+            names=LANGUAGE_NAMES,
+            priorities=PRIORITIES,
+            statuses=STATUSES,
+            period=period,
+            posted=posted,
+        )
+        return Response(html, content_type="text/html; charset=utf-8")
+
+    @app.route("/signed-in")
+    def signed_in_list() -> Response:
+        person_id, generation = session.get("person"), session.get("generation")
+        theme = request.args.get("theme", type=int)
+        priority = request.args.get("priority", "")
+        if not isinstance(person_id, int) or theme is None or priority not in PRIORITIES:
+            abort(400)
+        lang = request.accept_languages.best_match(LANGUAGES) or "en"
+        with engine.connect() as conn:
+            person = conn.execute(PERSON, {"person": person_id}).one_or_none()
+            if person is None or not person.is_active or person.session_generation != generation:
+                abort(401)
+            everything = person.role == "coordinator"
+            rows = conn.execute(
+                signed_in_statements[(lang, everything)],
+                {"organisation": person.organisation_id, "theme": theme, "priority": priority},
+            ).all()
+        html = signed_in_template.render(
+            person=person,
+            csrf_token=generate_csrf(),
             rows=rows[:PAGE_SIZE],
             more=len(rows) > PAGE_SIZE,
             lang=lang,

@@ -707,6 +707,7 @@ def bench_portal(
     workdir: Path,
     cache: str,
     floor_cpu_ms: float | None = None,
+    signed_in_floor_cpu_ms: float | None = None,
 ) -> list[dict[str, Any]]:
     """Every page on ``database``, the output cache on (``hit``: the warm-up fills it) or off
     (``miss``: CACHE_OFF)."""
@@ -741,7 +742,7 @@ def bench_portal(
             figures = measure(server.base, page, cookies[page["who"]], args, server.pids, url)
             # Still signed in afterwards: every response measured was the page itself.
             check_page(browser, page["path"], signed_in)
-            row = page_row(page, database, cache, figures, floor_cpu_ms)
+            row = page_row(page, database, cache, figures, floor_cpu_ms, signed_in_floor_cpu_ms)
             results.append(row)
             log(
                 f"  {database:10} {cache:4} {page['name']:44} {row['rps']:8.1f} req/s  "
@@ -763,9 +764,12 @@ def page_row(
     cache: str,
     figures: dict[str, Any],
     floor_cpu_ms: float | None,
+    signed_in_floor_cpu_ms: float | None = None,
 ) -> dict[str, Any]:
     """One entry of latest.json's ``pages``: the issue's keys first, then what else the run
-    knows of the page. ``ratio_to_hello`` is filled in once hello-world's figure is known."""
+    knows of the page. ``ratio_to_hello`` is filled in once hello-world's figure is known; a
+    signed-in person's page is set against the signed-in floor as well
+    (``ratio_cpu_to_signed_in_floor``)."""
     portal_ms = round(figures["cpu_ms_portal"], 2)
     db_ms = round(figures["cpu_ms_database"], 2)
     return {
@@ -783,6 +787,11 @@ def page_row(
         "cpu_ms_db": db_ms,
         "ratio_cpu_to_floor": (
             round((portal_ms + db_ms) / floor_cpu_ms, 2) if floor_cpu_ms else None
+        ),
+        "ratio_cpu_to_signed_in_floor": (
+            round((portal_ms + db_ms) / signed_in_floor_cpu_ms, 2)
+            if signed_in_floor_cpu_ms and page["who"] is not None
+            else None
         ),
         "path": re.sub(r"\d+", "<id>", page["path"].split("?")[0])
         + ("?" + page["path"].split("?")[1] if "?" in page["path"] else ""),
@@ -816,8 +825,12 @@ def bench_hello(redis_url: str, args, workdir: Path) -> dict[str, Any]:
     return figures
 
 
-def bench_floor(database: str, url: str, redis_url: str, args, workdir: Path) -> dict[str, Any]:
-    """The floor page (bench/floor.py) on ``database``, as anonymous as the public list."""
+def bench_floor(
+    database: str, url: str, redis_url: str, records: dict[str, Any], args, workdir: Path
+) -> dict[str, Any]:
+    """The floor page (bench/floor.py) on ``database``, as anonymous as the public list, and
+    the signed-in floor (``/signed-in``) with the filters and the person of the expert's
+    filtered needs list (``signed_in``: what a signed-in list costs at least)."""
     port = free_port()
     env = production_env(
         url,
@@ -828,7 +841,29 @@ def bench_floor(database: str, url: str, redis_url: str, args, workdir: Path) ->
     )
     with gunicorn("bench.floor:app", env, workdir / f"floor-{database}.log") as server:
         figures = measure(server.base, {"path": "/"}, None, args, server.pids, url)
-    floor = {
+        signed_in = measure(
+            server.base,
+            {"path": f"/signed-in?theme={records['theme']}&priority=high"},
+            floor_cookie(url, records["expert"], env["SECRET_KEY"]),
+            args,
+            server.pids,
+            url,
+        )
+    floor = floor_figures(database, figures)
+    floor["signed_in"] = floor_figures(database, signed_in)
+    for name, shown in (("floor", floor), ("signed-in floor", floor["signed_in"])):
+        log(
+            f"  {name} on {database:10} {shown['rps']:8.1f} req/s  p95 {shown['p95_ms']:.1f} ms  "
+            f"CPU/request: workers {shown['cpu_ms_portal']:.2f}, "
+            f"database {shown['cpu_ms_db']:.2f} ms"
+        )
+    if floor["signed_in"]["not_200"]:
+        raise RuntimeError(f"the signed-in floor answered {floor['signed_in']['not_200']} errors")
+    return floor
+
+
+def floor_figures(database: str, figures: dict[str, Any]) -> dict[str, Any]:
+    return {
         "database": database,
         "cpu_ms": round(figures["cpu_ms_portal"] + figures["cpu_ms_database"], 2),
         "cpu_ms_portal": round(figures["cpu_ms_portal"], 2),
@@ -838,11 +873,27 @@ def bench_floor(database: str, url: str, redis_url: str, args, workdir: Path) ->
         "p95_ms": round(figures["p95_ms"], 1),
         "not_200": figures["not_ok"] + figures["socket_errors"],
     }
-    log(
-        f"  floor on {database:10} {floor['rps']:8.1f} req/s  p95 {floor['p95_ms']:.1f} ms  "
-        f"CPU/request: workers {floor['cpu_ms_portal']:.2f}, database {floor['cpu_ms_db']:.2f} ms"
-    )
-    return floor
+
+
+def floor_cookie(url: str, email: str, secret_key: str) -> str:
+    """The signed-in floor's session cookie for the person ``email``, signed with the floor
+    server's SECRET_KEY."""
+    from sqlalchemy import create_engine, text
+
+    from bench import floor
+
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.connect() as conn:
+            person = conn.execute(
+                text("SELECT id, session_generation FROM users WHERE email = :email"),
+                {"email": email},
+            ).one()
+    finally:
+        engine.dispose()
+    app = floor.Flask("floor-cookie")
+    app.secret_key = secret_key
+    return "session=" + floor.session_cookie(app, person.id, person.session_generation)
 
 
 # ---------------------------------------------------------------- targets and results
@@ -981,6 +1032,19 @@ def markdown(result: dict[str, Any]) -> str:
         f"compression) under the same settings: **{floor['cpu_ms']} ms CPU per request** "
         f"(workers {floor['cpu_ms_portal']} + database {floor['cpu_ms_db']}) on "
         f"{floor['database']}, {floor['rps']:.0f} requests/s.",
+    ]
+    signed_in_floor = floor.get("signed_in")
+    if signed_in_floor:
+        lines.append(
+            "- Signed-in floor: the same list as the expert's filtered needs list shows them "
+            "(`bench/floor.py`, `/signed-in`: Flask's session cookie, the person read and "
+            "checked, the portal's visibility rule and filters, a header with their name and a "
+            f"sign-out form with the CSRF token): **{signed_in_floor['cpu_ms']} ms CPU per "
+            f"request** (workers {signed_in_floor['cpu_ms_portal']} + database "
+            f"{signed_in_floor['cpu_ms_db']}), {signed_in_floor['rps']:.0f} requests/s. Not a "
+            "target; the column `x signed-in floor` sets each signed-in page against it."
+        )
+    lines += [
         "",
         "## Pages",
         "",
@@ -994,17 +1058,19 @@ def markdown(result: dict[str, Any]) -> str:
         f"(workers + database) at most {TARGET_CPU_TO_FLOOR} x the floor's.",
         "",
         "| page | class | cache | database | user | requests/s | x hello | p50 ms | p95 ms "
-        "| workers CPU ms | database CPU ms | x floor CPU | target |",
-        "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| workers CPU ms | database CPU ms | x floor CPU | x signed-in floor | target |",
+        "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for p in result["pages"]:
         ratio_floor = "-" if p["ratio_cpu_to_floor"] is None else f"{p['ratio_cpu_to_floor']:.2f}"
         ratio_hello = "-" if p["ratio_to_hello"] is None else f"{p['ratio_to_hello']:.3f}"
+        signed_in_ratio = p.get("ratio_cpu_to_signed_in_floor")
+        ratio_signed_in = "-" if signed_in_ratio is None else f"{signed_in_ratio:.2f}"
         lines.append(
             f"| {p['name']} (`{p['path']}`) | {p['class']} | {p['cache']} | {p['database']} "
             f"| {p['user']} | {p['rps']:.0f} | {ratio_hello} | {p['p50_ms']:.1f} "
             f"| {p['p95_ms']:.1f} | {p['cpu_ms_portal']:.1f} | {p['cpu_ms_db']:.1f} "
-            f"| {ratio_floor} | {_verdict(p['meets_target'])} |"
+            f"| {ratio_floor} | {ratio_signed_in} | {_verdict(p['meets_target'])} |"
         )
     hello_cpu = result.get("hello", {}).get("cpu_ms_portal")
     suggestions = result["suggestions"]
@@ -1176,7 +1242,9 @@ def main() -> int:
         result["pages"] = []
         for database in databases:
             log(f"== floor on {database}")
-            floors[database] = bench_floor(database, urls[database], args.redis_url, args, workdir)
+            floors[database] = bench_floor(
+                database, urls[database], args.redis_url, picked[database], args, workdir
+            )
             for cache in caches:
                 log(f"== portal on {database}, cache {cache}")
                 result["pages"] += bench_portal(
@@ -1188,6 +1256,7 @@ def main() -> int:
                     workdir,
                     cache,
                     floors[database]["cpu_ms"],
+                    floors[database]["signed_in"]["cpu_ms"],
                 )
         errors = [
             line

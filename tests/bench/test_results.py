@@ -50,6 +50,7 @@ def figures(rps: float, p95_ms: float, portal_ms: float, db_ms: float) -> dict[s
 
 def run_result(refresh_s: float | None) -> dict:
     floor_cpu = 4.0
+    signed_in_floor_cpu = 2.5
     pages = []
     for page in run.pages(RECORDS):
         # Hits: public pages at 0.5 x hello-world, the others at 0.1 x; misses at 5 ms
@@ -60,7 +61,14 @@ def run_result(refresh_s: float | None) -> dict:
         )
         miss_db = 4.0 if page["class"] == "need-page" else 1.0
         pages.append(
-            run.page_row(page, "postgresql", "miss", figures(80.0, 300.0, 4.0, miss_db), floor_cpu)
+            run.page_row(
+                page,
+                "postgresql",
+                "miss",
+                figures(80.0, 300.0, 4.0, miss_db),
+                floor_cpu,
+                signed_in_floor_cpu,
+            )
         )
     return {
         "database": ["postgresql"],
@@ -87,6 +95,14 @@ def run_result(refresh_s: float | None) -> dict:
             "cpu_ms_db": 1.5,
             "rps": 400.0,
             "p95_ms": 60.0,
+            "signed_in": {
+                "database": "postgresql",
+                "cpu_ms": signed_in_floor_cpu,
+                "cpu_ms_portal": 1.5,
+                "cpu_ms_db": 1.0,
+                "rps": 500.0,
+                "p95_ms": 50.0,
+            },
         },
         "pages": pages,
         "suggestions": {"read_ms": 3.2, "refresh_5000_s": refresh_s},
@@ -125,6 +141,10 @@ def test_latest_json_has_the_shape_of_the_targets(tmp_path: Path):
     assert by[("public needs list (anonymous)", "hit")]["ratio_to_hello"] == 0.5
     assert by[("public needs list (anonymous)", "miss")]["ratio_cpu_to_floor"] == 1.25
     assert by[(need_page, "miss")]["ratio_cpu_to_floor"] == 2.0
+    # Signed-in pages against the signed-in floor too (5 ms / 2.5, 8 / 2.5); public ones not.
+    assert by[("dashboard", "miss")]["ratio_cpu_to_signed_in_floor"] == 2.0
+    assert by[(need_page, "miss")]["ratio_cpu_to_signed_in_floor"] == 3.2
+    assert by[("public needs list (anonymous)", "miss")]["ratio_cpu_to_signed_in_floor"] is None
     # Each against its own target: public hits pass (0.5 >= 0.4, p95 40 <= 50), signed-in
     # hits pass (0.1 < 0.15 misses), the need page's hit passes (0.1 >= 0.08), misses within
     # 1.5 x the floor pass, the need page's (2 x) misses.
@@ -141,6 +161,13 @@ def test_latest_json_has_the_shape_of_the_targets(tmp_path: Path):
     assert "| need detail + suggestions (`/needs/<id>`) | need-page | miss |" in report
     row = next(line for line in report.splitlines() if line.startswith("| dashboard ("))
     assert row.endswith("| **miss** |")
+    miss_row = next(
+        line
+        for line in report.splitlines()
+        if line.startswith("| dashboard (") and "| miss |" in line
+    )
+    assert miss_row.endswith("| 1.25 | 2.00 | pass |")
+    assert "Signed-in floor: " in report and "**2.5 ms CPU per request**" in report
     assert "Refreshing suggestions was not measured" in report
 
 
