@@ -71,6 +71,11 @@ TIME_ZONE = ZoneInfo("Europe/Stockholm")  # the portal's default time zone for v
 FORMAT_LOCALES = {"en": "en_GB", "sv": "sv_SE", "uk": "uk_UA"}
 LANGUAGE_NAMES = {"en": "English", "sv": "svenska", "uk": "українська"}
 REFERENCE_SECONDS = 300
+# FLOOR_KEEP_PREPARED=1: each request's transaction ends with a commit, as the portal's read-only
+# requests do, so psycopg keeps the statements it has prepared (a rollback drops them all and
+# every statement is planned again). Off by default: the floor the targets are read
+# against plans its statement on every request.
+KEEP_PREPARED = os.environ.get("FLOOR_KEEP_PREPARED", "") == "1"
 
 metadata = MetaData()
 needs = Table(
@@ -327,6 +332,8 @@ def create_app(url: str | None = None, secret_key: str | None = None) -> Flask:
         lang = request.accept_languages.best_match(LANGUAGES) or "en"
         with engine.connect() as conn:
             rows = conn.execute(statements[lang]).all()
+            if KEEP_PREPARED:
+                conn.commit()
         html = template.render(
             rows=rows[:PAGE_SIZE],
             more=len(rows) > PAGE_SIZE,
@@ -358,6 +365,8 @@ def create_app(url: str | None = None, secret_key: str | None = None) -> Flask:
                 signed_in_statements[(lang, everything)],
                 {"organisation": person.organisation_id, "theme": theme, "priority": priority},
             ).all()
+            if KEEP_PREPARED:
+                conn.commit()
         html = signed_in_template.render(
             person=person,
             csrf_token=generate_csrf(),
