@@ -327,14 +327,9 @@ def create_app(url: str | None = None, secret_key: str | None = None) -> Flask:
     }
     names = Names(engine)
 
-    @app.route("/")
-    def needs_list() -> Response:
-        lang = request.accept_languages.best_match(LANGUAGES) or "en"
-        with engine.connect() as conn:
-            rows = conn.execute(statements[lang]).all()
-            if KEEP_PREPARED:
-                conn.commit()
-        html = template.render(
+    def page(shown: Any, lang: str, rows: list[Any], **more: Any) -> Response:
+        """The first page of ``rows`` in ``shown`` (a template), in ``lang``."""
+        html = shown.render(
             rows=rows[:PAGE_SIZE],
             more=len(rows) > PAGE_SIZE,
             lang=lang,
@@ -345,8 +340,18 @@ def create_app(url: str | None = None, secret_key: str | None = None) -> Flask:
             statuses=STATUSES,
             period=period,
             posted=posted,
+            **more,
         )
         return Response(html, content_type="text/html; charset=utf-8")
+
+    @app.route("/")
+    def needs_list() -> Response:
+        lang = request.accept_languages.best_match(LANGUAGES) or "en"
+        with engine.connect() as conn:
+            rows = conn.execute(statements[lang]).all()
+            if KEEP_PREPARED:
+                conn.commit()
+        return page(template, lang, rows)
 
     @app.route("/signed-in")
     def signed_in_list() -> Response:
@@ -367,21 +372,7 @@ def create_app(url: str | None = None, secret_key: str | None = None) -> Flask:
             ).all()
             if KEEP_PREPARED:
                 conn.commit()
-        html = signed_in_template.render(
-            person=person,
-            csrf_token=generate_csrf(),
-            rows=rows[:PAGE_SIZE],
-            more=len(rows) > PAGE_SIZE,
-            lang=lang,
-            reference=names(lang),
-            t=translations(lang),
-            names=LANGUAGE_NAMES,
-            priorities=PRIORITIES,
-            statuses=STATUSES,
-            period=period,
-            posted=posted,
-        )
-        return Response(html, content_type="text/html; charset=utf-8")
+        return page(signed_in_template, lang, rows, person=person, csrf_token=generate_csrf())
 
     @app.route("/healthz")
     def healthz() -> str:
