@@ -15,11 +15,11 @@ the floor.
 needs list, ``/needs/?theme=…&priority=high``, shows): Flask's signed session cookie naming the
 person and their session generation, the person read and checked in one statement (active, the
 generation theirs: signing out everywhere ends the session), the list under the portal's
-visibility rule for their organisation (public and partners' needs, their own drafts and
+visibility rule for their organisation (public and partners' needs, their organisation's
 restricted needs, and the restricted needs granted to it: ``need_access``) and the filters, and
 a header with their name and a sign-out form carrying the session's CSRF token (Flask-WTF).
 What a signed-in page costs beyond the public floor is then measured, not guessed
-(``floor_signed_in`` in bench/results/latest.json). The bench makes the cookie with
+(``floor.signed_in`` in bench/results/latest.json). The bench makes the cookie with
 :func:`session_cookie`; there is no sign-in route: the floor is never served to anyone.
 
 ``gunicorn -c gunicorn.conf.py bench.floor:app`` with DATABASE_URL, as ``bench/hello.py``; the
@@ -213,11 +213,13 @@ PERSON = select(
 ).where(users.c.id == bindparam("person"))
 
 
-def session_cookie(app: Flask, person_id: int, generation: int) -> str:
-    """The session cookie of ``person_id`` (signed with the app's SECRET_KEY, as Flask signs
-    it): what ``make bench`` sends to ``/signed-in``."""
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    assert serializer is not None, "SECRET_KEY is needed"
+def session_cookie(secret_key: str, person_id: int, generation: int) -> str:
+    """The session cookie of ``person_id``, signed with ``secret_key`` as Flask signs it: what
+    ``make bench`` sends to ``/signed-in``."""
+    signer = Flask(__name__)
+    signer.secret_key = secret_key
+    interface = signer.session_interface
+    serializer = interface.get_signing_serializer(signer)  # type: ignore[attr-defined]
     # With a CSRF token already, as a signed-in person's session has (Flask-WTF's own form).
     token = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's token, not a hash
     return serializer.dumps({"person": person_id, "generation": generation, "csrf_token": token})
@@ -306,13 +308,12 @@ PRIORITIES = {"critical": "Critical", "high": "High", "medium": "Medium", "low":
 STATUSES = {"open": "Open", "matched": "Matched", "in_project": "In project"}
 
 
-def create_app(url: str | None = None, secret_key: str | None = None) -> Flask:
+def create_app(url: str | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         COMPRESS_ALGORITHM=["br", "gzip"],
         COMPRESS_MIMETYPES=["text/html"],
-        SECRET_KEY=secret_key or os.environ.get("SECRET_KEY") or os.urandom(16).hex(),
-        SESSION_COOKIE_HTTPONLY=True,
+        SECRET_KEY=os.environ.get("SECRET_KEY") or os.urandom(16).hex(),
         SESSION_COOKIE_SAMESITE="Lax",
     )
     Compress(app)

@@ -891,9 +891,7 @@ def floor_cookie(url: str, email: str, secret_key: str) -> str:
             ).one()
     finally:
         engine.dispose()
-    app = floor.Flask("floor-cookie")
-    app.secret_key = secret_key
-    return "session=" + floor.session_cookie(app, person.id, person.session_generation)
+    return "session=" + floor.session_cookie(secret_key, person.id, person.session_generation)
 
 
 # ---------------------------------------------------------------- targets and results

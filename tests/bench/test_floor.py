@@ -109,7 +109,7 @@ def test_floor_escapes_titles_and_compresses_as_the_portal_does(app, users, floo
 def _signed_in_floor(floor_app: Flask, person: Any, path: str, generation: int | None = None):
     client = floor_app.test_client()
     cookie = floor.session_cookie(
-        floor_app,
+        floor_app.secret_key,
         person.id,
         person.session_generation if generation is None else generation,
     )
